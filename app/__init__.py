@@ -1,0 +1,1 @@
+"""Wardroom's Qt-free core: configuration, storage, field I/O, video, alarms, services and the CLI."""

@@ -1,0 +1,1 @@
+"""Simulators for the demo site, drills and tests: real servers on loopback, never mocks."""

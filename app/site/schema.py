@@ -1,0 +1,135 @@
+"""The site file's typed shape (pydantic).
+
+The field names and values are a published contract (issue #2): outside tools write these files, so
+names here match the TOML keys exactly, and an unknown key is an error (``extra="forbid"``), since it
+is usually a typo that would otherwise silently drop a setting.
+
+Cross-record checks (unique ids, references, address/type fit, polygon shape, PLC timing) live in
+``app.site.checks`` so that *every* error is reported at once with its own location, rather than the
+first validator failure hiding the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Protocol = Literal["modbus-tcp", "modbus-rtu", "s7"]
+WordOrder = Literal["big", "little"]
+Parity = Literal["N", "E", "O"]
+PointType = Literal["bool", "int16", "uint16", "int32", "uint32", "float32"]
+PointKind = Literal[
+    "pressure", "temperature", "level", "flow", "smoke", "heat", "call-point", "door", "current", "other"
+]
+LimitKind = Literal["high-high", "high", "low", "low-low", "on", "off"]
+Priority = Literal["fire", "urgent", "high", "medium", "low"]
+Category = Literal["fire", "pre-alarm", "supervisory", "fault"]
+DetectClass = Literal["person", "car", "truck", "bus", "motorcycle", "bicycle", "plate", "face"]
+ZoneRule = Literal["no-ebike", "no-person-at-night", "vehicle-gate", "line-crossing"]
+
+NUMERIC_LIMITS: frozenset[str] = frozenset({"high-high", "high", "low", "low-low"})
+BOOL_LIMITS: frozenset[str] = frozenset({"on", "off"})
+CAMERA_SCHEMES: tuple[str, ...] = ("rtsp", "rtsps", "http", "https", "file", "usb")
+MAX_REPORT_MS = 10_000  # a silent PLC must be reported within 10 s
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteInfo(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str
+
+
+class Building(_Strict):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+class Plc(_Strict):
+    id: str = Field(min_length=1)
+    protocol: Protocol
+    host: str | None = None
+    port: int | None = Field(default=None, ge=0, le=65535)
+    serial_port: str | None = None
+    baudrate: int = Field(default=9600, gt=0)
+    parity: Parity = "N"
+    unit: int = Field(default=1, ge=0, le=255)
+    rack: int = Field(default=0, ge=0)
+    slot: int = Field(default=1, ge=0)
+    poll_ms: int = Field(default=1000, gt=0)
+    timeout_ms: int = Field(default=1000, gt=0)
+    word_order: WordOrder = "big"
+    simulated: bool = False
+    max_gap: int = Field(default=16, ge=0)
+
+    @property
+    def effective_port(self) -> int:
+        """The TCP port to use: the file's, else the protocol default (502 Modbus, 102 S7)."""
+        if self.port is not None:
+            return self.port
+        return 102 if self.protocol == "s7" else 502
+
+    @property
+    def report_bound_ms(self) -> int:
+        """Worst-case time to report a silent PLC: one poll period plus two request budgets."""
+        return self.poll_ms + 2 * self.timeout_ms
+
+
+class AlarmLimit(_Strict):
+    limit: LimitKind
+    value: float | None = None
+    priority: Priority = "medium"
+    category: Category = "fault"
+    delay_s: float = Field(default=0, ge=0)
+    deadband: float = Field(default=0, ge=0)
+
+
+class Point(_Strict):
+    id: str = Field(min_length=1)
+    plc: str = Field(min_length=1)
+    address: str = Field(min_length=1)
+    type: PointType
+    kind: PointKind
+    scale: float = 1.0
+    offset: float = 0.0
+    unit: str = ""
+    range: tuple[float, float] | None = None
+    value_deadband: float = Field(default=0, ge=0)
+    building: str | None = None
+    writable: bool = False
+    alarms: tuple[AlarmLimit, ...] = ()
+
+
+class Zone(_Strict):
+    name: str = Field(min_length=1)
+    polygon: tuple[tuple[float, float], ...]
+    rule: ZoneRule
+
+
+class Camera(_Strict):
+    id: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    name: str | None = None
+    substream_url: str | None = None
+    building: str | None = None
+    detect: tuple[DetectClass, ...] = ()
+    zones: tuple[Zone, ...] = ()
+    simulated: bool = False
+    media: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+class SiteFile(_Strict):
+    """A whole validated site file. ``path``/``sha256`` are filled by the loader, not by the file."""
+
+    site: SiteInfo
+    building: tuple[Building, ...] = ()
+    plc: tuple[Plc, ...] = ()
+    point: tuple[Point, ...] = ()
+    camera: tuple[Camera, ...] = ()

@@ -1,0 +1,1 @@
+"""Storage: the one engine factory, the single SQLite writer, migrations on start."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2.0 typed ORM and plain domain value types. No Qt, no app."""

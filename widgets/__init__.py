@@ -1,0 +1,1 @@
+"""Reusable Qt widgets that take plain data and know nothing of the database or services."""
