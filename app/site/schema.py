@@ -35,7 +35,8 @@ MAX_REPORT_MS = 10_000  # a silent PLC must be reported within 10 s
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN/inf are valid TOML floats but meaningless as scales, limits or polygon corners.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SiteInfo(_Strict):

@@ -1,0 +1,622 @@
+"""Semantic checks of a site file: what the schema alone cannot say.
+
+The schema (``app.site.schema``) checks each record's shape. These checks look across records and at
+meaning: unique ids, references between records, address grammar and type fit per PLC protocol,
+alarm limits that make sense for the point, PLC timing, time zone, camera URLs and media, zone
+polygons. They run on every record that could be read, even when other records are broken, so that an
+installer sees *every* mistake in one pass instead of fixing them one run at a time.
+
+Checks know nothing of text or lines: each ``Problem`` names the path of the offending key or value
+(``("point", 3, "address")``); the loader turns paths into line numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import itertools
+import json
+import re
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+from urllib.parse import SplitResult, urlsplit
+
+from pydantic import BaseModel, ValidationError
+
+from app.site.address import parse_address, type_fit_error
+from app.site.schema import (
+    BOOL_LIMITS,
+    CAMERA_SCHEMES,
+    MAX_REPORT_MS,
+    NUMERIC_LIMITS,
+    AlarmLimit,
+    Building,
+    Camera,
+    Plc,
+    Point,
+    SiteInfo,
+    Zone,
+)
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+PROTOCOLS = ("modbus-tcp", "modbus-rtu", "s7")
+# Keys that only mean something for some protocols: elsewhere they would be silently ignored.
+_PROTOCOL_KEYS: dict[str, frozenset[str]] = {
+    "host": frozenset({"modbus-tcp", "s7"}),
+    "port": frozenset({"modbus-tcp", "s7"}),
+    "unit": frozenset({"modbus-tcp", "modbus-rtu"}),
+    "serial_port": frozenset({"modbus-rtu"}),
+    "baudrate": frozenset({"modbus-rtu"}),
+    "parity": frozenset({"modbus-rtu"}),
+    "rack": frozenset({"s7"}),
+    "slot": frozenset({"s7"}),
+}
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".webm", ".mjpg", ".mjpeg"})
+_LIMIT_RANK = {"low-low": 0, "low": 1, "high": 2, "high-high": 3}
+_HOST_RE = re.compile(r"[A-Za-z0-9._:-]+")
+
+
+def q(value: object) -> str:
+    """Show a value the way it is written in TOML (double-quoted strings, true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(q(v) for v in value) + "]"
+    return str(value)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``; did you mean "x"?`` suffix for typos, or ''. A cut-short word ("prot") means its completion."""
+    options = list(choices)
+    prefixed = [c for c in options if len(word) >= 3 and c.startswith(word) and c != word]
+    close = prefixed[:1] or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def record_label(section: str, index: int, raw: object) -> str:
+    """How messages name a record: by its id when it has one, else by its position (1-based)."""
+    if isinstance(raw, Mapping):
+        ident = raw.get("id")
+        if isinstance(ident, str) and ident:
+            return f"{section} {q(ident)}"
+    return f"{section} #{index + 1}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error: where (a path into the file's data) and what, in an installer's words.
+
+    ``first_at`` points to an earlier definition (a duplicate id's first use), which the loader shows
+    as a line number so the installer can find both.
+    """
+
+    loc: Loc
+    message: str
+    first_at: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Record(Generic[M]):
+    """One ``[[section]]`` table: its raw data and, when its shape was valid, its model.
+
+    ``broken`` names the keys the schema refused (already reported); ``model`` was then built without
+    them, so checks must not draw conclusions from those keys' defaults.
+    """
+
+    section: str
+    index: int
+    raw: Mapping[str, Any]
+    model: M | None
+    broken: frozenset[str] = frozenset()
+
+    @property
+    def label(self) -> str:
+        return record_label(self.section, self.index, self.raw)
+
+    def loc(self, *rest: str | int) -> Loc:
+        return (self.section, self.index, *rest)
+
+    def problem(self, message: str, *rest: str | int) -> Problem:
+        return Problem(self.loc(*rest), f"{self.label}: {message}")
+
+    def given(self, key: str) -> bool:
+        """The file sets ``key`` to a valid value (not a default, not a refused value)."""
+        return key in self.raw and key not in self.broken
+
+
+@dataclass(frozen=True)
+class SiteRecords:
+    """Everything the checks see: the records as far as they could be read."""
+
+    base_dir: Path
+    site: SiteInfo | None = None
+    site_raw: Mapping[str, Any] = field(default_factory=dict)
+    buildings: Sequence[Record[Building]] = ()
+    plcs: Sequence[Record[Plc]] = ()
+    points: Sequence[Record[Point]] = ()
+    cameras: Sequence[Record[Camera]] = ()
+
+
+def run_checks(records: SiteRecords) -> list[Problem]:
+    """All semantic problems of the file, in file order of sections."""
+    problems: list[Problem] = []
+    problems += _check_site(records.site)
+    for section in (records.buildings, records.plcs, records.points, records.cameras):
+        problems += _check_unique_ids(section)
+    building_ids = _ids(records.buildings)
+    protocols = _plc_protocols(records.plcs)
+    for plc in records.plcs:
+        if plc.model is not None:
+            problems += _check_plc(plc, plc.model)
+    for point in records.points:
+        problems += _check_point_refs(point, protocols, building_ids)
+        if point.model is not None:
+            problems += _check_point(point, point.model, protocols)
+    for camera in records.cameras:
+        problems += _check_camera_refs(camera, building_ids)
+        if camera.model is not None:
+            problems += _check_camera(camera, camera.model, records.base_dir)
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------- site
+
+
+def _check_site(site: SiteInfo | None) -> list[Problem]:
+    if site is None:
+        return []
+    tz = site.timezone
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        known = zoneinfo.available_timezones()
+        if not known:  # no time zone database on this machine: nothing to check against
+            return []
+        hint = did_you_mean(tz, known)
+        return [
+            Problem(
+                ("site", "timezone"),
+                f'[site]: timezone {q(tz)} is not an IANA time zone name; expected e.g. "Asia/Shanghai" '
+                f'or "UTC"{hint}',
+            )
+        ]
+    return []
+
+
+# ------------------------------------------------------------------------------------------ ids, refs
+
+
+def _raw_id(record: Record[Any]) -> str | None:
+    ident = record.raw.get("id")
+    return ident if isinstance(ident, str) and ident else None
+
+
+def _ids(records: Sequence[Record[Any]]) -> set[str]:
+    return {ident for r in records if (ident := _raw_id(r)) is not None}
+
+
+def _check_unique_ids(records: Sequence[Record[Any]]) -> Iterator[Problem]:
+    first: dict[str, Record[Any]] = {}
+    for record in records:
+        ident = _raw_id(record)
+        if ident is None:
+            continue
+        if ident in first:
+            yield Problem(
+                record.loc("id"),
+                f"{record.label}: duplicate id; each [[{record.section}]] needs its own id",
+                first_at=first[ident].loc("id"),
+            )
+        else:
+            first[ident] = record
+
+
+def _plc_protocols(plcs: Sequence[Record[Plc]]) -> dict[str, str | None]:
+    """PLC id -> protocol (None when the PLC's protocol itself is wrong: its points are not judged)."""
+    result: dict[str, str | None] = {}
+    for plc in plcs:
+        ident = _raw_id(plc)
+        if ident is not None and ident not in result:
+            protocol = plc.raw.get("protocol")
+            result[ident] = protocol if protocol in PROTOCOLS else None
+    return result
+
+
+def _reference(record: Record[Any], key: str, known: Iterable[str], target: str) -> Iterator[Problem]:
+    value = record.raw.get(key)
+    if not isinstance(value, str) or key in record.broken:
+        return
+    known = sorted(known)
+    if value in known:
+        return
+    if not known:
+        yield record.problem(f"{key} {q(value)} is not defined: the file has no [[{target}]]", key)
+        return
+    listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    hint = did_you_mean(value, known)
+    yield record.problem(
+        f"{key} {q(value)} is not defined; expected one of the [[{target}]] ids: {listing}{hint}", key
+    )
+
+
+def _check_point_refs(
+    point: Record[Point], protocols: Mapping[str, str | None], building_ids: set[str]
+) -> Iterator[Problem]:
+    yield from _reference(point, "plc", protocols, "plc")
+    yield from _reference(point, "building", building_ids, "building")
+
+
+def _check_camera_refs(camera: Record[Camera], building_ids: set[str]) -> Iterator[Problem]:
+    yield from _reference(camera, "building", building_ids, "building")
+
+
+# ------------------------------------------------------------------------------------------------ plc
+
+
+def _check_plc(rec: Record[Plc], plc: Plc) -> Iterator[Problem]:
+    protocol = plc.protocol
+    for key, owners in _PROTOCOL_KEYS.items():
+        if key in rec.raw and protocol not in owners:
+            yield rec.problem(
+                f"{key} is not used by protocol {q(protocol)} (it is for {', '.join(sorted(owners))}); "
+                "remove it",
+                key,
+            )
+    if protocol in ("modbus-tcp", "s7"):
+        if plc.host is None and not rec.given("host") and "host" not in rec.broken:
+            yield rec.problem(f'protocol {q(protocol)} needs host = "<IP address of the PLC>"')
+        elif plc.host is not None and not _HOST_RE.fullmatch(plc.host):
+            yield rec.problem(
+                f'host {q(plc.host)} must be a bare IP address or host name, e.g. "192.168.1.10"', "host"
+            )
+    if protocol == "modbus-rtu" and plc.serial_port is None and "serial_port" not in rec.broken:
+        yield rec.problem('protocol "modbus-rtu" needs serial_port = "<device, e.g. /dev/ttyUSB0>"')
+    simulated_known = "simulated" not in rec.broken
+    if plc.port == 0 and simulated_known and not plc.simulated:
+        yield rec.problem(
+            "port = 0 (pick a free port) is only for simulated PLCs; give the PLC's real port "
+            f"({102 if protocol == 's7' else 502} is the usual one)",
+            "port",
+        )
+    if plc.simulated:
+        yield from _check_simulated_plc(rec, plc)
+    if plc.report_bound_ms > MAX_REPORT_MS and not ({"poll_ms", "timeout_ms"} & rec.broken):
+        where = "timeout_ms" if rec.given("timeout_ms") else "poll_ms" if rec.given("poll_ms") else None
+        yield rec.problem(
+            f"too slow: poll_ms + 2 × timeout_ms = {plc.poll_ms} + 2 × {plc.timeout_ms} = "
+            f"{plc.report_bound_ms} ms, above {MAX_REPORT_MS} ms (a silent PLC must be reported within "
+            f"{MAX_REPORT_MS // 1000} s); lower poll_ms or timeout_ms",
+            *((where,) if where else ()),
+        )
+
+
+def _check_simulated_plc(rec: Record[Plc], plc: Plc) -> Iterator[Problem]:
+    """The simulator serves Modbus TCP or S7 on loopback, as an unprivileged user."""
+    if plc.protocol == "modbus-rtu":
+        yield rec.problem(
+            'simulated = true is available for modbus-tcp and s7 PLCs, not "modbus-rtu" (no serial line '
+            "to simulate)",
+            "simulated",
+        )
+        return
+    if plc.host is not None and not _is_loopback_v4(plc.host):
+        yield rec.problem(
+            f'a simulated PLC is served on this computer: host must be "127.0.0.1", not {q(plc.host)}', "host"
+        )
+    port = plc.effective_port
+    if "port" not in rec.broken and 0 < port <= 1024:
+        shown = f"port = {port}" if rec.given("port") else f"the default port {port}"
+        yield rec.problem(
+            f"{shown} needs administrator rights on this computer; a simulated PLC takes port = 0 "
+            "(any free port) or a port above 1024",
+            *(("port",) if rec.given("port") else ()),
+        )
+
+
+def _is_loopback_v4(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.version == 4 and address.is_loopback
+
+
+# ---------------------------------------------------------------------------------------------- point
+
+
+def _check_point(rec: Record[Point], point: Point, protocols: Mapping[str, str | None]) -> Iterator[Problem]:
+    protocol = protocols.get(point.plc)
+    if protocol is not None and "address" not in rec.broken:
+        try:
+            address = parse_address(point.address, protocol)
+        except ValueError as exc:
+            yield rec.problem(str(exc), "address")
+        else:
+            if "type" not in rec.broken and (fit := type_fit_error(address, point.type)) is not None:
+                yield rec.problem(fit, "type")
+            if point.writable and address.read_only:
+                yield rec.problem(
+                    f"writable = true, but address {point.address} is read-only "
+                    "(discrete inputs, input registers and S7 inputs cannot be written)",
+                    "writable",
+                )
+    is_bool = point.type == "bool"
+    if point.range is not None:
+        low, high = point.range
+        if is_bool:
+            yield rec.problem("range is for numeric points; remove it from a bool point", "range")
+        elif not low < high:
+            yield rec.problem(f"range = {q(point.range)} must be [low, high] with low < high", "range")
+    if not is_bool and point.scale == 0:
+        yield rec.problem("scale = 0 would make every reading 0; expected a non-zero factor", "scale")
+    alarms = _items(rec, "alarms", AlarmLimit) if "alarms" in rec.broken else list(enumerate(point.alarms))
+    yield from _check_alarms(rec, alarms, is_bool)
+
+
+def _items(rec: Record[Any], key: str, model: type[M]) -> list[tuple[int, M]]:
+    """The valid elements of a list the schema refused as a whole, so each good one is still checked."""
+    value = rec.raw.get(key)
+    if not isinstance(value, list):
+        return []
+    found: list[tuple[int, M]] = []
+    for j, item in enumerate(value):
+        try:
+            found.append((j, model.model_validate_json(json.dumps(item), strict=True)))
+        except (ValidationError, TypeError, ValueError):
+            continue  # reported by the schema pass
+    return found
+
+
+def _check_alarms(
+    rec: Record[Point], alarms: Sequence[tuple[int, AlarmLimit]], is_bool: bool
+) -> Iterator[Problem]:
+    seen: dict[str, tuple[int, AlarmLimit]] = {}
+    for j, alarm in alarms:
+        where = f"alarms[{j}]"
+        if alarm.limit in NUMERIC_LIMITS:
+            if is_bool:
+                yield rec.problem(
+                    f'{where}: limit {q(alarm.limit)} is for numeric points; a bool point takes limit = "on" '
+                    'or "off"',
+                    "alarms", j, "limit",
+                )
+            elif alarm.value is None:
+                yield rec.problem(f"{where}: limit {q(alarm.limit)} needs value = <number>", "alarms", j)
+        elif alarm.limit in BOOL_LIMITS:
+            if not is_bool:
+                yield rec.problem(
+                    f"{where}: limit {q(alarm.limit)} is for bool points; a numeric point takes high-high, "
+                    "high, low or low-low",
+                    "alarms", j, "limit",
+                )
+            elif alarm.value is not None:
+                message = f"{where}: limit {q(alarm.limit)} takes no value; remove it"
+                yield rec.problem(message, "alarms", j, "value")
+        if alarm.limit in seen:
+            yield rec.problem(f"{where}: limit {q(alarm.limit)} is given twice", "alarms", j, "limit")
+        else:
+            seen[alarm.limit] = (j, alarm)
+    if is_bool:
+        return
+    # Limits must stack in order: low-low < low < high < high-high.
+    ranked = sorted(
+        ((_LIMIT_RANK[name], name, j, a.value) for name, (j, a) in seen.items()
+         if name in _LIMIT_RANK and a.value is not None),
+    )
+    for (_, lower_name, _, lower), (_, upper_name, j, upper) in itertools.pairwise(ranked):
+        if not upper > lower:
+            yield rec.problem(
+                f"alarms[{j}]: {upper_name} value {upper:g} must be above the {lower_name} value {lower:g}",
+                "alarms", j, "value",
+            )
+
+
+# --------------------------------------------------------------------------------------------- camera
+
+
+def _url_problem(url: str, key: str, rec: Record[Camera], simulated: bool) -> Iterator[Problem]:
+    schemes = ", ".join(CAMERA_SCHEMES)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        yield rec.problem(f"{key} {q(url)} is not a valid URL ({exc})", key)
+        return
+    scheme = parts.scheme.lower()
+    if scheme not in CAMERA_SCHEMES:
+        shown = f"scheme {q(parts.scheme)}" if parts.scheme else "no scheme"
+        yield rec.problem(f"{key} {q(url)} has {shown}; expected one of {schemes} (e.g. usb:0)", key)
+        return
+    if scheme == "usb":
+        if not re.fullmatch(r"usb:[0-9]{1,3}", url):
+            yield rec.problem(f"{key} {q(url)}: a USB camera is written usb:N, e.g. usb:0", key)
+        return
+    if scheme == "file":
+        if not (parts.path or parts.netloc):
+            yield rec.problem(f"{key} {q(url)} names no file; expected e.g. file:///srv/clips/gate.mp4", key)
+        return
+    if not parts.hostname:
+        yield rec.problem(f"{key} {q(url)} has no host; expected e.g. {scheme}://192.168.1.64/stream", key)
+        return
+    if port == 0 and not simulated:
+        yield rec.problem(f"{key} {q(url)}: port 0 is only for simulated cameras", key)
+
+
+def _check_camera(rec: Record[Camera], camera: Camera, base_dir: Path) -> Iterator[Problem]:
+    simulated_known = "simulated" not in rec.broken
+    if "url" not in rec.broken:
+        yield from _url_problem(camera.url, "url", rec, camera.simulated or not simulated_known)
+    if camera.substream_url and "substream_url" not in rec.broken:
+        yield from _url_problem(camera.substream_url, "substream_url", rec, camera.simulated)
+    if camera.simulated:
+        yield from _check_simulated_camera(rec, camera, base_dir)
+    elif camera.media is not None and simulated_known:
+        yield rec.problem("media is only used by simulated cameras (simulated = true); remove it", "media")
+    seen: set[str] = set()
+    for j, cls in enumerate(camera.detect):
+        if cls in seen:
+            yield rec.problem(f"detect lists {q(cls)} twice", "detect", j)
+        seen.add(cls)
+    names: set[str] = set()
+    zones = list(enumerate(camera.zones)) if "zones" not in rec.broken else _items(rec, "zones", Zone)
+    for k, zone in zones:
+        if zone.name in names:
+            yield rec.problem(f"zones[{k}]: zone name {q(zone.name)} is used twice", "zones", k, "name")
+        names.add(zone.name)
+        yield from _check_zone(rec, k, zone)
+
+
+def _check_simulated_camera(rec: Record[Camera], camera: Camera, base_dir: Path) -> Iterator[Problem]:
+    if "url" not in rec.broken:
+        parts: SplitResult | None
+        try:
+            parts = urlsplit(camera.url)
+            _ = parts.port
+        except ValueError:
+            parts = None  # reported by _url_problem
+        served_here = parts is not None and (parts.scheme, parts.hostname) == ("http", "127.0.0.1")
+        if parts is not None and not (served_here and parts.port is not None):
+            yield rec.problem(
+                f"url {q(camera.url)}: a simulated camera is served by Wardroom on this computer; expected "
+                f'url = "http://127.0.0.1:0/cam/{camera.id}.mjpg" (port 0 = pick a free port)',
+                "url",
+            )
+    if "media" in rec.broken:
+        return
+    if camera.media is None:
+        yield rec.problem('a simulated camera needs media = "<image or video, relative to the site file>"')
+        return
+    media = Path(camera.media)
+    suffix = media.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+        kinds = ", ".join(sorted(IMAGE_SUFFIXES | VIDEO_SUFFIXES))
+        message = f"media {q(camera.media)} is not an image or video file; expected one of {kinds}"
+        yield rec.problem(message, "media")
+    path = media if media.is_absolute() else base_dir / media
+    if not path.is_file():
+        yield rec.problem(f"media {q(camera.media)} does not exist (looked for {path.absolute()})", "media")
+
+
+def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
+    where = f"zones[{k}] {q(zone.name)}"
+    polygon = zone.polygon
+    if len(polygon) < 3:
+        yield rec.problem(
+            f"{where}: polygon has {len(polygon)} point(s); expected at least 3 [x, y] corners",
+            "zones", k, "polygon",
+        )
+        return
+    inside = True
+    for p, (x, y) in enumerate(polygon):
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            inside = False
+            yield rec.problem(
+                f"{where}: polygon corner {p + 1} [{x:g}, {y:g}] is outside the picture; x and y are "
+                "fractions of its width and height, from 0 to 1",
+                "zones", k, "polygon", p,
+            )
+    if not inside:
+        return
+    for p, corner in enumerate(polygon):
+        if corner in polygon[:p]:
+            earlier = polygon.index(corner)
+            yield rec.problem(
+                f"{where}: polygon corner {p + 1} repeats corner {earlier + 1}; list each corner once",
+                "zones", k, "polygon", p,
+            )
+            return
+    if all(abs(_orient(polygon[0], polygon[1], c)) < 1e-12 for c in polygon[2:]):
+        message = f"{where}: polygon has no area (its corners lie on one line)"
+        yield rec.problem(message, "zones", k, "polygon")
+        return
+    crossing = _self_intersection(polygon)
+    if crossing is not None:
+        a, b = crossing
+        n = len(polygon)
+        first, second = f"{a + 1}-{(a + 1) % n + 1}", f"{b + 1}-{(b + 1) % n + 1}"
+        yield rec.problem(
+            f"{where}: polygon crosses itself (edge {first} meets edge {second}); "
+            "list the corners in order around the area",
+            "zones", k, "polygon",
+        )
+
+
+Pt = tuple[float, float]
+
+
+def _orient(a: Pt, b: Pt, c: Pt) -> float:
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def _on_segment(a: Pt, b: Pt, c: Pt) -> bool:
+    """c lies on segment a-b (given the three are collinear)."""
+    return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(a[1], b[1])
+
+
+def _segments_meet(p1: Pt, p2: Pt, p3: Pt, p4: Pt) -> bool:
+    """Closed segments p1-p2 and p3-p4 share at least one point (touching counts)."""
+    d1, d2 = _orient(p3, p4, p1), _orient(p3, p4, p2)
+    d3, d4 = _orient(p1, p2, p3), _orient(p1, p2, p4)
+    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
+        return True
+    return (
+        (d1 == 0 and _on_segment(p3, p4, p1))
+        or (d2 == 0 and _on_segment(p3, p4, p2))
+        or (d3 == 0 and _on_segment(p1, p2, p3))
+        or (d4 == 0 and _on_segment(p1, p2, p4))
+    )
+
+
+def _self_intersection(polygon: Sequence[Pt]) -> tuple[int, int] | None:
+    """First pair of edges (by start index) that meet other than at their shared corner, or None.
+
+    The corners must be distinct (checked before).
+    Edge i runs from corner i to corner i+1 (closing back to corner 0). Neighbouring edges share a
+    corner by construction, so for them only a fold-back (overlap along one line) counts.
+    """
+    n = len(polygon)
+    edges = [(polygon[i], polygon[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        a1, a2 = edges[i]
+        for j in range(i + 1, n):
+            b1, b2 = edges[j]
+            if j == i + 1 or (i == 0 and j == n - 1):
+                # Neighbours: shared corner s, far ends u (of i) and v (of j).
+                s, u, v = (a2, a1, b2) if j == i + 1 else (a1, a2, b1)
+                if _orient(s, u, v) == 0 and (_on_segment(s, u, v) or _on_segment(s, v, u)):
+                    return (i, j)
+                continue
+            if _segments_meet(a1, a2, b1, b2):
+                return (i, j)
+    return None
+
+
+# ----------------------------------------------------------------------------------- `site check`
+
+
+def check_site_file(path: str | Path) -> tuple[int, list[str], str]:
+    """``wardroom site check FILE``: (exit code, stderr lines, stdout summary line).
+
+    Exit 0 with a one-line summary for a valid file, else 2 with every error as ``FILE:LINE: ...``.
+    Starts nothing and imports no Qt, OpenCV or torch, so it answers in a fraction of a second.
+    """
+    from app.site.loader import SiteFileError, load_site  # the loader imports this module
+
+    try:
+        loaded = load_site(path)
+    except SiteFileError as exc:
+        return 2, [str(e) for e in exc.errors], ""
+    site = loaded.site
+    summary = (
+        f"{path}: site {q(site.site.name)} — {len(site.building)} building(s), {len(site.plc)} PLC(s), "
+        f"{len(site.point)} point(s), {len(site.camera)} camera(s): OK"
+    )
+    return 0, [], summary
