@@ -1,1 +1,10 @@
-"""SQLAlchemy 2.0 typed ORM and plain domain value types. No Qt, no app."""
+"""SQLAlchemy 2.0 typed ORM and plain domain value types. No Qt, no app.
+
+Importing the package registers every table on ``models.base.Base.metadata`` (what Alembic and the
+schema tests compare against), so a partial import can never produce a partial schema.
+"""
+
+from models import alarms, audit, incidents, people, site, users, vehicles
+from models.base import Base
+
+__all__ = ["Base", "alarms", "audit", "incidents", "people", "site", "users", "vehicles"]
