@@ -1,0 +1,253 @@
+"""The station: the headless runtime that starts what a site needs, in order, and stops it cleanly.
+
+``wardroom station`` and the GUI both run a site through this one class, so the two cannot drift apart.
+Start order matters: the site file is synced into the database first (the record of what the site was
+when events happened), then the simulators of simulated PLCs and cameras (so that their real ports are
+known), then the link monitor pointed at the *resolved* endpoints. A simulator that fails to start is
+reported and its link shows the reason; the rest of the station keeps running, because one broken
+demo device must not blind the control room to the others. Later issues add pollers, alarms and video
+here.
+
+Heavy libraries (pymodbus, OpenCV) are imported when a service starts, not at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from app.events import EventBus, LinkStateChanged, ServiceStateChanged
+from app.linkmon import LinkMonitor, LinkTarget, camera_target, plc_target
+from app.site.schema import Camera, Plc, SiteFile
+
+if TYPE_CHECKING:
+    from app.sim.mjpeg import MjpegServer
+    from app.sim.modbus_sim import ModbusSimulator
+    from app.site.loader import LoadedSite
+    from app.storage.database import Database
+
+log = logging.getLogger("wardroom.runtime")
+
+LINK_CHECK_TIMEOUT_MS = 3000
+SIM_HOST = "127.0.0.1"  # simulators bind loopback only
+
+
+@dataclass
+class _Running:
+    """What a start brought up, so stop can take it down in reverse order."""
+
+    simulators: dict[str, ModbusSimulator] = field(default_factory=dict)
+    mjpeg: dict[int, MjpegServer] = field(default_factory=dict)  # by requested port (0 = any)
+    monitor: LinkMonitor | None = None
+
+
+class Station:
+    """Runs one site: sync, simulators, link monitor. ``start``/``stop`` from one thread."""
+
+    def __init__(
+        self,
+        loaded: LoadedSite,
+        db: Database | None,
+        bus: EventBus,
+        *,
+        link_interval_s: float = 3.0,
+        link_timeout_ms: int = LINK_CHECK_TIMEOUT_MS,
+    ) -> None:
+        self.loaded = loaded
+        self.db = db
+        self.bus = bus
+        self.link_interval_s = link_interval_s
+        self.link_timeout_ms = link_timeout_ms
+        self._running = _Running()
+        self._plc_endpoints: dict[str, tuple[str, int]] = {}
+        self._camera_urls: dict[str, str] = {}
+        self._failed: dict[tuple[str, str], str] = {}  # (kind, id) -> why its simulator is missing
+        self._started = False
+
+    @property
+    def site(self) -> SiteFile:
+        return self.loaded.site
+
+    # ------------------------------------------------------------------------------- queries
+
+    def plc_endpoint(self, plc_id: str) -> tuple[str, int]:
+        """(host, port) where the PLC answers: the simulator's actual port for a simulated PLC."""
+        if plc_id in self._plc_endpoints:
+            return self._plc_endpoints[plc_id]
+        plc = self._plc(plc_id)
+        return plc.host or SIM_HOST, plc.effective_port
+
+    def camera_url(self, camera_id: str) -> str:
+        """The URL to open: for a simulated camera, the file's URL with port 0 replaced."""
+        if camera_id in self._camera_urls:
+            return self._camera_urls[camera_id]
+        return self._camera(camera_id).url
+
+    def link_states(self) -> dict[tuple[str, str], LinkStateChanged]:
+        monitor = self._running.monitor
+        return monitor.states() if monitor is not None else {}
+
+    def simulator(self, plc_id: str) -> ModbusSimulator | None:
+        """The running simulator of a simulated PLC (drills and tests change values through it)."""
+        return self._running.simulators.get(plc_id)
+
+    def _plc(self, plc_id: str) -> Plc:
+        for plc in self.site.plc:
+            if plc.id == plc_id:
+                return plc
+        raise KeyError(f"the site has no PLC {plc_id!r}")
+
+    def _camera(self, camera_id: str) -> Camera:
+        for camera in self.site.camera:
+            if camera.id == camera_id:
+                return camera
+        raise KeyError(f"the site has no camera {camera_id!r}")
+
+    # ------------------------------------------------------------------------------- start
+
+    def _service(self, service: str, status: Any, detail: str = "") -> None:
+        event = ServiceStateChanged(service=service, status=status, detail=detail)
+        (log.error if status == "failed" else log.info)("%s", event.describe())
+        self.bus.publish(event)
+
+    def start(self) -> None:
+        """Start every service the site needs. Raises only if the site sync fails."""
+        if self._started:
+            return
+        self._started = True
+        if self.db is not None:
+            self._sync()
+        for plc in self.site.plc:
+            if plc.simulated:
+                self._start_plc_simulator(plc)
+        self._start_camera_simulators()
+        self._start_link_monitor()
+
+    def _sync(self) -> None:
+        from app.sitesync import sync_site
+
+        assert self.db is not None
+        self._service("site sync", "starting", str(self.loaded.path))
+        try:
+            sync_site(self.db, self.loaded)
+        except Exception as exc:
+            self._service("site sync", "failed", f"{self.loaded.path}: {exc}")
+            self._started = False
+            raise
+        self._service(
+            "site sync", "stopped", f"synced {self.loaded.path} (sha256 {self.loaded.sha256[:12]}…)"
+        )
+
+    def _start_plc_simulator(self, plc: Plc) -> None:
+        from app.sim.modbus_sim import ModbusSimulator
+
+        service = f"PLC simulator {plc.id}"
+        self._service(service, "starting", plc.protocol)
+        try:
+            sim = ModbusSimulator(plc, [p for p in self.site.point if p.plc == plc.id], host=SIM_HOST)
+            port = sim.start()
+        except Exception as exc:
+            self._failed[("plc", plc.id)] = f"its simulator could not start: {exc}"
+            self._service(service, "failed", str(exc))
+            return
+        self._running.simulators[plc.id] = sim
+        self._plc_endpoints[plc.id] = (SIM_HOST, port)
+        self._service(service, "running", f"{plc.protocol} on {SIM_HOST}:{port}")
+
+    def _start_camera_simulators(self) -> None:
+        from app.sim.mjpeg import MjpegServer
+
+        cameras = [c for c in self.site.camera if c.simulated]
+        if not cameras:
+            return
+        # One MJPEG server for every camera asking for "any port"; one per explicitly requested port.
+        groups: dict[int, list[Camera]] = {}
+        for camera in cameras:
+            groups.setdefault(urlsplit(camera.url).port or 0, []).append(camera)
+        for requested, members in groups.items():
+            service = "camera simulator" + (f" :{requested}" if requested else "")
+            self._service(service, "starting", f"{len(members)} camera(s)")
+            server = MjpegServer(host=SIM_HOST, port=requested)
+            added = [c for c in members if self._add_stream(server, c)]
+            if not added:
+                self._service(service, "failed", "no camera stream could be set up")
+                continue
+            try:
+                port = server.start()
+            except Exception as exc:
+                for camera in added:
+                    self._failed[("camera", camera.id)] = f"its simulator could not start: {exc}"
+                self._service(service, "failed", f"could not listen on {SIM_HOST}:{requested}: {exc}")
+                server.close()
+                continue
+            self._running.mjpeg[requested] = server
+            for camera in added:
+                parts = urlsplit(camera.url)
+                netloc = f"{parts.hostname or SIM_HOST}:{port}"
+                self._camera_urls[camera.id] = urlunsplit(parts._replace(netloc=netloc))
+            self._service(service, "running", f"{len(added)} MJPEG stream(s) on http://{SIM_HOST}:{port}")
+
+    def _add_stream(self, server: MjpegServer, camera: Camera) -> bool:
+        media = self.loaded.media_path(camera)
+        try:
+            if media is None:
+                raise ValueError("no media file is set")
+            server.add_stream(urlsplit(camera.url).path or f"/{camera.id}", media, name=camera.display_name)
+        except Exception as exc:
+            reason = f"its simulator could not serve {media or 'its media'}: {exc}"
+            self._failed[("camera", camera.id)] = reason
+            self._service(f"camera simulator {camera.id}", "failed", str(exc))
+            return False
+        return True
+
+    def _start_link_monitor(self) -> None:
+        targets: list[LinkTarget] = []
+        for plc in self.site.plc:
+            if ("plc", plc.id) in self._failed:
+                targets.append(self._dead_target("plc", plc.id, f"{SIM_HOST}:{plc.effective_port}"))
+                continue
+            host, port = self.plc_endpoint(plc.id)
+            targets.append(plc_target(plc, self.site.point, host=host, port=port))
+        for camera in self.site.camera:
+            if ("camera", camera.id) in self._failed:
+                targets.append(self._dead_target("camera", camera.id, camera.url))
+                continue
+            targets.append(camera_target(camera, self.camera_url(camera.id), self.link_timeout_ms))
+        monitor = LinkMonitor(targets, self.bus, interval_s=self.link_interval_s)
+        self._service("link monitor", "starting", f"{len(targets)} link(s)")
+        monitor.start()
+        self._running.monitor = monitor
+        self._service("link monitor", "running", f"checking every {self.link_interval_s:g} s")
+
+    def _dead_target(self, kind: str, id_: str, endpoint: str) -> LinkTarget:
+        reason = self._failed[(kind, id_)]
+        return LinkTarget(kind, id_, endpoint, lambda: reason)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------------------- stop
+
+    def stop(self, timeout_s: float = 4.0) -> None:
+        """Stop everything in reverse start order, within about ``timeout_s`` in total."""
+        deadline = time.monotonic() + timeout_s
+
+        def left(share: float) -> float:
+            return max(0.1, min(share, deadline - time.monotonic()))
+
+        running, self._running = self._running, _Running()
+        if running.monitor is not None:
+            if not running.monitor.stop(left(1.5)):
+                log.warning("link monitor still finishing a check; it ends on its own")
+            self._service("link monitor", "stopped")
+        for requested, server in running.mjpeg.items():
+            server.stop(left(1.0))
+            server.close()
+            self._service("camera simulator" + (f" :{requested}" if requested else ""), "stopped")
+        for plc_id, sim in reversed(list(running.simulators.items())):
+            sim.stop(left(1.0))
+            self._service(f"PLC simulator {plc_id}", "stopped")
+        self._plc_endpoints.clear()
+        self._camera_urls.clear()
+        self._failed.clear()
+        self._started = False

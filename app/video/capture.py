@@ -1,0 +1,261 @@
+"""Camera capture: one thread per camera that keeps only the newest frame, and a one-shot probe.
+
+OpenCV network reads block and buffer, so a consumer that reads at its own pace falls ever further
+behind live; a dedicated reader that overwrites a single slot keeps what the wall shows current.
+Network streams are opened through FFmpeg with *named* open and read timeouts, passed when the capture
+is constructed (the only point where OpenCV honours them), so a dead camera is reported in seconds
+instead of hanging a thread. RTSP is forced onto TCP, since UDP loses packets on busy networks.
+
+OpenCV is imported lazily: it is heavy, and the modules that merely describe a station stay cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import numpy as np
+
+log = logging.getLogger("wardroom.video")
+
+CaptureStatus = Literal["connected", "disconnected"]
+BACKOFF_START_S = 0.5
+BACKOFF_MAX_S = 5.0
+FILE_FPS_DEFAULT = 10.0
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _cv2() -> Any:
+    import cv2
+
+    cv2.setNumThreads(1)  # MODELS.md: OpenCV's thread pool costs more than it saves per frame
+    return cv2
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs (RTSP URLs often carry credentials)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def file_path(url: str) -> Path | None:
+    """The local path for a ``file:`` URL or a bare path; None for network and USB sources."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(unquote(parts.netloc + parts.path))
+    if not parts.scheme or (len(parts.scheme) == 1 and url[1:3] in (":\\", ":/")):  # C:\ on Windows
+        return Path(url)
+    return None
+
+
+def usb_index(url: str) -> int | None:
+    """The device index of a ``usb:N`` URL, else None."""
+    if url.startswith("usb:"):
+        tail = url[4:].lstrip("/")
+        if tail.isdigit():
+            return int(tail)
+    return None
+
+
+def _bypass_proxy_for_loopback() -> None:
+    """FFmpeg sends http:// through ``http_proxy`` unless ``no_proxy`` names the host: a desktop with a
+    proxy set would route the simulated cameras on 127.0.0.1 to the proxy and show them all as down."""
+    if not (os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")):
+        return
+    current = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    names = [n.strip() for n in current.split(",") if n.strip()]
+    missing = [h for h in ("127.0.0.1", "localhost") if h not in names]
+    if missing:
+        os.environ["no_proxy"] = ",".join(names + missing)
+
+
+def open_capture(url: str, open_timeout_ms: int, read_timeout_ms: int) -> Any:
+    """A ``cv2.VideoCapture`` for any camera URL of the site file (may be unopened: check isOpened)."""
+    cv2 = _cv2()
+    index = usb_index(url)
+    if index is not None:
+        return cv2.VideoCapture(index)
+    path = file_path(url)
+    if path is not None:
+        return cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    parts = urlsplit(url)
+    if parts.scheme in ("rtsp", "rtsps"):
+        # Read by FFmpeg at open time; respect an operator's own setting.
+        os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+    if parts.hostname in LOOPBACK_HOSTS:
+        _bypass_proxy_for_loopback()
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(open_timeout_ms),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(read_timeout_ms),
+    ]
+    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+
+
+def _open_failure(label: str, url: str, timeout_ms: int, elapsed_s: float) -> str:
+    path = file_path(url)
+    if path is not None and not path.exists():
+        return f"{label}: file {path} does not exist"
+    if usb_index(url) is not None:
+        return f"{label} could not be opened (no such device, or it is in use)"
+    if elapsed_s * 1000 >= 0.8 * timeout_ms:
+        return f"{label} could not be opened within {timeout_ms} ms"
+    return f"{label} could not be opened (connection refused, no such stream, or not a video)"
+
+
+def _label(camera_id: str | None, url: str) -> str:
+    return f"camera {camera_id} at {redact(url)}" if camera_id else f"camera at {redact(url)}"
+
+
+def probe_camera(url: str, timeout_ms: int, camera_id: str | None = None) -> str | None:
+    """Open the camera and read one frame: None if that works, else the reason in plain words.
+
+    Takes at most about ``2 × timeout_ms`` (open, then read).
+    """
+    label = _label(camera_id, url)
+    started = time.monotonic()
+    cap = open_capture(url, timeout_ms, timeout_ms)
+    try:
+        if not cap.isOpened():
+            return _open_failure(label, url, timeout_ms, time.monotonic() - started)
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            return f"{label} opened but sent no frame within {timeout_ms} ms"
+        return None
+    finally:
+        cap.release()
+
+
+class FrameGrabber:
+    """Reads one camera on its own thread, keeps the newest frame, reconnects with bounded back-off.
+
+    ``latest()`` returns a read-only array shared with other readers (never copied per reader).
+    ``on_change(status, reason)`` is called on the grabber thread when the status changes.
+    """
+
+    def __init__(
+        self,
+        camera_id: str,
+        url: str,
+        open_timeout_ms: int = 5000,
+        read_timeout_ms: int = 5000,
+        *,
+        on_change: Callable[[CaptureStatus, str], None] | None = None,
+    ) -> None:
+        self.camera_id = camera_id
+        self.url = url
+        self.open_timeout_ms = open_timeout_ms
+        self.read_timeout_ms = read_timeout_ms
+        self.status: CaptureStatus = "disconnected"
+        self.reason = "not started"
+        self._on_change = on_change
+        self._lock = threading.Lock()
+        self._latest: tuple[np.ndarray, float, int] | None = None
+        self._seq = 0
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._halt.clear()
+        self.reason = "connecting"
+        self._thread = threading.Thread(target=self._run, name=f"capture-{self.camera_id}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 2.0) -> bool:
+        """Ask the thread to end; True if it ended within ``timeout_s``.
+
+        A thread blocked inside FFmpeg (a camera that stopped answering) ends by itself when that call
+        times out; it is a daemon and releases its capture on the way out.
+        """
+        self._halt.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout_s)
+        return not thread.is_alive()
+
+    def latest(self) -> tuple[np.ndarray, float, int] | None:
+        """(BGR frame, monotonic timestamp, sequence number) of the newest frame, or None yet."""
+        with self._lock:
+            return self._latest
+
+    def _set(self, status: CaptureStatus, reason: str) -> None:
+        changed = status != self.status or reason != self.reason
+        self.status, self.reason = status, reason
+        if changed:
+            if status == "connected":
+                log.info("camera %s connected (%s)", self.camera_id, redact(self.url))
+            else:
+                log.warning("%s", reason)
+            if self._on_change is not None:
+                try:
+                    self._on_change(status, reason)
+                except Exception:
+                    log.exception("camera %s: status callback failed", self.camera_id)
+
+    def _run(self) -> None:
+        _cv2()
+        backoff = BACKOFF_START_S
+        label = _label(self.camera_id, self.url)
+        while not self._halt.is_set():
+            started = time.monotonic()
+            cap = open_capture(self.url, self.open_timeout_ms, self.read_timeout_ms)
+            try:
+                if not cap.isOpened():
+                    self._set(
+                        "disconnected",
+                        _open_failure(label, self.url, self.open_timeout_ms, time.monotonic() - started),
+                    )
+                elif self._read_loop(cap, label):
+                    backoff = BACKOFF_START_S  # it delivered frames: the next outage starts afresh
+            finally:
+                cap.release()
+            if self._halt.wait(backoff):
+                break
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    def _read_loop(self, cap: Any, label: str) -> bool:
+        """Read until the stream fails or we are stopped; True if at least one frame arrived."""
+        cv2 = _cv2()
+        pace = 0.0
+        if file_path(self.url) is not None:  # a file would otherwise be read as fast as it decodes
+            fps = cap.get(cv2.CAP_PROP_FPS) or FILE_FPS_DEFAULT
+            pace = 1.0 / fps if 0 < fps < 1000 else 1.0 / FILE_FPS_DEFAULT
+        got_any = False
+        while not self._halt.is_set():
+            ok, frame = cap.read()
+            if (not ok or frame is None) and pace and got_any:  # end of a file: loop it
+                cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok, frame = cap.read()
+            if not ok or frame is None:
+                if got_any:
+                    self._set("disconnected", f"{label} stopped sending frames")
+                else:
+                    self._set(
+                        "disconnected", f"{label} opened but sent no frame within {self.read_timeout_ms} ms"
+                    )
+                return got_any
+            frame.flags.writeable = False
+            with self._lock:
+                self._seq += 1
+                self._latest = (frame, time.monotonic(), self._seq)
+            got_any = True
+            if self.status != "connected":
+                self._set("connected", "")
+            if pace and self._halt.wait(pace):
+                break
+        return got_any
