@@ -1,0 +1,323 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AlarmBanner</name>
+    <message>
+        <source>No active alarms</source>
+        <translation>无活动报警</translation>
+    </message>
+    <message>
+        <source>Active alarms: {count}</source>
+        <translation>活动报警：{count}</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmsPage</name>
+    <message>
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>This page will hold the alarm console: active alarms with fire first, then by priority; acknowledge, silence, reset and shelve; and the alarm and operator-action journal. It comes with the alarm engine. The banner at the top of the window already has its place.</source>
+        <translation>本页将是报警控制台：活动报警按火警优先、再按优先级排列；可确认、消音、复位和搁置；并有报警及操作记录日志。随报警引擎一同提供。窗口顶部的报警横幅已留好位置。</translation>
+    </message>
+</context>
+<context>
+    <name>CameraGrid</name>
+    <message>
+        <source>This site has no cameras.</source>
+        <translation>本场所没有摄像机。</translation>
+    </message>
+</context>
+<context>
+    <name>CameraWallPage</name>
+    <message>
+        <source>No stream address for this camera.</source>
+        <translation>该摄像机没有视频流地址。</translation>
+    </message>
+    <message>
+        <source>The camera does not answer.</source>
+        <translation>摄像机无响应。</translation>
+    </message>
+    <message>
+        <source>Plain wall: the newest picture of every camera. Layouts and overlays come later.</source>
+        <translation>简易视频墙：显示每台摄像机的最新画面。布局与叠加标注将在后续版本提供。</translation>
+    </message>
+</context>
+<context>
+    <name>CreateAdminDialog</name>
+    <message>
+        <source>Enter a user name for the administrator.</source>
+        <translation>请输入管理员的用户名。</translation>
+    </message>
+    <message>
+        <source>The password must have at least {count} characters.</source>
+        <translation>密码至少需要 {count} 个字符。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ. Type the same password twice.</source>
+        <translation>两次输入的密码不一致，请输入相同的密码。</translation>
+    </message>
+    <message>
+        <source>Wardroom — create the administrator</source>
+        <translation>Wardroom — 创建管理员</translation>
+    </message>
+    <message>
+        <source>{site} has no administrator yet. Create one now: the administrator adds the other users (duty officers, supervisors, records clerks).</source>
+        <translation>{site} 还没有管理员。请现在创建一个：由管理员添加其他用户（值班员、主管、档案员）。</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Repeat password:</source>
+        <translation>再次输入密码：</translation>
+    </message>
+    <message>
+        <source>Create administrator</source>
+        <translation>创建管理员</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorReporter</name>
+    <message>
+        <source>Wardroom — unexpected error</source>
+        <translation>Wardroom — 意外错误</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside Wardroom. It has been written to the log; the details are below.</source>
+        <translation>Wardroom 内部出现错误。错误已写入日志，详细信息见下方。</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentsPage</name>
+    <message>
+        <source>Incidents &amp; reports</source>
+        <translation>事件与报告</translation>
+    </message>
+    <message>
+        <source>This page will list incidents opened from alarms or camera detections, with notes, snapshots and the actions taken, and will print incident and shift reports.</source>
+        <translation>本页将列出由报警或摄像机检测生成的事件，包括备注、快照和所采取的措施，并可打印事件报告和交接班报告。</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Enter your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Wardroom — sign in</source>
+        <translation>Wardroom — 登录</translation>
+    </message>
+    <message>
+        <source>Sign in to the control room of {site}.</source>
+        <translation>登录 {site} 的控制室。</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>The station could not start: {error}</source>
+        <translation>站点服务无法启动：{error}</translation>
+    </message>
+    <message>
+        <source>Wardroom</source>
+        <translation>Wardroom</translation>
+    </message>
+    <message>
+        <source>Service failed: {what}</source>
+        <translation>服务故障：{what}</translation>
+    </message>
+    <message>
+        <source>Wardroom — {site}</source>
+        <translation>Wardroom — {site}</translation>
+    </message>
+    <message>
+        <source>DEMO</source>
+        <translation>演示</translation>
+    </message>
+    <message>
+        <source>Demonstration site: simulated PLC and cameras, its own database, automatic sign-in.</source>
+        <translation>演示场所：模拟的 PLC 和摄像机，独立的数据库，自动登录。</translation>
+    </message>
+    <message>
+        <source>PLCs:</source>
+        <translation>PLC：</translation>
+    </message>
+    <message>
+        <source>Cameras:</source>
+        <translation>摄像机：</translation>
+    </message>
+    <message>
+        <source>Camera wall</source>
+        <translation>视频墙</translation>
+    </message>
+    <message>
+        <source>Sensors</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
+        <source>Records</source>
+        <translation>档案</translation>
+    </message>
+    <message>
+        <source>Incidents &amp; reports</source>
+        <translation>事件与报告</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+</context>
+<context>
+    <name>MapPage</name>
+    <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
+        <source>This page will show the buildings and floor plans of the site with the cameras, sensors and active alarms in their places, so an alarm can be located at a glance.</source>
+        <translation>本页将显示场所的建筑和楼层平面图，并在图上标出摄像机、传感器和活动报警的位置，使报警位置一目了然。</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsPage</name>
+    <message>
+        <source>Records</source>
+        <translation>档案</translation>
+    </message>
+    <message>
+        <source>This page will hold the ward&apos;s records: residents and households, volunteers and their service hours, elderly care, employment support, duty rosters, and registered vehicles and e-bikes. Every view and export of personal data will be audited.</source>
+        <translation>本页将管理社区档案：居民与家庭、志愿者及其服务时长、养老服务、就业帮扶、值班排班，以及登记的机动车和电动自行车。对个人信息的每次查看和导出都会记入审计日志。</translation>
+    </message>
+</context>
+<context>
+    <name>SensorsPage</name>
+    <message>
+        <source>Sensors</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>This page will show the live value of every PLC point of the site (sprinkler pressure, temperatures, levels, smoke and heat detectors, call points, doors) as gauges and trends, with the quality of each value. It comes with the PLC polling work; until then the status bar below shows whether each PLC answers.</source>
+        <translation>本页将以仪表和趋势图显示场所中每个 PLC 点位的实时数值（喷淋压力、温度、液位、感烟和感温探测器、手动报警按钮、门），并标明每个数值的质量。它随 PLC 轮询功能一同提供；在此之前，下方状态栏显示每台 PLC 是否应答。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Interface language:</source>
+        <translation>界面语言：</translation>
+    </message>
+    <message>
+        <source>The change applies at once and is remembered on this computer.</source>
+        <translation>更改立即生效，并保存在本机上。</translation>
+    </message>
+    <message>
+        <source>This station</source>
+        <translation>本工作站</translation>
+    </message>
+    <message>
+        <source>Site file:</source>
+        <translation>场所文件：</translation>
+    </message>
+    <message>
+        <source>Database:</source>
+        <translation>数据库：</translation>
+    </message>
+    <message>
+        <source>Signed in as:</source>
+        <translation>当前用户：</translation>
+    </message>
+    <message>
+        <source>Role:</source>
+        <translation>角色：</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <source>Wardroom — previous crash</source>
+        <translation>Wardroom — 上次崩溃</translation>
+    </message>
+    <message>
+        <source>Wardroom stopped unexpectedly the last time it ran. The report below was saved in the log folder; please pass it on to your technician.</source>
+        <translation>Wardroom 上次运行时意外停止。下方的报告已保存在日志文件夹中，请转交给技术人员。</translation>
+    </message>
+    <message>
+        <source>Wardroom — site file</source>
+        <translation>Wardroom — 场所文件</translation>
+    </message>
+    <message>
+        <source>Wardroom — database</source>
+        <translation>Wardroom — 数据库</translation>
+    </message>
+</context>
+<context>
+    <name>StatusLamp</name>
+    <message>
+        <source>not yet checked</source>
+        <translation>尚未检测</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>disconnected</source>
+        <translation>已断开</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>No signal</source>
+        <translation>无信号</translation>
+    </message>
+    <message>
+        <source>Waiting for video…</source>
+        <translation>正在等待视频…</translation>
+    </message>
+</context>
+<context>
+    <name>_CredentialsDialog</name>
+    <message>
+        <source>The check could not be done: {error}</source>
+        <translation>无法完成校验：{error}</translation>
+    </message>
+</context>
+</TS>

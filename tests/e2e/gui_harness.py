@@ -1,0 +1,209 @@
+"""Running the real ``wardroom`` entry point under a real X server (Xvfb), and reading what it shows.
+
+The application is started exactly as a user starts it (``.venv/bin/wardroom --demo``) with
+``QT_QPA_PLATFORM=xcb`` on a private Xvfb display. ``WARDROOM_GUI_REPORT`` makes its main window write,
+once a second, what its widgets show (lamp states, frames painted per tile, on-screen rectangles); a
+separate process grabs the X screen as a PNG. Every wait here is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SCREEN = "1600x1000x24"
+XVFB_START_S = 15.0
+
+
+@contextmanager
+def xvfb_display(log_path: Path) -> Iterator[str]:
+    """A private Xvfb display (``:N``, number chosen by Xvfb itself); stopped afterwards."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.fail("Xvfb is not installed: the test command (installer/run-tests.sh) installs package xvfb")
+    read_fd, write_fd = os.pipe()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [xvfb, "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    os.close(write_fd)
+    try:
+        number = b""
+        deadline = time.monotonic() + XVFB_START_S
+        while not number.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], 0.2)
+            if ready:
+                chunk = os.read(read_fd, 16)
+                if not chunk:
+                    break
+                number += chunk
+        if not number.strip().isdigit():
+            pytest.fail(f"Xvfb did not start within {XVFB_START_S:.0f} s; see {log_path}")
+        yield f":{number.strip().decode()}"
+    finally:
+        os.close(read_fd)
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@dataclass
+class RunningGui:
+    proc: subprocess.Popen[bytes]
+    report: Path
+    log: Path
+    display: str
+
+    def read_report(self) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(self.report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data
+
+    def wait_for(self, what: str, ok: Callable[[dict[str, Any]], bool], timeout_s: float) -> dict[str, Any]:
+        """Poll the report until ``ok`` holds; fail with the last report if it never does."""
+        deadline = time.monotonic() + timeout_s
+        last: dict[str, Any] | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(
+                    f"wardroom exited with {self.proc.returncode} while waiting for {what}:\n{self.tail()}"
+                )
+            report = self.read_report()
+            if report is not None:
+                last = report
+                if ok(report):
+                    return report
+            time.sleep(0.25)
+        pytest.fail(
+            f"timed out after {timeout_s:.0f} s waiting for {what}; last report: {last}\n{self.tail()}"
+        )
+
+    def terminate(self, within_s: float = 5.0) -> int:
+        """SIGTERM and the exit code; fails if it takes longer than ``within_s``."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(within_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            pytest.fail(f"wardroom did not exit within {within_s:.0f} s of SIGTERM:\n{self.tail()}")
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no output)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def gui_environment(display: str, home: Path, report: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DISPLAY=display,
+        QT_QPA_PLATFORM="xcb",
+        WARDROOM_HOME=str(home),
+        WARDROOM_GUI_REPORT=str(report),
+        PYTHONFAULTHANDLER="1",
+    )
+    env.pop("WARDROOM_DATABASE_URL", None)
+    return env
+
+
+@contextmanager
+def running_demo(display: str, home: Path, workdir: Path) -> Iterator[RunningGui]:
+    """``wardroom --demo`` on ``display``; killed afterwards if the test did not stop it."""
+    report = workdir / "report.json"
+    log_path = workdir / "wardroom.out"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(BIN / "wardroom"), "--demo"],
+            cwd=workdir,
+            env=gui_environment(display, home, report),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    gui = RunningGui(proc, report, log_path, display)
+    try:
+        yield gui
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def demo_ready(expected_links: set[tuple[str, str]]) -> Callable[[dict[str, Any]], bool]:
+    """The demo PLC and every camera connected, and every tile has painted frames."""
+
+    def ok(report: dict[str, Any]) -> bool:
+        links = {(link["kind"], link["id"]): link["state"] for link in report["links"]}
+        return (
+            set(links) == expected_links
+            and all(state == "connected" for state in links.values())
+            and bool(report["tiles"])
+            and all(tile["frames_shown"] > 0 for tile in report["tiles"])
+        )
+
+    return ok
+
+
+def grab_screen(display: str, target: Path) -> np.ndarray:
+    """Screenshot the whole X screen from a separate process; returns it as an RGB array."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    code = (
+        "import sys\n"
+        "from PySide6.QtGui import QGuiApplication\n"
+        "app = QGuiApplication([sys.argv[0]])\n"
+        "shot = app.primaryScreen().grabWindow(0)\n"
+        "sys.exit(0 if shot.save(sys.argv[1]) else 3)\n"
+    )
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(target)], env=env, timeout=60, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"screenshot failed: {done.stdout}{done.stderr}"
+    import cv2
+
+    image = cv2.imread(str(target), cv2.IMREAD_COLOR)
+    assert image is not None, f"cannot read the screenshot {target}"
+    return np.ascontiguousarray(image[:, :, ::-1])
+
+
+def crop(image: np.ndarray, rect: list[int]) -> np.ndarray:
+    x, y, width, height = rect
+    return image[max(y, 0) : y + height, max(x, 0) : x + width]
+
+
+def announce(config: pytest.Config, line: str) -> None:
+    """Print a line on the terminal even while pytest captures output (artifact paths, soak table)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(line)

@@ -1,0 +1,342 @@
+"""The main window: navigation, pages, the alarm banner and the link lamps of the whole site.
+
+Everything the window shows about the core comes through ``CoreBridge`` signals, connected queued, so
+it is only ever touched on the GUI thread. The window starts showing before the station is up: lamps
+read "not yet checked" until the link monitor reports, and the camera wall starts when
+``attach_station`` hands over the resolved camera addresses.
+
+``WARDROOM_GUI_REPORT=<file.json>`` (a hidden hook for end-to-end tests) makes the window write,
+once a second, what it shows: title, demo mark, every lamp's own state and every tile's painted frame
+count, read back from the widgets themselves rather than from the core.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.events import LinkStateChanged, ServiceStateChanged
+from app.site.schema import SiteFile
+from ui.bridge import CoreBridge, connect_queued
+from ui.i18n import Translations
+from ui.pages.camera_wall import CameraWallPage
+from ui.pages.placeholders import AlarmsPage, IncidentsPage, MapPage, RecordsPage, SensorsPage
+from ui.pages.settings import SettingsPage, StationFacts
+from widgets.alarm_banner import AlarmBanner
+from widgets.status_lamp import StatusLamp
+
+log = logging.getLogger("wardroom.ui")
+
+PAGE_KEYS: tuple[str, ...] = ("wall", "sensors", "alarms", "map", "records", "incidents", "settings")
+REPORT_ENV = "WARDROOM_GUI_REPORT"
+
+
+def _screen_rect(widget: QWidget) -> list[int]:
+    """[x, y, width, height] of a widget in screen coordinates (lets a test crop a screenshot)."""
+    top_left = widget.mapToGlobal(QPoint(0, 0))
+    return [top_left.x(), top_left.y(), widget.width(), widget.height()]
+
+
+class StationView(Protocol):
+    """What the window needs from a started ``app.runtime.Station``."""
+
+    def camera_url(self, camera_id: str) -> str: ...
+
+    def link_states(self) -> dict[tuple[str, str], LinkStateChanged]: ...
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()  # after the window has stopped what it runs
+
+    def __init__(
+        self,
+        site: SiteFile,
+        bridge: CoreBridge,
+        translations: Translations,
+        facts: StationFacts,
+        *,
+        demo: bool,
+        report_path: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self._site = site
+        self._demo = demo
+        self._closed = False
+        self._failed_services: dict[str, str] = {}
+        available = self.screen().availableGeometry()
+        self.resize(min(1440, available.width()), min(880, available.height()))
+
+        self._site_name = QLabel(site.site.name, self)
+        self._site_name.setObjectName("siteName")
+        self._banner = AlarmBanner(self)
+        self._demo_mark = QLabel(self)
+        self._demo_mark.setObjectName("demoMark")
+        self._demo_mark.setVisible(demo)
+        self._user = QLabel(f"{facts.user} · {facts.role}", self)
+        self._user.setObjectName("userName")
+        header = QFrame(self)
+        header.setObjectName("header")
+        header_layout = QHBoxLayout(header)
+        header_layout.setContentsMargins(8, 6, 8, 6)
+        header_layout.addWidget(self._site_name)
+        header_layout.addWidget(self._banner, 1)
+        header_layout.addWidget(self._demo_mark)
+        header_layout.addWidget(self._user)
+
+        cameras = [(camera.id, camera.display_name) for camera in site.camera]
+        self._wall = CameraWallPage(cameras, parent=self)
+        self._settings = SettingsPage(translations, facts, self)
+        pages: dict[str, QWidget] = {
+            "wall": self._wall,
+            "sensors": SensorsPage(self),
+            "alarms": AlarmsPage(self),
+            "map": MapPage(self),
+            "records": RecordsPage(self),
+            "incidents": IncidentsPage(self),
+            "settings": self._settings,
+        }
+        self._stack = QStackedWidget(self)
+        self._stack.setObjectName("pages")
+        self._nav = QListWidget(self)
+        self._nav.setObjectName("navigation")
+        self._nav.setFixedWidth(210)
+        for key in PAGE_KEYS:
+            self._stack.addWidget(pages[key])
+            item = QListWidgetItem(self._nav)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+        self._nav.currentRowChanged.connect(self._stack.setCurrentIndex)
+        self._nav.setCurrentRow(0)
+
+        body = QWidget(self)
+        body_layout = QHBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(0)
+        body_layout.addWidget(self._nav)
+        body_layout.addWidget(self._stack, 1)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(header)
+        central_layout.addWidget(body, 1)
+        self.setCentralWidget(central)
+
+        self._lamps: dict[tuple[str, str], StatusLamp] = {}
+        self._plc_group = QLabel(self)
+        self._plc_group.setObjectName("statusGroup")
+        self._camera_group = QLabel(self)
+        self._camera_group.setObjectName("statusGroup")
+        lamps_bar = QWidget(self)
+        lamps_layout = QHBoxLayout(lamps_bar)
+        lamps_layout.setContentsMargins(4, 2, 4, 2)
+        lamps_layout.setSpacing(4)
+        lamps_layout.addWidget(self._plc_group)
+        for plc in site.plc:
+            lamps_layout.addWidget(self._add_lamp("plc", plc.id, plc.id))
+        lamps_layout.addSpacing(12)
+        lamps_layout.addWidget(self._camera_group)
+        for camera in site.camera:
+            lamps_layout.addWidget(self._add_lamp("camera", camera.id, camera.display_name))
+        lamps_layout.addStretch(1)
+        self._service_note = QLabel(self)
+        self._service_note.setObjectName("serviceNote")
+        self.statusBar().addWidget(lamps_bar, 1)
+        self.statusBar().addPermanentWidget(self._service_note)
+        self.statusBar().setSizeGripEnabled(False)
+
+        connect_queued(bridge.linkStateChanged, self._on_link_state)
+        connect_queued(bridge.serviceStateChanged, self._on_service_state)
+
+        self._report_path = report_path
+        self._report_timer = QTimer(self)
+        self._report_timer.setInterval(1000)
+        self._report_timer.timeout.connect(self._write_report)
+        if report_path is not None:
+            self._report_timer.start()
+        self._retranslate()
+
+    # ------------------------------------------------------------------ public
+    @property
+    def banner(self) -> AlarmBanner:
+        return self._banner
+
+    @property
+    def camera_wall(self) -> CameraWallPage:
+        return self._wall
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return self._settings
+
+    @property
+    def demo_mark(self) -> QLabel:
+        return self._demo_mark
+
+    def lamp(self, kind: str, link_id: str) -> StatusLamp:
+        return self._lamps[(kind, link_id)]
+
+    def lamps(self) -> list[StatusLamp]:
+        return list(self._lamps.values())
+
+    def nav_texts(self) -> list[str]:
+        return [self._nav.item(row).text() for row in range(self._nav.count())]
+
+    def show_page(self, key: str) -> None:
+        self._nav.setCurrentRow(PAGE_KEYS.index(key))
+
+    def current_page(self) -> str:
+        return PAGE_KEYS[self._stack.currentIndex()]
+
+    @Slot(object)
+    def attach_station(self, station: StationView) -> None:
+        """The station is up: show its current link states and start the wall on its streams."""
+        if self._closed:
+            return
+        for event in station.link_states().values():
+            self._on_link_state(event)
+        urls = {camera.id: station.camera_url(camera.id) for camera in self._site.camera}
+        self._wall.start(urls)
+
+    @Slot(object)
+    def station_failed(self, error: object) -> None:
+        """Starting the station failed: say so plainly, keep the window usable."""
+        text = self.tr("The station could not start: {error}").format(error=error)
+        self._service_note.setText(text)
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("Wardroom"), text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the window shows, read from its widgets (the GUI report)."""
+        return {
+            "window_title": self.windowTitle(),
+            "demo": self._demo_mark.isVisibleTo(self),
+            "language": self._settings.language_choice.currentData(),
+            "page": self.current_page(),
+            "links": [
+                {
+                    "kind": lamp.kind,
+                    "id": lamp.link_id,
+                    "state": lamp.property("linkState"),
+                    "reason": lamp.reason,
+                    "dot": _screen_rect(lamp.dot),
+                }
+                for lamp in self._lamps.values()
+            ],
+            "tiles": [
+                {
+                    "camera_id": tile.camera_id,
+                    "frames_shown": tile.frames_shown,
+                    "signal": tile.has_signal,
+                    "rect": _screen_rect(tile),
+                }
+                for tile in self._wall.grid.tiles()
+            ],
+        }
+
+    def shutdown(self) -> None:
+        """Stop what the window runs (report timer, wall grabbers). Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._report_timer.stop()
+        if self._report_path is not None:
+            self._write_report()
+        self._wall.stop()
+
+    # ------------------------------------------------------------------ Qt
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ private
+    def _add_lamp(self, kind: str, link_id: str, label: str) -> StatusLamp:
+        lamp = StatusLamp(kind, link_id, label, self)
+        self._lamps[(kind, link_id)] = lamp
+        return lamp
+
+    @Slot(object)
+    def _on_link_state(self, event: LinkStateChanged) -> None:
+        lamp = self._lamps.get((event.kind, event.id))
+        if lamp is None:
+            log.debug("no lamp for %s %s", event.kind, event.id)
+            return
+        lamp.set_state(event.status, event.reason, event.endpoint)
+
+    @Slot(object)
+    def _on_service_state(self, event: ServiceStateChanged) -> None:
+        """Keep the newest failure in view until that service runs again."""
+        if event.status == "failed":
+            self._failed_services[event.service] = event.describe()
+            log.warning("service failed: %s", event.describe())
+        else:
+            self._failed_services.pop(event.service, None)
+        self._show_service_note()
+
+    def _show_service_note(self) -> None:
+        failures = list(self._failed_services.values())
+        self._service_note.setText(
+            self.tr("Service failed: {what}").format(what=failures[-1]) if failures else ""
+        )
+        self._service_note.setToolTip("\n".join(failures))
+
+    def _write_report(self) -> None:
+        if self._report_path is None:
+            return
+        tmp = self._report_path.with_name(self._report_path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(self.snapshot(), ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self._report_path)
+        except OSError as exc:
+            log.warning("cannot write the GUI report %s: %s", self._report_path, exc)
+
+    def _retranslate(self) -> None:
+        title = self.tr("Wardroom — {site}").format(site=self._site.site.name)
+        if self._demo:
+            title += " — " + self.tr("DEMO")
+        self.setWindowTitle(title)
+        self._demo_mark.setText(self.tr("DEMO"))
+        self._demo_mark.setToolTip(
+            self.tr("Demonstration site: simulated PLC and cameras, its own database, automatic sign-in.")
+        )
+        self._show_service_note()
+        self._plc_group.setText(self.tr("PLCs:"))
+        self._camera_group.setText(self.tr("Cameras:"))
+        names = {
+            "wall": self.tr("Camera wall"),
+            "sensors": self.tr("Sensors"),
+            "alarms": self.tr("Alarms"),
+            "map": self.tr("Map"),
+            "records": self.tr("Records"),
+            "incidents": self.tr("Incidents & reports"),
+            "settings": self.tr("Settings"),
+        }
+        for row in range(self._nav.count()):
+            item = self._nav.item(row)
+            item.setText(names[str(item.data(Qt.ItemDataRole.UserRole))])

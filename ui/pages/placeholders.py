@@ -1,0 +1,88 @@
+"""The pages later issues build, each saying plainly what it will hold.
+
+The wording lives here (in ``ui``, translated with ``tr``); ``widgets.placeholder_page`` only lays it
+out. Each page re-words itself on ``LanguageChange``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QWidget
+
+from widgets.placeholder_page import PlaceholderPage
+
+
+class _Placeholder(PlaceholderPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._retranslate()
+
+    def _texts(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _retranslate(self) -> None:
+        self.set_texts(*self._texts())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+
+class SensorsPage(_Placeholder):
+    def _texts(self) -> tuple[str, str]:
+        return (
+            self.tr("Sensors"),
+            self.tr(
+                "This page will show the live value of every PLC point of the site (sprinkler pressure, "
+                "temperatures, levels, smoke and heat detectors, call points, doors) as gauges and trends, "
+                "with the quality of each value. It comes with the PLC polling work; until then the status "
+                "bar below shows whether each PLC answers."
+            ),
+        )
+
+
+class AlarmsPage(_Placeholder):
+    def _texts(self) -> tuple[str, str]:
+        return (
+            self.tr("Alarms"),
+            self.tr(
+                "This page will hold the alarm console: active alarms with fire first, then by priority; "
+                "acknowledge, silence, reset and shelve; and the alarm and operator-action journal. It comes "
+                "with the alarm engine. The banner at the top of the window already has its place."
+            ),
+        )
+
+
+class MapPage(_Placeholder):
+    def _texts(self) -> tuple[str, str]:
+        return (
+            self.tr("Map"),
+            self.tr(
+                "This page will show the buildings and floor plans of the site with the cameras, sensors "
+                "and active alarms in their places, so an alarm can be located at a glance."
+            ),
+        )
+
+
+class RecordsPage(_Placeholder):
+    def _texts(self) -> tuple[str, str]:
+        return (
+            self.tr("Records"),
+            self.tr(
+                "This page will hold the ward's records: residents and households, volunteers and their "
+                "service hours, elderly care, employment support, duty rosters, and registered vehicles "
+                "and e-bikes. Every view and export of personal data will be audited."
+            ),
+        )
+
+
+class IncidentsPage(_Placeholder):
+    def _texts(self) -> tuple[str, str]:
+        return (
+            self.tr("Incidents & reports"),
+            self.tr(
+                "This page will list incidents opened from alarms or camera detections, with notes, "
+                "snapshots and the actions taken, and will print incident and shift reports."
+            ),
+        )

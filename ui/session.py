@@ -1,0 +1,75 @@
+"""One running control room: bus, bridge, station and main window, started and stopped in order.
+
+``run_gui`` and the GUI tests build the same object, so the tests exercise the real wiring.
+The station starts on a worker thread (it binds simulator ports, syncs the site into the database
+and opens the first link checks): the window shows at once with lamps "not yet checked", and the
+camera wall starts when the station reports it is up. Shutdown runs in the reverse order: the wall's
+grabbers, then the station, then the bridge.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+
+from app.events import EventBus
+from app.runtime import Station
+from app.site.loader import LoadedSite
+from app.storage.database import Database
+from ui.bridge import CoreBridge
+from ui.i18n import Translations
+from ui.main_window import MainWindow
+from ui.pages.settings import StationFacts
+from ui.tasks import BackgroundCall
+
+log = logging.getLogger("wardroom.ui")
+
+START_WAIT_S = 3.0  # at shutdown, how long a still-running station start may take to finish
+
+
+class GuiSession(QObject):
+    def __init__(
+        self,
+        loaded: LoadedSite,
+        db: Database | None,
+        translations: Translations,
+        facts: StationFacts,
+        *,
+        demo: bool,
+        report_path: Path | None = None,
+        link_interval_s: float = 3.0,
+    ) -> None:
+        super().__init__()
+        self.bus = EventBus()
+        self.bridge = CoreBridge(self.bus, self)
+        self.station = Station(loaded, db, self.bus, link_interval_s=link_interval_s)
+        self.window = MainWindow(
+            loaded.site, self.bridge, translations, facts, demo=demo, report_path=report_path
+        )
+        self._starter = BackgroundCall("station-start", self._start_station, self)
+        self._starter.succeeded.connect(self.window.attach_station, Qt.ConnectionType.QueuedConnection)
+        self._starter.failed.connect(self.window.station_failed, Qt.ConnectionType.QueuedConnection)
+        self._stopped = False
+
+    def start(self) -> None:
+        """Show the window now; start the station in the background."""
+        self.window.show()
+        self._starter.start()
+
+    def _start_station(self) -> Station:
+        self.station.start()
+        return self.station
+
+    def shutdown(self, timeout_s: float = 4.0) -> None:
+        """Grabbers, then station, then bridge; bounded in time. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.window.shutdown()
+        if not self._starter.wait(START_WAIT_S):
+            log.warning("the station was still starting at shutdown; stopping what is up")
+        self.station.stop(timeout_s)
+        self.bridge.close()
+        log.info("session stopped")
