@@ -17,6 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
+from app.commands.simulate import simulate_app
+
 app = typer.Typer(
     name="wardroom",
     help="Wardroom: control room for a ward's safety and service centre.",
@@ -35,6 +37,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(simulate_app, name="simulate")
 
 DatabaseOpt = Annotated[
     str | None,

@@ -147,7 +147,9 @@ class Station:
         service = f"PLC simulator {plc.id}"
         self._service(service, "starting", plc.protocol)
         try:
-            sim = ModbusSimulator(plc, [p for p in self.site.point if p.plc == plc.id], host=SIM_HOST)
+            # With the site file's path it announces its port, so `wardroom simulate trip` can reach it.
+            points = [p for p in self.site.point if p.plc == plc.id]
+            sim = ModbusSimulator(plc, points, host=SIM_HOST, site_path=self.loaded.path)
             port = sim.start()
         except Exception as exc:
             self._failed[("plc", plc.id)] = f"its simulator could not start: {exc}"

@@ -1,7 +1,9 @@
 """The S7 side of a simulated PLC: python-snap7's pure-Python server with real DB/M/I/Q areas.
 
 Minimal but real: an S7 client (the link monitor now, the S7 poller later) connects with the ISO-on-TCP
-handshake and reads the same big-endian bytes a Siemens CPU would serve.
+handshake and reads the same big-endian bytes a Siemens CPU would serve. The drill switches are a data
+block of their own (:func:`app.sim.drillmap.drill_db`), polled by the simulator's ticker: snap7's server
+writes client data into the registered bytearray in place, under the area's lock.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 from snap7.server import Server
 from snap7.type import SrvArea
 
+from app.sim import drillmap
 from app.sim.values import encode_bytes, to_raw
 
 if TYPE_CHECKING:
@@ -51,6 +54,14 @@ class S7Backend:
             self._areas[key] = bytearray(size)
             self._server.register_area(key[0], key[1], self._areas[key])
         self._fill(points)
+        ids = [sp.point.id for sp in points]
+        self._switches = len(ids)
+        self.drill_db = drillmap.drill_db(plc, [sp.point for sp in points])
+        drill = bytearray(drillmap.S7_SWITCH_OFFSET + max(len(ids), 1))
+        drill[0:8] = drillmap.fingerprint_bytes(ids)
+        drill[8:10] = min(len(ids), 0xFFFF).to_bytes(2, "big")
+        self._drill = drill
+        self._server.register_area(SrvArea.DB, self.drill_db, drill)
 
     def _fill(self, points: Sequence[SimPoint]) -> None:
         for sp in points:
@@ -88,3 +99,18 @@ class S7Backend:
                 self._fill([sp])
             finally:
                 self._server.unlock_area(area, index)
+
+    def drill_states(self) -> list[bool]:
+        self._server.lock_area(SrvArea.DB, self.drill_db)
+        try:
+            start = drillmap.S7_SWITCH_OFFSET
+            return [bool(b) for b in self._drill[start : start + self._switches]]
+        finally:
+            self._server.unlock_area(SrvArea.DB, self.drill_db)
+
+    def set_drill(self, index: int, on: bool) -> None:
+        self._server.lock_area(SrvArea.DB, self.drill_db)
+        try:
+            self._drill[drillmap.S7_SWITCH_OFFSET + index] = 1 if on else 0
+        finally:
+            self._server.unlock_area(SrvArea.DB, self.drill_db)

@@ -15,6 +15,7 @@ from pymodbus.client import ModbusTcpClient
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.runtime import Station
+from app.sim import registry
 from app.site.loader import load_site
 
 SITE = """\
@@ -133,6 +134,8 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
         sim = station.simulator("panel")
         assert sim is not None
         sim.set_value("b1.pressure", 0.05)
+        # announced for drills from other processes (wardroom simulate trip)
+        assert [(e.plc, e.port) for e in registry.lookup(loaded.path, "panel")] == [("panel", port)]
     finally:
         started = time.monotonic()
         station.stop()
@@ -141,6 +144,7 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
     stopped = [e.service for e in events.services if e.status == "stopped"]
     assert stopped == ["link monitor", "camera simulator", "PLC simulator panel"]
     assert station.link_states() == {}
+    assert registry.lookup(loaded.path, "panel") == []
     lingering = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
     assert all(t.daemon for t in lingering), lingering
     assert wait_until(lambda: not [t for t in lingering if t.is_alive()], 3.0)

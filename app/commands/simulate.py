@@ -1,0 +1,175 @@
+"""``wardroom simulate``: serve a site's simulated PLCs, and run fire drills on them.
+
+- ``wardroom simulate --site FILE`` serves the site's simulated PLCs (with physics) until SIGINT or
+  SIGTERM, printing each one's endpoint; a drill on any of them is printed as it happens.
+- ``wardroom simulate trip POINT_ID --site FILE`` / ``restore`` flip the point's drill switch on the
+  *running* simulator, whichever process runs it (this command, ``wardroom station`` or the GUI).
+  Exit 2: unknown point, or its PLC is not simulated; exit 1: no running simulator found.
+- ``wardroom simulate points --site FILE [--json]`` lists the drillable points.
+
+Registered by ``app.cli`` as ``app.add_typer(simulate_app, name="simulate")``. Imports happen inside
+the commands so that ``wardroom --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+simulate_app = typer.Typer(
+    help="Serve a site's simulated PLCs (wardroom simulate --site FILE) and run drills on them.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+SiteOpt = Annotated[Path | None, typer.Option("--site", help="Site file (TOML).")]
+PointArg = Annotated[str, typer.Argument(help="Point id from the site file.")]
+STOP_TIMEOUT_S = 4.0
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _site_path(ctx: typer.Context, site: Path | None) -> Path:
+    """``--site`` given to the sub-command, else to ``wardroom simulate`` itself."""
+    chosen = site if site is not None else (ctx.obj if isinstance(ctx.obj, Path) else None)
+    if chosen is None:
+        _err("wardroom simulate: --site FILE is required")
+        raise typer.Exit(2)
+    return chosen
+
+
+def _load(path: Path) -> Any:
+    from app.site.loader import SiteFileError, load_site
+
+    try:
+        return load_site(path)
+    except SiteFileError as exc:
+        for error in exc.errors:
+            _err(str(error))
+        raise typer.Exit(2) from exc
+
+
+@simulate_app.callback()
+def simulate(ctx: typer.Context, site: SiteOpt = None) -> None:
+    """Serve the simulated PLCs of a site until interrupted (no sub-command), or run a drill."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = site
+        return
+    _serve(_site_path(ctx, site))
+
+
+def _serve(path: Path) -> None:
+    import signal
+    import threading
+
+    from app.bootstrap import setup_logging
+    from app.sim.drillmap import drill_db, drill_unit, plc_points
+    from app.sim.modbus_sim import ModbusSimulator
+
+    loaded = _load(path)
+    plcs = [p for p in loaded.site.plc if p.simulated]
+    if not plcs:
+        _err(f"wardroom simulate: site file {path} has no simulated PLC (simulated = true)")
+        raise typer.Exit(2)
+    setup_logging(stderr_level="WARNING")
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    def on_drill(point_id: str, on: bool) -> None:
+        typer.echo(f"simulate: drill {'TRIPPED' if on else 'restored'} {point_id}")
+
+    running: list[ModbusSimulator] = []
+    try:
+        for plc in plcs:
+            points = plc_points(plc, loaded.site.point)
+            try:
+                sim = ModbusSimulator(plc, points, site_path=loaded.path, on_drill=on_drill)
+                sim.start()
+            except Exception as exc:
+                _err(f"simulate: PLC {plc.id} could not start: {exc}")
+                continue
+            running.append(sim)
+            where = (
+                f"drill data block DB{drill_db(plc, points)}"
+                if plc.protocol == "s7"
+                else f"drill unit {drill_unit(plc)}"
+            )
+            typer.echo(
+                f"simulate: PLC {plc.id} ({plc.protocol}) on {sim.endpoint}, {len(points)} point(s), {where}"
+            )
+        if not running:
+            _err("wardroom simulate: no simulated PLC could start")
+            raise typer.Exit(1)
+        typer.echo(f"simulate: serving site {loaded.site.site.name!r} from {loaded.path}; Ctrl+C to stop")
+        while not stop.wait(0.2):
+            pass
+        typer.echo("simulate: stopping")
+    finally:
+        for sim in reversed(running):
+            sim.stop(STOP_TIMEOUT_S / max(len(running), 1))
+    typer.echo("simulate: stopped")
+
+
+def _drill(ctx: typer.Context, point_id: str, site: Path | None, on: bool) -> None:
+    import logging
+
+    from app.sim import drill
+
+    # pymodbus logs a refused connection at ERROR; the command explains failures itself.
+    logging.getLogger("pymodbus").addHandler(logging.NullHandler())
+    loaded = _load(_site_path(ctx, site))
+    try:
+        result = (drill.trip if on else drill.restore)(loaded, point_id)
+    except drill.DrillError as exc:
+        _err(f"wardroom simulate: {exc}")
+        raise typer.Exit(exc.exit_code) from exc
+    verb = "tripped" if on else "restored"
+    typer.echo(f"{verb} {point_id} on simulated PLC {result.plc_id} at {', '.join(result.endpoints)}")
+
+
+@simulate_app.command("trip")
+def trip(ctx: typer.Context, point_id: PointArg, site: SiteOpt = None) -> None:
+    """Start the point's alarm condition on the running simulator (a drill)."""
+    _drill(ctx, point_id, site, True)
+
+
+@simulate_app.command("restore")
+def restore(ctx: typer.Context, point_id: PointArg, site: SiteOpt = None) -> None:
+    """End the point's alarm condition on the running simulator."""
+    _drill(ctx, point_id, site, False)
+
+
+@simulate_app.command("points")
+def points(
+    ctx: typer.Context,
+    site: SiteOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")] = False,
+) -> None:
+    """List the points a drill can trip, with what a trip does to each."""
+    import json
+
+    from app.sim.drill import drillable_points
+    from app.sim.physics import trip_description
+
+    loaded = _load(_site_path(ctx, site))
+    rows = [
+        {"id": p.id, "plc": p.plc, "kind": p.kind, "unit": p.unit, "trip": trip_description(p)}
+        for p in drillable_points(loaded)
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo(f"site file {loaded.path} has no point on a simulated PLC")
+    for row in rows:
+        typer.echo(f"{row['id']:<36} {row['plc']:<20} {row['trip']}")
