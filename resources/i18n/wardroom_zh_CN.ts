@@ -24,6 +24,45 @@
     </message>
 </context>
 <context>
+    <name>BinaryLamp</name>
+    <message>
+        <source>clear</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>smoke</source>
+        <translation>烟雾</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>operated</source>
+        <translation>已动作</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>heat</source>
+        <translation>高温</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>开</translation>
+    </message>
+</context>
+<context>
     <name>CameraGrid</name>
     <message>
         <source>This site has no cameras.</source>
@@ -93,6 +132,44 @@
     <message>
         <source>Something went wrong inside Wardroom. It has been written to the log; the details are below.</source>
         <translation>Wardroom 内部出现错误。错误已写入日志，详细信息见下方。</translation>
+    </message>
+</context>
+<context>
+    <name>GaugeBase</name>
+    <message>
+        <source>{quality} · never read</source>
+        <translation>{quality} · 从未读取</translation>
+    </message>
+    <message>
+        <source>{quality} · last {age} ago</source>
+        <translation>{quality} · 上次于 {age} 前</translation>
+    </message>
+    <message>
+        <source>bad address</source>
+        <translation>地址错误</translation>
+    </message>
+    <message>
+        <source>out of range</source>
+        <translation>超出量程</translation>
+    </message>
+    <message>
+        <source>never read</source>
+        <translation>从未读取</translation>
+    </message>
+    <message>
+        <source>in alarm</source>
+        <translation>报警中</translation>
+    </message>
+    <message>
+        <source>{limit} alarm</source>
+        <translation>{limit} 报警</translation>
+    </message>
+</context>
+<context>
+    <name>GaugeGrid</name>
+    <message>
+        <source>This building has no sensors.</source>
+        <translation>该楼栋没有传感器。</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,407 @@
+"""A point's trend: live samples plus downsampled history, with its alarm limits, on a time axis.
+
+Why it is built this way:
+
+- **Bounded memory.** Live samples go into a fixed-size numpy ring buffer; a trend left open for a week
+  holds the same few megabytes as one opened a minute ago. Older data comes from the historian as
+  min/max/avg buckets (``set_history``), drawn as a band with the average line, so a spike inside a
+  bucket is never averaged away.
+- **Bounded redraw** (DESIGN §3, §8.4). ``append`` only writes into the buffer; a ``QTimer`` at ≤ 4 Hz
+  hands the data to pyqtgraph and slides the window. The timer runs only while the trend is shown.
+- **Gaps are honest.** A sample without a value (comm-fail) is stored as NaN and the line breaks there
+  (``connect="finite"``) instead of drawing a straight line across an outage.
+- **The page fetches history.** The window buttons (10 min, 1 h, 24 h, 7 d) emit
+  ``windowChanged(seconds)``; the page queries the historian and calls ``set_history``. Zooming or
+  panning with the mouse stops following the present; pressing a window button resumes it.
+- **One palette.** Colours are Qt properties (``lineColor``, ``bandColor``, …) defaulting to palette
+  roles, settable from QSS with ``qproperty-lineColor: …``; grey while normal (ISA-101).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Property, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QHideEvent, QPalette, QShowEvent
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from widgets.gauge_state import LIMIT_SHORT
+
+WINDOWS_S: tuple[int, ...] = (600, 3600, 86_400, 604_800)
+MAX_RATE_HZ = 4.0
+DEFAULT_CAPACITY = 86_400  # one day of 1 Hz samples: about 1.4 MB
+
+Role = QPalette.ColorRole
+_COLOUR_DEFAULTS: dict[str, Role] = {
+    "backgroundColor": Role.Base,
+    "inkColor": Role.WindowText,
+    "lineColor": Role.WindowText,
+    "bandColor": Role.Midlight,
+    "avgColor": Role.Shadow,
+    "limitColor": Role.WindowText,
+}
+
+
+class RingBuffer:
+    """Fixed-capacity (timestamp, value) storage; the oldest samples fall out first."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"ring buffer capacity must be at least 1, got {capacity}")
+        self._ts = np.full(capacity, np.nan, dtype=np.float64)
+        self._values = np.full(capacity, np.nan, dtype=np.float64)
+        self._next = 0
+        self._count = 0
+
+    @property
+    def capacity(self) -> int:
+        return int(self._ts.shape[0])
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._ts.nbytes + self._values.nbytes)
+
+    def append(self, ts: float, value: float) -> None:
+        self._ts[self._next] = ts
+        self._values[self._next] = value
+        self._next = (self._next + 1) % self.capacity
+        self._count = min(self._count + 1, self.capacity)
+
+    def extend(self, ts: np.ndarray, values: np.ndarray) -> None:
+        """Append many samples at once (a backfill); only the newest ``capacity`` are kept."""
+        ts = np.asarray(ts, dtype=np.float64).ravel()
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if ts.shape != values.shape:
+            raise ValueError(f"timestamps {ts.shape} and values {values.shape} differ in shape")
+        ts, values = ts[-self.capacity :], values[-self.capacity :]
+        n = ts.shape[0]
+        first = min(n, self.capacity - self._next)  # up to the end of the storage, then wrap
+        self._ts[self._next : self._next + first] = ts[:first]
+        self._values[self._next : self._next + first] = values[:first]
+        self._ts[: n - first] = ts[first:]
+        self._values[: n - first] = values[first:]
+        self._next = (self._next + n) % self.capacity
+        self._count = min(self._count + n, self.capacity)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(timestamps, values) oldest first, as new arrays."""
+        if self._count < self.capacity:
+            return self._ts[: self._count].copy(), self._values[: self._count].copy()
+        order = np.r_[self._next : self.capacity, 0 : self._next]
+        return self._ts[order], self._values[order]
+
+    def clear(self) -> None:
+        self._next = 0
+        self._count = 0
+
+
+def _colour_property(name: str) -> Property:
+    def getter(self: TrendPlot) -> QColor:
+        return self.colour(name)
+
+    def setter(self: TrendPlot, colour: QColor | str) -> None:
+        self._colours[name] = QColor(colour)
+        self._apply_colours()
+
+    return Property(QColor, getter, setter)
+
+
+def _window_words(seconds: int) -> str:
+    if seconds % 86_400 == 0:
+        return f"{seconds // 86_400} d" if seconds >= 604_800 else f"{seconds // 3600} h"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min"
+
+
+class TrendPlot(QWidget):
+    """Live + history trend of one point. Plain data in; ``windowChanged(seconds)`` out."""
+
+    windowChanged = Signal(int)
+
+    backgroundColor = _colour_property("backgroundColor")
+    inkColor = _colour_property("inkColor")
+    lineColor = _colour_property("lineColor")
+    bandColor = _colour_property("bandColor")
+    avgColor = _colour_property("avgColor")
+    limitColor = _colour_property("limitColor")
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        rate_hz: float = MAX_RATE_HZ,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("trendPlot")
+        self._colours: dict[str, QColor] = {}
+        self._clock = clock
+        self._live = RingBuffer(capacity)
+        self._live_dirty = False
+        self._history: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._history_dirty = False
+        self._window_s = WINDOWS_S[0]
+        self._following = True
+        self._ticks = 0
+        self._redraws = 0
+        self._limits: list[tuple[str, float]] = []
+        self._limit_lines: list[pg.InfiniteLine] = []
+
+        self._title = QLabel(self)
+        self._title.setObjectName("trendTitle")
+        self._buttons = QButtonGroup(self)
+        self._buttons.setExclusive(True)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self._title, 1)
+        for index, seconds in enumerate(WINDOWS_S):
+            button = QPushButton(_window_words(seconds), self)
+            button.setObjectName(f"trendWindow{seconds}")
+            button.setCheckable(True)
+            button.setChecked(seconds == self._window_s)
+            self._buttons.addButton(button, index)
+            bar.addWidget(button)
+        self._buttons.idClicked.connect(self._on_window_button)
+
+        self._axis = pg.DateAxisItem(orientation="bottom")
+        self._plot = pg.PlotWidget(self, axisItems={"bottom": self._axis})
+        self._plot.setObjectName("trendCanvas")
+        self._plot.setMenuEnabled(False)
+        self._plot.hideButtons()
+        self._plot.showGrid(x=True, y=True, alpha=0.25)
+        view = self._plot.getViewBox()
+        view.setMouseEnabled(x=True, y=True)
+        view.sigRangeChangedManually.connect(self._on_manual_range)
+        self._min_curve = pg.PlotDataItem(connect="finite")
+        self._max_curve = pg.PlotDataItem(connect="finite")
+        self._band = pg.FillBetweenItem(self._min_curve, self._max_curve)
+        self._avg_curve = pg.PlotDataItem(connect="finite", clipToView=True, autoDownsample=True)
+        self._live_curve = pg.PlotDataItem(connect="finite", clipToView=True, autoDownsample=True)
+        for item in (self._min_curve, self._max_curve, self._band, self._avg_curve, self._live_curve):
+            self._plot.addItem(item)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self._plot, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setObjectName("trendRepaint")
+        rate = min(MAX_RATE_HZ, rate_hz) if rate_hz > 0 else MAX_RATE_HZ
+        self._timer.setInterval(max(1, round(1000.0 / rate)))
+        self._timer.timeout.connect(self.tick)
+        self._apply_colours()
+        self._follow_now()
+
+    # ------------------------------------------------------------------ data in
+    def set_title(self, label: str, unit: str = "") -> None:
+        """The point's name over the plot and its unit on the value axis."""
+        self._title.setText(label)
+        self._plot.setLabel("left", units=None, text=unit)
+
+    def set_y_range(self, value_range: tuple[float, float] | None) -> None:
+        """Fix the value axis to the point's scale (as on its gauge), or let it follow the data."""
+        view = self._plot.getViewBox()
+        if value_range is None:
+            view.enableAutoRange(axis="y")
+            view.setAutoVisible(y=True)
+            return
+        lo, hi = sorted(value_range)
+        view.setYRange(lo, hi, padding=0.05)
+
+    def append(self, ts: float, value: float | None) -> None:
+        """Store one live sample (epoch seconds); ``None``/NaN is a gap. Does not redraw."""
+        self._live.append(ts, math.nan if value is None else float(value))
+        self._live_dirty = True
+
+    def extend(self, ts: np.ndarray, values: np.ndarray) -> None:
+        """Store many live samples at once (NaN = gap). Does not redraw."""
+        self._live.extend(ts, values)
+        self._live_dirty = True
+
+    def clear_live(self) -> None:
+        self._live.clear()
+        self._live_dirty = True
+
+    def set_history(self, ts: np.ndarray, mins: np.ndarray, maxs: np.ndarray, avgs: np.ndarray) -> None:
+        """Downsampled history (one row per bucket): a min–max band and the average line."""
+        arrays = [np.asarray(a, dtype=np.float64).ravel() for a in (ts, mins, maxs, avgs)]
+        lengths = {a.shape[0] for a in arrays}
+        if len(lengths) != 1:
+            raise ValueError(f"history arrays differ in length: {[a.shape[0] for a in arrays]}")
+        self._history = (arrays[0], arrays[1], arrays[2], arrays[3])
+        self._history_dirty = True
+
+    def set_limits(self, limits: Sequence[tuple[str, float]]) -> None:
+        """Draw the alarm limits as labelled horizontal lines (unknown kinds and NaN are skipped)."""
+        for line in self._limit_lines:
+            self._plot.removeItem(line)
+        self._limit_lines = []
+        self._limits = [
+            (kind, float(value)) for kind, value in limits if kind in LIMIT_SHORT and math.isfinite(value)
+        ]
+        for kind, value in self._limits:
+            line = pg.InfiniteLine(
+                pos=value,
+                angle=0,
+                movable=False,
+                label=f"{LIMIT_SHORT[kind]} {value:g}",
+                labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]},
+            )
+            line.setZValue(-5)
+            self._plot.addItem(line)
+            self._limit_lines.append(line)
+        self._apply_colours()
+
+    # ------------------------------------------------------------------ windows
+    @property
+    def window_s(self) -> int:
+        return self._window_s
+
+    @property
+    def following(self) -> bool:
+        """True while the x axis slides with the present (false after a manual zoom or pan)."""
+        return self._following
+
+    def set_window(self, seconds: int) -> None:
+        """Show the last ``seconds`` and follow the present; emits ``windowChanged`` if it changed."""
+        changed = seconds != self._window_s
+        self._window_s = seconds
+        self._following = True
+        if seconds in WINDOWS_S:
+            button = self._buttons.button(WINDOWS_S.index(seconds))
+            if button is not None:
+                button.setChecked(True)
+        self._follow_now()
+        if changed:
+            self.windowChanged.emit(seconds)
+
+    @Slot(int)
+    def _on_window_button(self, index: int) -> None:
+        self.set_window(WINDOWS_S[index])
+
+    @Slot()
+    def _on_manual_range(self) -> None:
+        self._following = False
+
+    def _follow_now(self) -> None:
+        end = self._clock()
+        self._plot.setXRange(end - self._window_s, end, padding=0)
+
+    # ------------------------------------------------------------------ redraw
+    @property
+    def ticks(self) -> int:
+        return self._ticks
+
+    @property
+    def redraws(self) -> int:
+        """How many times data was handed to pyqtgraph (at most once per tick)."""
+        return self._redraws
+
+    @property
+    def interval_ms(self) -> int:
+        return self._timer.interval()
+
+    @property
+    def timer_active(self) -> bool:
+        return self._timer.isActive()
+
+    @Slot()
+    def tick(self) -> None:
+        """One redraw tick: hand new data to the curves, slide the window while following."""
+        self._ticks += 1
+        if self._live_dirty or self._history_dirty:
+            self._redraws += 1
+        if self._live_dirty:
+            self._live_dirty = False
+            ts, values = self._live.arrays()
+            self._live_curve.setData(ts, values)
+        if self._history_dirty and self._history is not None:
+            self._history_dirty = False
+            ts, mins, maxs, avgs = self._history
+            self._min_curve.setData(ts, mins)
+            self._max_curve.setData(ts, maxs)
+            self._avg_curve.setData(ts, avgs)
+        if self._following:
+            self._follow_now()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.tick()
+        self._timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
+
+    # ------------------------------------------------------------------ introspection (tests, page)
+    @property
+    def capacity(self) -> int:
+        return self._live.capacity
+
+    @property
+    def live_count(self) -> int:
+        return len(self._live)
+
+    @property
+    def live_nbytes(self) -> int:
+        return self._live.nbytes
+
+    def live_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._live.arrays()
+
+    def limit_lines(self) -> list[tuple[str, float]]:
+        """(kind, value) of each limit line on the plot."""
+        return [
+            (kind, float(line.value()))
+            for (kind, _), line in zip(self._limits, self._limit_lines, strict=True)
+        ]
+
+    def x_range(self) -> tuple[float, float]:
+        (x0, x1), _ = self._plot.getViewBox().viewRange()
+        return float(x0), float(x1)
+
+    @property
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot
+
+    # ------------------------------------------------------------------ colours
+    def colour(self, name: str) -> QColor:
+        colour = self._colours.get(name)
+        if colour is not None and colour.isValid():
+            return QColor(colour)
+        return self.palette().color(_COLOUR_DEFAULTS[name])
+
+    def _apply_colours(self) -> None:
+        ink = self.colour("inkColor")
+        self._plot.setBackground(self.colour("backgroundColor"))
+        for name in ("left", "bottom"):
+            axis = self._plot.getAxis(name)
+            axis.setPen(pg.mkPen(ink))
+            axis.setTextPen(pg.mkPen(ink))
+        self._live_curve.setPen(pg.mkPen(self.colour("lineColor"), width=2))
+        band = self.colour("bandColor")
+        self._band.setBrush(pg.mkBrush(band))
+        self._min_curve.setPen(pg.mkPen(band.darker(115), width=1))
+        self._max_curve.setPen(pg.mkPen(band.darker(115), width=1))
+        self._avg_curve.setPen(pg.mkPen(self.colour("avgColor"), width=1.5))
+        limit = self.colour("limitColor")
+        for line in self._limit_lines:
+            line.setPen(pg.mkPen(limit, width=2, style=Qt.PenStyle.DashLine))
+            line.label.setColor(limit)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow palette and stylesheet changes (the QSS may set the colour properties)."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._apply_colours()
+        super().changeEvent(event)
