@@ -41,6 +41,14 @@ LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s [%(threadName)s] %(message)s"
 
 log = logging.getLogger("wardroom.bootstrap")
 
+# Libraries that log every failed request or connection: during a PLC outage pymodbus would write an
+# ERROR line per poll, drowning the one fault/restoration line our own pollers log.
+QUIET_LIBRARIES: dict[str, int] = {
+    "pymodbus": logging.CRITICAL,
+    "snap7": logging.WARNING,
+    "alembic": logging.WARNING,
+}
+
 # The handler this module installed on the root logger, so a second call replaces it instead of
 # writing every line twice (tests call setup_logging with a different WARDROOM_HOME each time).
 _file_handler: logging.Handler | None = None
@@ -99,6 +107,8 @@ def setup_logging(level: str = "INFO", *, stderr_level: str | None = None) -> Pa
 
     levels = [file_handler.level] + ([_stderr_handler.level] if _stderr_handler else [])
     root.setLevel(min(levels))
+    for name, quiet_level in QUIET_LIBRARIES.items():
+        logging.getLogger(name).setLevel(quiet_level)
     log.info("logging to %s at level %s", path, level.upper())
     return path
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from app.commands.points import points_app
 from app.commands.simulate import simulate_app
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(points_app, name="points")
 
 DatabaseOpt = Annotated[
     str | None,
@@ -201,7 +203,9 @@ def station(
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="User name.")],
-    role: Annotated[str, typer.Option("--role", help="duty-officer | supervisor | records-clerk | administrator")],
+    role: Annotated[
+        str, typer.Option("--role", help="duty-officer | supervisor | records-clerk | administrator")
+    ],
     database: DatabaseOpt = None,
 ) -> None:
     """Create an account; the password is read from standard input (first line)."""
@@ -213,7 +217,8 @@ def users_add(
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        _err("wardroom: no password on standard input (type it, or pipe it: echo SECRET | wardroom users add ...)")
+        _err("wardroom: no password on standard input "
+             "(type it, or pipe it: echo SECRET | wardroom users add ...)")
         raise typer.Exit(2)
     db = _open_db(database)
     try:

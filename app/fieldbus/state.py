@@ -296,6 +296,8 @@ class PlcState:
             log.info("PLC %s at %s answering", self.plc.id, self.endpoint)
         elif status == "connected":
             log.warning("PLC %s at %s answering again", self.plc.id, self.endpoint)
+        elif reason.startswith(f"PLC {self.plc.id}"):
+            log.warning("%s", reason)  # the reason already names the PLC
         else:
             log.warning("PLC %s: %s", self.plc.id, reason)
         self._events.append(

@@ -3,11 +3,12 @@
 A simulator serves a site with a port-0 PLC; ``simulate trip`` (another process) finds it through the
 registry and must bring the sprinkler pressure below its lowest alarm limit within 10 s; ``restore``
 must bring it back above its low limit (and deadband) within 30 s. The value is read as a poller would,
-with a real Modbus client on the port the registry gives.
+through ``wardroom points list --json``, which finds the running simulator through the registry.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -16,8 +17,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from pymodbus.client import ModbusTcpClient
 
 from app.sim import registry
 
@@ -95,7 +94,6 @@ def test_simulate_trip_and_restore_act_on_the_running_simulator(tmp_path: Path) 
         server = subprocess.Popen(
             [*wardroom_cmd(), "simulate", "--site", str(site)], stdout=out, stderr=subprocess.STDOUT, env=env
         )
-    client: ModbusTcpClient | None = None
     try:
         assert wait_until(lambda: bool(registry.lookup(site, "panel")) or server.poll() is not None, 30.0)
         assert server.poll() is None, out_path.read_text()
@@ -103,14 +101,14 @@ def test_simulate_trip_and_restore_act_on_the_running_simulator(tmp_path: Path) 
         assert entry.pid == server.pid and entry.host == "127.0.0.1" and entry.port > 0
         assert f"on 127.0.0.1:{entry.port}" in out_path.read_text()
 
-        client = ModbusTcpClient("127.0.0.1", port=entry.port, timeout=1, retries=0)
-        assert client.connect()
-
         def pressure() -> float:
-            assert client is not None
-            reply = client.read_holding_registers(100, count=1, device_id=1)
-            assert not reply.isError(), reply
-            return float(reply.registers[0]) * 0.001
+            """Read as the acceptance says: through ``wardroom points list --json``."""
+            listed = run("points", "list", "--site", str(site), "--json", env=env)
+            assert listed.returncode == 0, listed.stderr
+            rows = {row["id"]: row for row in json.loads(listed.stdout)}
+            row = rows["b3.sprinkler.pressure"]
+            assert row["quality"] == "good", row
+            return float(row["value"])
 
         assert pressure() > LOW + LOW_DEADBAND
 
@@ -142,8 +140,6 @@ def test_simulate_trip_and_restore_act_on_the_running_simulator(tmp_path: Path) 
         assert f"no running simulator for PLC panel of site {copy}: " in missing.stderr
         assert f"start one with wardroom simulate --site {copy}" in missing.stderr
     finally:
-        if client is not None:
-            client.close()
         stopping = time.monotonic()
         server.send_signal(signal.SIGTERM)
         try:
