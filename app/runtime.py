@@ -2,28 +2,40 @@
 
 ``wardroom station`` and the GUI both run a site through this one class, so the two cannot drift apart.
 Start order matters: the site file is synced into the database first (the record of what the site was
-when events happened), then the simulators of simulated PLCs and cameras (so that their real ports are
-known), then the link monitor pointed at the *resolved* endpoints. A simulator that fails to start is
-reported and its link shows the reason; the rest of the station keeps running, because one broken
-demo device must not blind the control room to the others. Later issues add pollers, alarms and video
-here.
+when events happened, and the point rows the historian writes against), then the simulators of
+simulated PLCs and cameras (so that their real ports are known), then the historian (subscribed before
+the first value arrives), then the fieldbus pollers pointed at the *resolved* endpoints, then the link
+monitor, which now watches cameras only: the pollers report each PLC's link themselves
+(``LinkStateChanged(kind="plc")``), from the reads they really make. Stopping runs in reverse, pollers
+before the historian (so its final flush holds their last values) and before the simulators (so a
+shutdown is not recorded as a PLC outage).
 
-Heavy libraries (pymodbus, OpenCV) are imported when a service starts, not at import time.
+A simulator that fails to start is reported and the rest of the station keeps running, because one
+broken demo device must not blind the control room to the others; the pollers still try the PLC's own
+address from the site file and report what they find there.
+
+Heavy libraries (pymodbus, OpenCV, SQLAlchemy's history tables) are imported when a service starts,
+not at import time.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
-from app.linkmon import LinkMonitor, LinkTarget, camera_target, plc_target
+from app.linkmon import LinkMonitor, LinkTarget, camera_target
 from app.site.schema import Camera, Plc, SiteFile
 
 if TYPE_CHECKING:
+    from app.fieldbus.manager import FieldbusManager
+    from app.fieldbus.quality import PointReading
+    from app.historian import Historian
     from app.sim.mjpeg import MjpegServer
     from app.sim.modbus_sim import ModbusSimulator
     from app.site.loader import LoadedSite
@@ -41,11 +53,17 @@ class _Running:
 
     simulators: dict[str, ModbusSimulator] = field(default_factory=dict)
     mjpeg: dict[int, MjpegServer] = field(default_factory=dict)  # by requested port (0 = any)
+    historian: Historian | None = None
+    fieldbus: FieldbusManager | None = None
     monitor: LinkMonitor | None = None
+    unsubscribe: list[Callable[[], None]] = field(default_factory=list)
 
 
 class Station:
-    """Runs one site: sync, simulators, link monitor. ``start``/``stop`` from one thread."""
+    """Runs one site: sync, simulators, historian, pollers, camera links.
+
+    ``start``/``stop`` from one thread; the queries may be called from any thread.
+    """
 
     def __init__(
         self,
@@ -65,6 +83,8 @@ class Station:
         self._plc_endpoints: dict[str, tuple[str, int]] = {}
         self._camera_urls: dict[str, str] = {}
         self._failed: dict[tuple[str, str], str] = {}  # (kind, id) -> why its simulator is missing
+        self._plc_links: dict[str, LinkStateChanged] = {}  # as the pollers last reported them
+        self._links_lock = threading.Lock()  # the pollers' thread writes, anyone reads
         self._started = False
 
     @property
@@ -86,9 +106,23 @@ class Station:
             return self._camera_urls[camera_id]
         return self._camera(camera_id).url
 
+    @property
+    def fieldbus(self) -> FieldbusManager | None:
+        """The running pollers (readings, writes), or None before start / when the site has no PLC."""
+        return self._running.fieldbus
+
+    @property
+    def historian(self) -> Historian | None:
+        """The running historian (trend queries), or None without a database."""
+        return self._running.historian
+
     def link_states(self) -> dict[tuple[str, str], LinkStateChanged]:
+        """Every link's latest state: PLCs as their pollers report them, cameras from the monitor."""
         monitor = self._running.monitor
-        return monitor.states() if monitor is not None else {}
+        states = monitor.states() if monitor is not None else {}
+        with self._links_lock:
+            states.update({("plc", plc_id): event for plc_id, event in self._plc_links.items()})
+        return states
 
     def simulator(self, plc_id: str) -> ModbusSimulator | None:
         """The running simulator of a simulated PLC (drills and tests change values through it)."""
@@ -124,6 +158,8 @@ class Station:
             if plc.simulated:
                 self._start_plc_simulator(plc)
         self._start_camera_simulators()
+        self._start_historian()
+        self._start_pollers()
         self._start_link_monitor()
 
     def _sync(self) -> None:
@@ -205,21 +241,87 @@ class Station:
             return False
         return True
 
+    def _start_historian(self) -> None:
+        """Without a database there is nowhere to keep history; with one, a failure is not fatal."""
+        if self.db is None or not self.site.point:
+            return
+        from app.historian import Historian
+
+        self._service("historian", "starting", f"{len(self.site.point)} point(s)")
+        # ``latest`` is bound late: the pollers start after the historian, so their first values
+        # are recorded, and the heartbeat asks them (not its own memory) what a steady point reads.
+        historian = Historian(self.db, latest=self._latest_reading)
+        try:
+            historian.start()
+        except Exception as exc:
+            self._service("historian", "failed", str(exc))
+            return
+        self._running.historian = historian
+        self._running.unsubscribe.append(historian.subscribe(self.bus))
+        self._service("historian", "running", f"{historian.max_interval_s:g} s heartbeat")
+
+    def _latest_reading(self, point_id: str) -> PointReading | None:
+        fieldbus = self._running.fieldbus
+        return fieldbus.reading(point_id) if fieldbus is not None else None
+
+    def _start_pollers(self) -> None:
+        if not self.site.plc:
+            return
+        from app.fieldbus.manager import FieldbusManager
+
+        with self._links_lock:
+            for plc in self.site.plc:
+                host, port = self.plc_endpoint(plc.id)
+                endpoint = (plc.serial_port or "") if plc.protocol == "modbus-rtu" else f"{host}:{port}"
+                self._plc_links[plc.id] = LinkStateChanged(
+                    kind="plc", id=plc.id, status="unknown", endpoint=endpoint
+                )
+        self._running.unsubscribe.append(self.bus.subscribe(LinkStateChanged, self._on_link))
+        service = "fieldbus pollers"
+        self._service(service, "starting", f"{len(self.site.plc)} PLC(s), {len(self.site.point)} point(s)")
+        manager = FieldbusManager(self.site, self.bus, dict(self._plc_endpoints))
+        try:
+            manager.start()
+        except Exception as exc:
+            self._service(service, "failed", str(exc))
+            manager.stop(1.0)
+            reason = f"its poller could not start: {exc}"
+            for plc in self.site.plc:
+                self.bus.publish(
+                    LinkStateChanged(kind="plc", id=plc.id, status="disconnected", reason=reason)
+                )
+            return
+        self._running.fieldbus = manager
+        self._service(service, "running", ", ".join(f"{p.id} every {p.poll_ms} ms" for p in self.site.plc))
+
+    def _on_link(self, event: LinkStateChanged) -> None:
+        """Keep each PLC's latest link state (the pollers publish changes only)."""
+        if event.kind != "plc":
+            return
+        with self._links_lock:
+            if event.id in self._plc_links:
+                previous = self._plc_links[event.id]
+                endpoint = event.endpoint or previous.endpoint
+                self._plc_links[event.id] = LinkStateChanged(
+                    kind="plc",
+                    id=event.id,
+                    status=event.status,
+                    reason=event.reason,
+                    endpoint=endpoint,
+                    at=event.at,
+                )
+
     def _start_link_monitor(self) -> None:
         targets: list[LinkTarget] = []
-        for plc in self.site.plc:
-            if ("plc", plc.id) in self._failed:
-                targets.append(self._dead_target("plc", plc.id, f"{SIM_HOST}:{plc.effective_port}"))
-                continue
-            host, port = self.plc_endpoint(plc.id)
-            targets.append(plc_target(plc, self.site.point, host=host, port=port))
         for camera in self.site.camera:
             if ("camera", camera.id) in self._failed:
                 targets.append(self._dead_target("camera", camera.id, camera.url))
                 continue
             targets.append(camera_target(camera, self.camera_url(camera.id), self.link_timeout_ms))
+        if not targets:
+            return
         monitor = LinkMonitor(targets, self.bus, interval_s=self.link_interval_s)
-        self._service("link monitor", "starting", f"{len(targets)} link(s)")
+        self._service("link monitor", "starting", f"{len(targets)} camera link(s)")
         monitor.start()
         self._running.monitor = monitor
         self._service("link monitor", "running", f"checking every {self.link_interval_s:g} s")
@@ -239,9 +341,17 @@ class Station:
 
         running, self._running = self._running, _Running()
         if running.monitor is not None:
-            if not running.monitor.stop(left(1.5)):
+            if not running.monitor.stop(left(1.0)):
                 log.warning("link monitor still finishing a check; it ends on its own")
             self._service("link monitor", "stopped")
+        if running.fieldbus is not None:
+            running.fieldbus.stop(left(1.0))
+            self._service("fieldbus pollers", "stopped")
+        for unsubscribe in running.unsubscribe:
+            unsubscribe()
+        if running.historian is not None:
+            running.historian.stop(left(1.0))
+            self._service("historian", "stopped")
         for requested, server in running.mjpeg.items():
             server.stop(left(1.0))
             server.close()
@@ -252,4 +362,6 @@ class Station:
         self._plc_endpoints.clear()
         self._camera_urls.clear()
         self._failed.clear()
+        with self._links_lock:
+            self._plc_links.clear()
         self._started = False

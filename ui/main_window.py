@@ -34,11 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.events import LinkStateChanged, ServiceStateChanged
+from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
 from ui.bridge import CoreBridge, connect_queued
 from ui.i18n import Translations
 from ui.pages.camera_wall import CameraWallPage
-from ui.pages.placeholders import AlarmsPage, IncidentsPage, MapPage, RecordsPage, SensorsPage
+from ui.pages.placeholders import AlarmsPage, IncidentsPage, MapPage, RecordsPage
+from ui.pages.sensor_trend import HistorySource
+from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
 from widgets.alarm_banner import AlarmBanner
 from widgets.status_lamp import StatusLamp
@@ -57,6 +60,15 @@ def _screen_rect(widget: QWidget) -> list[int]:
 
 class StationView(Protocol):
     """What the window needs from a started ``app.runtime.Station``."""
+
+    @property
+    def loaded(self) -> LoadedSite: ...
+
+    @property
+    def fieldbus(self) -> ReadingSource | None: ...
+
+    @property
+    def historian(self) -> HistorySource | None: ...
 
     def camera_url(self, camera_id: str) -> str: ...
 
@@ -105,10 +117,11 @@ class MainWindow(QMainWindow):
 
         cameras = [(camera.id, camera.display_name) for camera in site.camera]
         self._wall = CameraWallPage(cameras, parent=self)
-        self._settings = SettingsPage(translations, facts, self)
+        self._settings = SettingsPage(translations, facts, self, site=site, demo=demo)
+        self._sensors = SensorsPage(site, bridge, self)
         pages: dict[str, QWidget] = {
             "wall": self._wall,
-            "sensors": SensorsPage(self),
+            "sensors": self._sensors,
             "alarms": AlarmsPage(self),
             "map": MapPage(self),
             "records": RecordsPage(self),
@@ -189,6 +202,10 @@ class MainWindow(QMainWindow):
         return self._settings
 
     @property
+    def sensors_page(self) -> SensorsPage:
+        return self._sensors
+
+    @property
     def demo_mark(self) -> QLabel:
         return self._demo_mark
 
@@ -209,13 +226,17 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def attach_station(self, station: StationView) -> None:
-        """The station is up: show its current link states and start the wall on its streams."""
+        """The station is up: show its current link states, start the wall on its streams, hand the
+        pollers and the historian to the Sensors page and the simulators to the drills."""
         if self._closed:
             return
-        for event in station.link_states().values():
+        links = station.link_states()
+        for event in links.values():
             self._on_link_state(event)
         urls = {camera.id: station.camera_url(camera.id) for camera in self._site.camera}
         self._wall.start(urls)
+        self._sensors.attach(station.fieldbus, station.historian, links.values())
+        self._settings.attach_station(station.loaded)
 
     @Slot(object)
     def station_failed(self, error: object) -> None:
@@ -252,10 +273,12 @@ class MainWindow(QMainWindow):
                 }
                 for tile in self._wall.grid.tiles()
             ],
+            "sensors": self._sensors.snapshot(),
         }
 
     def shutdown(self) -> None:
-        """Stop what the window runs (report timer, wall grabbers). Safe to call twice."""
+        """Stop what the window runs (report timer, wall grabbers, history queries, drills).
+        Safe to call twice."""
         if self._closed:
             return
         self._closed = True
@@ -263,6 +286,8 @@ class MainWindow(QMainWindow):
         if self._report_path is not None:
             self._write_report()
         self._wall.stop()
+        self._sensors.shutdown()
+        self._settings.shutdown()
 
     # ------------------------------------------------------------------ Qt
     def closeEvent(self, event: QCloseEvent) -> None:

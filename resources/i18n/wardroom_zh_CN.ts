@@ -124,6 +124,93 @@
     </message>
 </context>
 <context>
+    <name>DrillPanel</name>
+    <message>
+        <source>Asking the simulator…</source>
+        <translation>正在询问模拟器…</translation>
+    </message>
+    <message>
+        <source>Tripped {point} on the simulator at {where}.</source>
+        <translation>已在 {where} 的模拟器上触发 {point}。</translation>
+    </message>
+    <message>
+        <source>Restored {point} on the simulator at {where}.</source>
+        <translation>已在 {where} 的模拟器上恢复 {point}。</translation>
+    </message>
+    <message>
+        <source>The drill did not run: {error}</source>
+        <translation>演练未执行：{error}</translation>
+    </message>
+    <message>
+        <source>tripped</source>
+        <translation>已触发</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>turns on</source>
+        <translation>变为接通</translation>
+    </message>
+    <message>
+        <source>turns off</source>
+        <translation>变为断开</translation>
+    </message>
+    <message>
+        <source>falls to {value}</source>
+        <translation>降至 {value}</translation>
+    </message>
+    <message>
+        <source>rises to {value}</source>
+        <translation>升至 {value}</translation>
+    </message>
+    <message>
+        <source>Demo drills</source>
+        <translation>演示演练</translation>
+    </message>
+    <message>
+        <source>Drills</source>
+        <translation>演练</translation>
+    </message>
+    <message>
+        <source>This site has no simulated PLC, so there is nothing to drill.</source>
+        <translation>本站点没有模拟 PLC，无可演练的点位。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor or an administrator may run drills; you are signed in as {role}.</source>
+        <translation>只有主管或管理员可以进行演练；您当前的登录角色是 {role}。</translation>
+    </message>
+    <message>
+        <source>In the demo anyone may run drills. A drill changes only the simulated PLC&apos;s values (a sprinkler opens, a detector sees smoke), never a real plant; watch it on the Sensors page.</source>
+        <translation>演示中任何人都可以进行演练。演练只改变模拟 PLC 的数值（如喷淋头开启、探测器检测到烟雾），绝不影响真实设备；请在“传感器”页面观察。</translation>
+    </message>
+    <message>
+        <source>A drill changes only the simulated PLC&apos;s values, never a real plant; watch it on the Sensors page. Drills are logged with your name.</source>
+        <translation>演练只改变模拟 PLC 的数值，绝不影响真实设备；请在“传感器”页面观察。演练会连同您的姓名记入日志。</translation>
+    </message>
+    <message>
+        <source>Point</source>
+        <translation>点位</translation>
+    </message>
+    <message>
+        <source>When tripped, it…</source>
+        <translation>触发后…</translation>
+    </message>
+    <message>
+        <source>Drill state</source>
+        <translation>演练状态</translation>
+    </message>
+    <message>
+        <source>Trip</source>
+        <translation>触发</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+</context>
+<context>
     <name>ErrorReporter</name>
     <message>
         <source>Wardroom — unexpected error</source>
@@ -285,6 +372,21 @@
     </message>
 </context>
 <context>
+    <name>PlcStateLabel</name>
+    <message>
+        <source>{plc}: polling, connected</source>
+        <translation>{plc}：正在轮询，已连接</translation>
+    </message>
+    <message>
+        <source>{plc}: comm-fail — {reason}</source>
+        <translation>{plc}：通信故障 — {reason}</translation>
+    </message>
+    <message>
+        <source>{plc}: not polled yet</source>
+        <translation>{plc}：尚未轮询</translation>
+    </message>
+</context>
+<context>
     <name>RecordsPage</name>
     <message>
         <source>Records</source>
@@ -298,12 +400,20 @@
 <context>
     <name>SensorsPage</name>
     <message>
+        <source>No building</source>
+        <translation>未归属建筑</translation>
+    </message>
+    <message>
+        <source>{name} — {count} abnormal</source>
+        <translation>{name} — {count} 项异常</translation>
+    </message>
+    <message>
         <source>Sensors</source>
         <translation>传感器</translation>
     </message>
     <message>
-        <source>This page will show the live value of every PLC point of the site (sprinkler pressure, temperatures, levels, smoke and heat detectors, call points, doors) as gauges and trends, with the quality of each value. It comes with the PLC polling work; until then the status bar below shows whether each PLC answers.</source>
-        <translation>本页将以仪表和趋势图显示场所中每个 PLC 点位的实时数值（喷淋压力、温度、液位、感烟和感温探测器、手动报警按钮、门），并标明每个数值的质量。它随 PLC 轮询功能一同提供；在此之前，下方状态栏显示每台 PLC 是否应答。</translation>
+        <source>Click a gauge for its trend. A value is marked in alarm when it is at or beyond one of its alarm limits: a plain comparison for now, without the delays and deadbands of alarm handling.</source>
+        <translation>点击仪表查看趋势。数值达到或超过任一报警限值时即标为报警：目前只是简单比较，不含报警处理的延时和死区。</translation>
     </message>
 </context>
 <context>
@@ -377,6 +487,33 @@
     <message>
         <source>disconnected</source>
         <translation>已断开</translation>
+    </message>
+</context>
+<context>
+    <name>TrendPanel</name>
+    <message>
+        <source>Loading history…</source>
+        <translation>正在读取历史数据…</translation>
+    </message>
+    <message>
+        <source>History could not be read: {error}</source>
+        <translation>无法读取历史数据：{error}</translation>
+    </message>
+    <message>
+        <source>No database: live values only.</source>
+        <translation>没有数据库：仅显示实时数值。</translation>
+    </message>
+    <message>
+        <source>History: min–max band and average per {seconds} s.</source>
+        <translation>历史：每 {seconds} 秒的最小–最大带和平均值。</translation>
+    </message>
+    <message>
+        <source>History: stored samples ({count}).</source>
+        <translation>历史：已存储的样本（{count} 个）。</translation>
+    </message>
+    <message>
+        <source>Close trend</source>
+        <translation>关闭趋势图</translation>
     </message>
 </context>
 <context>

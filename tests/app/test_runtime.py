@@ -1,4 +1,5 @@
-"""The station runs a small simulated site end to end: simulators, resolved endpoints, link states."""
+"""The station runs a small simulated site end to end: simulators, resolved endpoints, pollers,
+historian and link states (PLC links from the pollers, camera links from the link monitor)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -14,6 +16,7 @@ import pytest
 from pymodbus.client import ModbusTcpClient
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
+from app.fieldbus.events import PointQualityChanged
 from app.runtime import Station
 from app.sim import registry
 from app.site.loader import load_site
@@ -64,7 +67,15 @@ id = "spare"
 protocol = "modbus-tcp"
 host = "127.0.0.1"
 port = {spare_port}
+timeout_ms = 500
 simulated = true
+
+[[point]]
+id = "spare.level"
+plc = "spare"
+address = "hr:0"
+type = "uint16"
+kind = "level"
 """
 
 
@@ -122,7 +133,14 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
             ("camera", "yard"),
         }
         running = {e.service for e in events.services if e.status == "running"}
-        assert running == {"PLC simulator panel", "camera simulator", "link monitor"}
+        assert running == {"PLC simulator panel", "camera simulator", "fieldbus pollers", "link monitor"}
+        assert station.historian is None  # no database, no history
+        fieldbus = station.fieldbus
+        assert fieldbus is not None
+        # The PLC's link is the pollers' verdict: its point was really read.
+        reading = fieldbus.reading("b1.pressure")
+        assert reading is not None and reading.quality == "good", reading
+        assert station.link_states()[("plc", "panel")].endpoint == f"127.0.0.1:{port}"
 
         client = ModbusTcpClient(host, port=port, timeout=1, retries=0)
         try:
@@ -142,8 +160,9 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     assert elapsed < 5.0
     stopped = [e.service for e in events.services if e.status == "stopped"]
-    assert stopped == ["link monitor", "camera simulator", "PLC simulator panel"]
+    assert stopped == ["link monitor", "fieldbus pollers", "camera simulator", "PLC simulator panel"]
     assert station.link_states() == {}
+    assert station.fieldbus is None
     assert registry.lookup(loaded.path, "panel") == []
     lingering = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
     assert all(t.daemon for t in lingering), lingering
@@ -175,12 +194,48 @@ def test_a_failing_simulator_is_reported_and_the_rest_runs(tmp_path: Path) -> No
                              "yard": "disconnected"}  # fmt: skip
 
             assert wait_until(settled, 15.0), station.link_states()
+            # The pollers still try the file's own address (another process may serve it); here
+            # the squatter accepts but never answers, so the link is down, and says where.
             spare = station.link_states()[("plc", "spare")]
-            assert spare.reason.startswith("its simulator could not start: could not listen on 127.0.0.1:")
+            assert spare.endpoint == f"127.0.0.1:{busy}" and spare.reason, spare
             yard = station.link_states()[("camera", "yard")]
             assert "broken.png" in yard.reason and "not a readable image" in yard.reason
         finally:
             station.stop()
+
+
+def test_a_stopped_plc_turns_comm_fail_within_its_bound(tmp_path: Path) -> None:
+    """A PLC that goes away: every point comm-fail and the link down within poll + 2 x timeout."""
+    loaded = load_site(write_site(tmp_path, SITE.format(panel_port=0)))
+    plc = loaded.site.plc[0]
+    bound_s = (plc.poll_ms + 2 * plc.timeout_ms) / 1000 + 1.0  # + slack for two shared cores
+    bus = EventBus()
+    events = Events(bus)
+    failed: list[tuple[float, PointQualityChanged]] = []
+    bus.subscribe(PointQualityChanged, lambda e: failed.append((time.monotonic(), e)))
+    station = Station(loaded, None, bus, link_interval_s=0.5)
+    station.start()
+    try:
+        assert wait_until(lambda: station.link_states()[("plc", "panel")].status == "connected", 15.0)
+        sim = station.simulator("panel")
+        assert sim is not None
+        sim.stop()
+        stopped_at = time.monotonic()
+        assert wait_until(lambda: station.link_states()[("plc", "panel")].status == "disconnected", bound_s)
+        went_down = [e for e in events.links if e.kind == "plc" and e.status == "disconnected"]
+        assert len(went_down) == 1 and went_down[0].reason, went_down
+        comm_fail = [(t, e) for t, e in failed if e.reading.quality == "comm-fail"]
+        assert [e.reading.point_id for _, e in comm_fail] == ["b1.pressure"]
+        assert comm_fail[0][0] - stopped_at <= bound_s
+        fieldbus = station.fieldbus
+        assert fieldbus is not None
+        reading = fieldbus.reading("b1.pressure")
+        assert reading is not None and reading.quality == "comm-fail"
+        assert reading.value is not None and reading.age_ms() is not None  # the last value, with its age
+    finally:
+        started = time.monotonic()
+        station.stop()
+        assert time.monotonic() - started < 5.0
 
 
 def test_station_syncs_the_site_into_the_database_first(tmp_path: Path) -> None:
@@ -196,9 +251,22 @@ def test_station_syncs_the_site_into_the_database_first(tmp_path: Path) -> None:
         first = events.services[:2]
         assert [(e.service, e.status) for e in first] == [("site sync", "starting"), ("site sync", "stopped")]
         assert loaded.sha256[:12] in first[1].detail
+        # The historian keeps what the pollers read: a trend query finds the samples.
+        historian = station.historian
+        assert historian is not None
+
+        def has_samples() -> bool:
+            now = datetime.now(UTC)
+            return len(historian.query("b1.pressure", now - timedelta(minutes=5), now)) > 0
+
+        assert wait_until(has_samples, 15.0, step_s=0.2)
     finally:
         station.stop()
         db.close()
+    names = [e.service for e in events.services if e.status in ("running", "stopped")]
+    assert names.index("historian") < names.index("fieldbus pollers")  # recording before the first value
+    stopped = [e.service for e in events.services if e.status == "stopped"][1:]  # after the sync
+    assert stopped.index("fieldbus pollers") < stopped.index("historian")  # the last values are flushed
 
 
 def test_station_refuses_to_run_on_a_failed_sync(tmp_path: Path) -> None:

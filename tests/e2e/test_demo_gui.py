@@ -38,6 +38,14 @@ def test_demo_gui_shows_connected_links_and_frames(
         )
         assert report["demo"] is True
         assert "DEMO" in report["window_title"] and site.site.name in report["window_title"]
+        # The pollers run too: every demo point reaches the Sensors page's gauges as a good value.
+        points = len(site.point)
+        report = gui.wait_for(
+            "every demo gauge showing a good value",
+            lambda r: r.get("sensors", {}).get("qualities") == {"good": points},
+            READY_TIMEOUT_S,
+        )
+        assert report["sensors"]["gauges"] == points and report["sensors"]["in_alarm"] == []
 
         shot_path = REPO / "artifacts" / "e2e" / "demo.png"
         image = grab_screen(display, shot_path)

@@ -63,3 +63,37 @@ def test_closed_bridge_emits_nothing(qtbot: QtBot) -> None:
     bus.publish(LinkStateChanged(kind="plc", id="p", status="connected"))
     qtbot.wait(50)
     assert receiver.links == []
+
+
+def test_point_events_reach_the_gui_thread(qtbot: QtBot) -> None:
+    from app.fieldbus.events import PointQualityChanged, PointValueChanged
+    from app.fieldbus.quality import PointReading
+
+    bus = EventBus()
+    bridge = CoreBridge(bus)
+    arrived: list[tuple[object, int]] = []
+
+    class Receiver(QObject):
+        @Slot(object)
+        def take(self, event: object) -> None:
+            arrived.append((event, threading.get_ident()))
+
+    receiver = Receiver()
+    connect_queued(bridge.pointValueChanged, receiver.take)
+    connect_queued(bridge.pointQualityChanged, receiver.take)
+    good = PointReading("p1", 0.42, 420, "good", 1_700_000_000.0)
+    value = PointValueChanged(plc_id="panel", reading=good)
+    failed = PointReading("p1", 0.42, 420, "comm-fail", 1_700_000_000.0, "PLC panel did not answer")
+    quality = PointQualityChanged(plc_id="panel", reading=failed, previous="good")
+
+    def publish() -> None:
+        bus.publish(value)
+        bus.publish(quality)
+
+    worker = threading.Thread(target=publish, name="test-publisher")
+    worker.start()
+    worker.join(5)
+    qtbot.waitUntil(lambda: len(arrived) == 2, timeout=5000)
+    assert [event for event, _ in arrived] == [value, quality]
+    assert {thread for _, thread in arrived} == {threading.get_ident()}
+    bridge.close()

@@ -70,7 +70,7 @@ def test_window_title_nav_and_demo_mark(session: GuiSession) -> None:
 
 
 def test_unbuilt_pages_say_what_they_will_hold(session: GuiSession) -> None:
-    for key in ("sensors", "alarms", "map", "records", "incidents"):
+    for key in ("alarms", "map", "records", "incidents"):
         session.window.show_page(key)
         page = session.window.findChild(PlaceholderPage, "placeholderPage")
         assert page is not None

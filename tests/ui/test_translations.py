@@ -54,7 +54,8 @@ def test_placeholders_survive_translation() -> None:
     for message in ET.parse(TS).getroot().iter("message"):
         source = message.findtext("source") or ""
         translation = message.findtext("translation") or ""
-        for name in ("{site}", "{count}", "{error}", "{what}"):
+        names = ("{site}", "{count}", "{error}", "{what}", "{point}", "{where}", "{plc}", "{reason}")
+        for name in (*names, "{value}", "{role}", "{name}", "{seconds}"):
             assert (name in source) == (name in translation), (source, translation)
 
 

@@ -29,19 +29,6 @@ class _Placeholder(PlaceholderPage):
         super().changeEvent(event)
 
 
-class SensorsPage(_Placeholder):
-    def _texts(self) -> tuple[str, str]:
-        return (
-            self.tr("Sensors"),
-            self.tr(
-                "This page will show the live value of every PLC point of the site (sprinkler pressure, "
-                "temperatures, levels, smoke and heat detectors, call points, doors) as gauges and trends, "
-                "with the quality of each value. It comes with the PLC polling work; until then the status "
-                "bar below shows whether each PLC answers."
-            ),
-        )
-
-
 class AlarmsPage(_Placeholder):
     def _texts(self) -> tuple[str, str]:
         return (

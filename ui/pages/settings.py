@@ -1,7 +1,9 @@
-"""Settings: the interface language (switched live, remembered) and what this station runs on.
+"""Settings: the interface language (switched live, remembered), what this station runs on, drills.
 
 The language is saved in ``state_dir()`` so the next start opens in it. The facts below it (site file,
-database, who is signed in) help a technician on the phone with an operator.
+database, who is signed in) help a technician on the phone with an operator. The Drill panel
+(:mod:`ui.pages.drills`) trips and restores the simulated PLCs' points; the page scrolls, since a
+site may have many of them.
 """
 
 from __future__ import annotations
@@ -10,9 +12,21 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.site.loader import LoadedSite
+from app.site.schema import SiteFile
 from ui.i18n import LANGUAGES, Translations
+from ui.pages.drills import DrillPanel
 from ui.settings_store import load_settings, save_settings
 
 log = logging.getLogger("wardroom.ui")
@@ -30,15 +44,27 @@ class StationFacts:
 
 class SettingsPage(QWidget):
     def __init__(
-        self, translations: Translations, facts: StationFacts, parent: QWidget | None = None
+        self,
+        translations: Translations,
+        facts: StationFacts,
+        parent: QWidget | None = None,
+        *,
+        site: SiteFile | None = None,
+        demo: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
         self._translations = translations
-        self._title = QLabel(self)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget(scroll)
+        content.setObjectName("settingsContent")
+        self._title = QLabel(content)
         self._title.setObjectName("pageTitle")
 
-        self._language_box = QGroupBox(self)
+        self._language_box = QGroupBox(content)
         self._language = QComboBox(self._language_box)
         self._language.setObjectName("languageChoice")
         for code, name in LANGUAGES.items():
@@ -54,7 +80,7 @@ class SettingsPage(QWidget):
         language_form.addRow(self._language_label, self._language)
         language_form.addRow(self._language_note)
 
-        self._station_box = QGroupBox(self)
+        self._station_box = QGroupBox(content)
         self._facts_labels = [QLabel(self._station_box) for _ in range(4)]
         station_form = QFormLayout(self._station_box)
         values = (facts.site_file, facts.database, facts.user, facts.role)
@@ -63,19 +89,45 @@ class SettingsPage(QWidget):
             shown.setWordWrap(True)
             station_form.addRow(label, shown)
 
-        layout = QVBoxLayout(self)
+        self._drills: DrillPanel | None = None
+        if site is not None:
+            self._drills = DrillPanel(site, user=facts.user, role=facts.role, demo=demo, parent=content)
+
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 18, 24, 18)
         layout.setSpacing(12)
         layout.addWidget(self._title)
         layout.addWidget(self._language_box)
         layout.addWidget(self._station_box)
-        layout.addStretch(1)
+        if self._drills is not None:
+            layout.addWidget(self._drills, 1)  # the drill list takes the room that is left
+        else:
+            layout.addStretch(1)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._retranslate()
         self._language.currentIndexChanged.connect(self._on_language_chosen)
 
     @property
     def language_choice(self) -> QComboBox:
         return self._language
+
+    @property
+    def drills(self) -> DrillPanel | None:
+        """The Drill panel (None when the page was built without a site)."""
+        return self._drills
+
+    def attach_station(self, loaded: LoadedSite) -> None:
+        """The station's simulators run: drills can reach them."""
+        if self._drills is not None:
+            self._drills.attach(loaded)
+
+    def shutdown(self) -> None:
+        """Wait (bounded) for a drill in progress."""
+        if self._drills is not None:
+            self._drills.shutdown()
 
     def choose_language(self, code: str) -> None:
         """Select a language as if the operator picked it (switches and saves)."""

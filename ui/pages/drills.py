@@ -1,0 +1,330 @@
+"""The Drill panel (in Settings): trip and restore a simulated PLC's points, as ``wardroom simulate`` does.
+
+Why it looks and behaves this way:
+
+- **Who may drill.** Drills make sprinklers "open" and smoke detectors "see smoke" on the screens of
+  everyone watching, so on a real site only a supervisor or an administrator may run them; a duty
+  officer sees the panel disabled with the reason. The demo signs in a duty officer automatically and
+  exists to be tried, so in demo mode the panel is enabled for everyone and titled "Demo drills".
+- **Never on a real plant.** Only points of *simulated* PLCs are listed (``app.sim.drill``): a drill
+  writes a switch on Wardroom's own simulator, never a PLC output. That is why a drill is logged
+  (``wardroom.ui``, with the user) but not written to the audit chain of operator actions.
+- **Never on the GUI thread.** A drill talks to the simulator over TCP (up to about a second per
+  simulator), so it runs as a :class:`~ui.tasks.BackgroundCall`; one drill at a time, the buttons wait
+  for its answer, and the answer is shown in plain words.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.sim import drill
+from app.sim.physics import trip_direction, trip_target
+from app.sim.values import initial_value
+from app.site.loader import LoadedSite
+from app.site.schema import Point, SiteFile
+from ui.tasks import BackgroundCall
+
+log = logging.getLogger("wardroom.ui")
+
+DRILL_ROLES: tuple[str, ...] = ("supervisor", "administrator")
+CALL_WAIT_S = 3.0  # at shutdown, how long a drill in progress may take to answer
+_COLUMNS = 3  # point, when tripped, drill state
+
+
+def may_drill(role: str, demo: bool) -> bool:
+    """Supervisors and administrators may drill; in the demo, everyone."""
+    return demo or role in DRILL_ROLES
+
+
+def read_switches(loaded: LoadedSite, point_ids: Sequence[str]) -> dict[str, bool | None]:
+    """Each point's drill switch (blocking: a worker thread's job); None where no simulator answered."""
+    states: dict[str, bool | None] = {}
+    for point_id in point_ids:
+        try:
+            states[point_id] = drill.is_tripped(loaded, point_id)
+        except drill.DrillError:
+            states[point_id] = None
+    return states
+
+
+def run_drill(loaded: LoadedSite, point_id: str, on: bool, user: str) -> drill.DrillResult:
+    """Trip or restore one point on every running simulator of its PLC (blocking), and log it."""
+    result = drill.trip(loaded, point_id) if on else drill.restore(loaded, point_id)
+    log.info(
+        "drill by %s: %s %s on %s", user, "trip" if on else "restore", point_id, ", ".join(result.endpoints)
+    )
+    return result
+
+
+class DrillPanel(QGroupBox):
+    """Drillable points of the site's simulated PLCs, with Trip and Restore for the selected one."""
+
+    def __init__(
+        self, site: SiteFile, *, user: str, role: str, demo: bool, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("drillPanel")
+        self._user = user
+        self._role = role
+        self._demo = demo
+        self._allowed = may_drill(role, demo)
+        self._points: list[Point] = drill.drillable_points(site)
+        self._loaded: LoadedSite | None = None
+        self._calls: list[BackgroundCall] = []
+        self._busy = False
+        self._closed = False
+        self._states: dict[str, bool | None] = {p.id: None for p in self._points}
+        self._result_text = ""
+        self._result_args: dict[str, str] = {}
+
+        self._note = QLabel(self)
+        self._note.setObjectName("pageNote")
+        self._note.setWordWrap(True)
+        self._table = QTableWidget(len(self._points), _COLUMNS, self)
+        self._table.setObjectName("drillTable")
+        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._table.verticalHeader().setVisible(False)
+        header = self._table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self._table.setMinimumHeight(220)
+        self._table.itemSelectionChanged.connect(self._update_buttons)
+        self._trip = QPushButton(self)
+        self._trip.setObjectName("drillTrip")
+        self._trip.clicked.connect(self.trip_selected)
+        self._restore = QPushButton(self)
+        self._restore.setObjectName("drillRestore")
+        self._restore.clicked.connect(self.restore_selected)
+        self._result = QLabel(self)
+        self._result.setObjectName("drillResult")
+        self._result.setWordWrap(True)
+        self._result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._trip)
+        buttons.addWidget(self._restore)
+        buttons.addWidget(self._result, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._note)
+        layout.addWidget(self._table)
+        layout.addLayout(buttons)
+        for row, point in enumerate(self._points):
+            item = QTableWidgetItem(point.id)
+            item.setData(Qt.ItemDataRole.UserRole, point.id)
+            self._table.setItem(row, 0, item)
+            self._table.setItem(row, 1, QTableWidgetItem())
+            self._table.setItem(row, 2, QTableWidgetItem())
+        self._table.setEnabled(self._allowed and bool(self._points))
+        self._retranslate()
+
+    # ------------------------------------------------------------------ public
+    @property
+    def allowed(self) -> bool:
+        return self._allowed
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def result_text(self) -> str:
+        return self._result.text()
+
+    @property
+    def note_text(self) -> str:
+        """Who may drill here and what a drill does, as the panel says it."""
+        return self._note.text()
+
+    @property
+    def trip_button(self) -> QPushButton:
+        return self._trip
+
+    @property
+    def restore_button(self) -> QPushButton:
+        return self._restore
+
+    def point_ids(self) -> list[str]:
+        return [p.id for p in self._points]
+
+    def drill_state(self, point_id: str) -> bool | None:
+        """True tripped, False normal, None not known (the simulators were not asked yet)."""
+        return self._states.get(point_id)
+
+    def attach(self, loaded: LoadedSite) -> None:
+        """The station runs its simulators: drills can reach them now; read the switches' states."""
+        if self._closed:
+            return
+        self._loaded = loaded
+        self._update_buttons()
+        if self._allowed and self._points:
+            ids = self.point_ids()
+            self._run("drill-states", lambda: read_switches(loaded, ids), self._on_states)
+
+    def select(self, point_id: str) -> None:
+        """Select a point's row, as the operator would by clicking it."""
+        for row in range(self._table.rowCount()):
+            item = self._table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == point_id:
+                self._table.selectRow(row)
+                return
+        raise KeyError(f"no drillable point {point_id!r}")
+
+    def selected(self) -> str | None:
+        rows = self._table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self._table.item(rows[0].row(), 0)
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    @Slot()
+    def trip_selected(self) -> None:
+        self._drill(True)
+
+    @Slot()
+    def restore_selected(self) -> None:
+        self._drill(False)
+
+    def shutdown(self) -> None:
+        """Wait (bounded) for a drill in progress; later answers are ignored. Safe to call twice."""
+        self._closed = True
+        for call in self._calls:
+            call.wait(CALL_WAIT_S)
+        self._calls.clear()
+
+    # ------------------------------------------------------------------ drills
+    def _drill(self, on: bool) -> None:
+        point_id, loaded = self.selected(), self._loaded
+        if point_id is None or loaded is None or self._busy or not self._allowed or self._closed:
+            return
+        user = self._user
+        self._show_result(self.tr("Asking the simulator…"))
+        self._run(f"drill-{point_id}", lambda: run_drill(loaded, point_id, on, user), self._on_drilled)
+
+    def _run(self, name: str, fn: Callable[[], object], done: Callable[[object], None]) -> None:
+        running = []
+        for call in self._calls:
+            if call.is_running():
+                running.append(call)
+            else:
+                call.deleteLater()  # a finished call is a QObject child: delete it, or they pile up
+        call = BackgroundCall(name, fn, self)
+        call.succeeded.connect(done, Qt.ConnectionType.QueuedConnection)
+        call.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._calls = [*running, call]
+        self._busy = True
+        self._update_buttons()
+        call.start()
+
+    @Slot(object)
+    def _on_states(self, states: object) -> None:
+        self._busy = False
+        if self._closed or not isinstance(states, dict):
+            return
+        self._states.update(states)
+        self._show_states()
+        self._update_buttons()
+
+    @Slot(object)
+    def _on_drilled(self, result: object) -> None:
+        self._busy = False
+        if self._closed or not isinstance(result, drill.DrillResult):
+            return
+        self._states[result.point_id] = result.on
+        where = ", ".join(result.endpoints)
+        if result.on:
+            text = self.tr("Tripped {point} on the simulator at {where}.")
+        else:
+            text = self.tr("Restored {point} on the simulator at {where}.")
+        self._show_result(text.format(point=result.point_id, where=where))
+        self._show_states()
+        self._update_buttons()
+
+    @Slot(object)
+    def _on_failed(self, error: object) -> None:
+        self._busy = False
+        if self._closed:
+            return
+        self._show_result(self.tr("The drill did not run: {error}").format(error=error))
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ showing
+    def _show_result(self, text: str) -> None:
+        self._result.setText(text)
+
+    def _update_buttons(self) -> None:
+        ready = self._allowed and self._loaded is not None and not self._busy and not self._closed
+        chosen = self.selected()
+        self._trip.setEnabled(ready and chosen is not None and self._states.get(chosen) is not True)
+        self._restore.setEnabled(ready and chosen is not None and self._states.get(chosen) is not False)
+
+    def _show_states(self) -> None:
+        words = {True: self.tr("tripped"), False: self.tr("normal"), None: "—"}
+        for row, point in enumerate(self._points):
+            item = self._table.item(row, 2)
+            if item is not None:
+                item.setText(words[self._states.get(point.id)])
+
+    def _what_trip_does(self, point: Point) -> str:
+        if point.type == "bool":
+            limits = {a.limit for a in point.alarms}
+            on = "on" in limits or ("off" not in limits and initial_value(point) == 0.0)
+            return self.tr("turns on") if on else self.tr("turns off")
+        value = f"{trip_target(point):g} {point.unit}".strip()
+        if trip_direction(point) == "down":
+            return self.tr("falls to {value}").format(value=value)
+        return self.tr("rises to {value}").format(value=value)
+
+    def _retranslate(self) -> None:
+        self.setTitle(self.tr("Demo drills") if self._demo else self.tr("Drills"))
+        if not self._points:
+            note = self.tr("This site has no simulated PLC, so there is nothing to drill.")
+        elif not self._allowed:
+            note = self.tr(
+                "Only a supervisor or an administrator may run drills; you are signed in as {role}."
+            ).format(role=self._role)
+        elif self._demo:
+            note = self.tr(
+                "In the demo anyone may run drills. A drill changes only the simulated PLC's values "
+                "(a sprinkler opens, a detector sees smoke), never a real plant; watch it on the "
+                "Sensors page."
+            )
+        else:
+            note = self.tr(
+                "A drill changes only the simulated PLC's values, never a real plant; watch it on the "
+                "Sensors page. Drills are logged with your name."
+            )
+        self._note.setText(note)
+        self._table.setHorizontalHeaderLabels(
+            [self.tr("Point"), self.tr("When tripped, it…"), self.tr("Drill state")]
+        )
+        for row, point in enumerate(self._points):
+            item = self._table.item(row, 1)
+            if item is not None:
+                item.setText(self._what_trip_does(point))
+        self._trip.setText(self.tr("Trip"))
+        self._restore.setText(self.tr("Restore"))
+        self._show_states()
+        self._update_buttons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)

@@ -1,0 +1,99 @@
+"""From a site point and its latest reading to what a gauge shows (plain data, no widgets).
+
+Kept apart from the page so the rules are plain functions a test can call: which gauge a point gets,
+which limits its scale draws, and when it is shown *in alarm*.
+
+The alarm mark here is a plain comparison of the value with the point's alarm limits, so an operator
+sees a sprinkler main below its low limit at once. It is not the alarm engine: it knows no on/off
+delays, deadbands, acknowledgement or shelving, and raises nothing; a value merely *looks* like an
+alarm on its gauge. A value that is not live (comm-fail, stale, bad address, never read) is never
+shown in alarm, because nothing current is known about it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+from app.fieldbus.quality import PointReading
+from app.site.schema import NUMERIC_LIMITS, Point
+from widgets.gauge_state import GaugeState
+
+# Qualities whose value is a current reading of the sensor (out-of-range: real, but off the scale).
+VALUED: frozenset[str] = frozenset({"good", "out-of-range"})
+_SEVERITY: tuple[str, ...] = ("high-high", "low-low", "high", "low")
+
+
+def is_binary(point: Point) -> bool:
+    """A ``bool`` point is a contact: a lamp, whatever its kind (a heat *detector* is not a thermometer)."""
+    return point.type == "bool"
+
+
+def numeric_limits(point: Point) -> list[tuple[str, float]]:
+    """The limits a scale or a trend can draw: (kind, value) for high-high/high/low/low-low."""
+    return [
+        (alarm.limit, float(alarm.value))
+        for alarm in point.alarms
+        if alarm.limit in NUMERIC_LIMITS and alarm.value is not None and math.isfinite(alarm.value)
+    ]
+
+
+def value_range(point: Point) -> tuple[float, float] | None:
+    """The value axis of the point's trend: its gauge range, 0..1 for a contact, else None (auto)."""
+    if is_binary(point):
+        return (0.0, 1.0)
+    return point.range
+
+
+def limit_beyond(point: Point, value: float | bool | None) -> str | None:
+    """The most severe alarm limit ``value`` is at or beyond ("high-high", "low", "on"...), or None.
+
+    A plain comparison (see the module docstring): no delay, no deadband, no latching.
+    """
+    if value is None:
+        return None
+    if is_binary(point) or isinstance(value, bool):
+        on = bool(value)
+        for alarm in point.alarms:
+            if (alarm.limit == "on" and on) or (alarm.limit == "off" and not on):
+                return alarm.limit
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    limits = numeric_limits(point)
+    for kind in _SEVERITY:
+        for limit_kind, limit in limits:
+            if limit_kind != kind:
+                continue
+            if (kind.startswith("high") and number >= limit) or (kind.startswith("low") and number <= limit):
+                return kind
+    return None
+
+
+def gauge_state(point: Point, reading: PointReading | None, now: float | None = None) -> GaugeState:
+    """What the point's gauge shows for ``reading`` (None: not read yet)."""
+    if reading is None:
+        return GaugeState(unit=point.unit, range=point.range, limits=numeric_limits(point), label=point.id)
+    age_ms = reading.age_ms(time.time() if now is None else now)
+    valued = reading.quality in VALUED
+    return GaugeState(
+        value=reading.value,
+        unit=point.unit,
+        quality=reading.quality,
+        age_s=None if age_ms is None else age_ms / 1000.0,
+        range=point.range,
+        limits=numeric_limits(point),
+        label=point.id,
+        alarm_active=valued and limit_beyond(point, reading.value) is not None,
+    )
+
+
+def same_look(old: GaugeState | None, new: GaugeState) -> bool:
+    """Whether a new snapshot would draw exactly like the old one, whatever its age.
+
+    The gauge keeps a failed value's age counting by itself from the snapshot it has, and a live
+    value's age is not drawn at all, so the 1 Hz refresh need not repaint every steady gauge.
+    """
+    return old is not None and replace(new, age_s=old.age_s) == old
