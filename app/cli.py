@@ -46,6 +46,8 @@ DatabaseOpt = Annotated[
     typer.Option("--database", help="Database URL (sqlite:///FILE or postgresql://...). "
                  "Default: $WARDROOM_DATABASE_URL, else a SQLite file in the user data folder."),
 ]
+# Point qualities that `wardroom station` reports one line each (comm-fail is reported per PLC).
+POINT_FAULTS = frozenset({"stale", "bad-config", "out-of-range"})
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")]
 
 
@@ -160,6 +162,7 @@ def station(
 
     from app.bootstrap import install_crash_handlers, install_excepthook, setup_logging
     from app.events import EventBus, LinkStateChanged, ServiceStateChanged
+    from app.fieldbus.events import PointQualityChanged
     from app.runtime import Station
 
     loaded = _load_site_or_exit(site)
@@ -181,12 +184,19 @@ def station(
     db = _open_db(database)
     bus = EventBus()
 
-    def show(event: LinkStateChanged | ServiceStateChanged) -> None:
+    def show(event: LinkStateChanged | ServiceStateChanged | PointQualityChanged) -> None:
         stamp = event.at.strftime("%Y-%m-%dT%H:%M:%SZ")
         print(f"{stamp} {event.describe()}", flush=True)
 
+    def show_quality(event: PointQualityChanged) -> None:
+        # Comm-fail is already one PLC line, and start-up "never-read -> good" would flood the
+        # terminal: print only the point-level faults (stale, bad address, out of range) and their end.
+        if event.reading.quality in POINT_FAULTS or event.previous in POINT_FAULTS:
+            show(event)
+
     bus.subscribe(LinkStateChanged, show)
     bus.subscribe(ServiceStateChanged, show)
+    bus.subscribe(PointQualityChanged, show_quality)
     runtime = Station(loaded, db, bus)
     print(f"station: site {loaded.site.site.name!r} from {loaded.path}", flush=True)
     try:
