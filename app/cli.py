@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from app.commands.common import EXIT_USAGE, err, load_site_or_exit, open_db_or_exit
 from app.commands.points import points_app
 from app.commands.simulate import simulate_app
 
@@ -43,51 +44,27 @@ app.add_typer(points_app, name="points")
 
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database", help="Database URL (sqlite:///FILE or postgresql://...). "
-                 "Default: $WARDROOM_DATABASE_URL, else a SQLite file in the user data folder."),
+    typer.Option(
+        "--database",
+        help="Database URL (sqlite:///FILE or postgresql://...). "
+        "Default: $WARDROOM_DATABASE_URL, else a SQLite file in the user data folder.",
+    ),
 ]
 # Point qualities that `wardroom station` reports one line each (comm-fail is reported per PLC).
 POINT_FAULTS = frozenset({"stale", "bad-config", "out-of-range"})
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")]
 
 
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
 def _print_json(rows: list[dict[str, Any]]) -> None:
     typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
 
 
-def _open_db(url: str | None) -> Any:
-    """Open (and migrate) the database, turning storage failures into a plain message and exit 1."""
-    from app.storage.database import open_database
-    from app.storage.engine import StorageError
-
-    try:
-        return open_database(url)
-    except StorageError as exc:
-        _err(f"wardroom: {exc}")
-        raise typer.Exit(1) from exc
-
-
-def _load_site_or_exit(path: Path) -> Any:
-    from app.site.loader import SiteFileError, load_site
-
-    try:
-        return load_site(path)
-    except SiteFileError as exc:
-        for error in exc.errors:
-            _err(str(error))
-        raise typer.Exit(2) from exc
-
-
 def _launch_gui(site: Path | None, demo: bool, database: str | None) -> None:
     if site is not None and demo:
-        _err("wardroom: choose either --demo or --site FILE, not both.")
-        raise typer.Exit(2)
+        err("wardroom: choose either --demo or --site FILE, not both.")
+        raise typer.Exit(EXIT_USAGE)
     if site is not None:
-        _load_site_or_exit(site)  # refuse a broken file before any window opens
+        load_site_or_exit(site)  # refuse a broken file before any window opens
     from ui.main import run_gui  # the single app -> ui import (lazy; see pyproject import-linter)
 
     raise typer.Exit(run_gui(site_path=site, demo=demo, database_url=database))
@@ -122,7 +99,7 @@ def site_check(file: Annotated[Path, typer.Argument(help="Site file (TOML).")]) 
 
     code, errors, summary = check_site_file(file)
     for line in errors:
-        _err(line)
+        err(line)
     if summary:
         typer.echo(summary)
     raise typer.Exit(code)
@@ -136,7 +113,7 @@ def demo_export(directory: Annotated[Path, typer.Argument(help="Target folder.")
     try:
         written = export_demo(directory)
     except OSError as exc:
-        _err(f"wardroom: could not write the demo site to {directory}: {exc.strerror or exc}")
+        err(f"wardroom: could not write the demo site to {directory}: {exc.strerror or exc}")
         raise typer.Exit(1) from exc
     typer.echo(f"demo site written to {written}")
 
@@ -144,7 +121,7 @@ def demo_export(directory: Annotated[Path, typer.Argument(help="Target folder.")
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOpt = None) -> None:
     """Apply every pending schema migration."""
-    db = _open_db(database)
+    db = open_db_or_exit(database)
     try:
         typer.echo(f"database {db.engine.url.render_as_string(hide_password=True)} is at the newest schema")
     finally:
@@ -165,12 +142,12 @@ def station(
     from app.fieldbus.events import PointQualityChanged
     from app.runtime import Station
 
-    loaded = _load_site_or_exit(site)
+    loaded = load_site_or_exit(site)
     setup_logging()
     previous_crash = install_crash_handlers()
     if previous_crash:
-        _err("wardroom: the previous run crashed; its report is in the log folder:")
-        _err(previous_crash.strip().splitlines()[0] if previous_crash.strip() else "(empty)")
+        err("wardroom: the previous run crashed; its report is in the log folder:")
+        err(previous_crash.strip().splitlines()[0] if previous_crash.strip() else "(empty)")
     install_excepthook(None)
 
     stop = threading.Event()
@@ -181,7 +158,7 @@ def station(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    db = _open_db(database)
+    db = open_db_or_exit(database)
     bus = EventBus()
 
     def show(event: LinkStateChanged | ServiceStateChanged | PointQualityChanged) -> None:
@@ -223,19 +200,21 @@ def users_add(
     from models.users import ROLES
 
     if role not in ROLES:
-        _err(f"wardroom: unknown role {role!r}; expected one of {', '.join(ROLES)}")
-        raise typer.Exit(2)
+        err(f"wardroom: unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise typer.Exit(EXIT_USAGE)
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        _err("wardroom: no password on standard input "
-             "(type it, or pipe it: echo SECRET | wardroom users add ...)")
-        raise typer.Exit(2)
-    db = _open_db(database)
+        err(
+            "wardroom: no password on standard input "
+            "(type it, or pipe it: echo SECRET | wardroom users add ...)"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    db = open_db_or_exit(database)
     try:
         user = UserService(db).add(name, role, password, actor="cli")
     except ValueError as exc:
-        _err(f"wardroom: {exc}")
-        raise typer.Exit(2) from exc
+        err(f"wardroom: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
     finally:
         db.close()
     typer.echo(f"user {user.name} added as {user.role}")
@@ -246,7 +225,7 @@ def users_list(as_json: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """List accounts (never their passwords)."""
     from app.users import UserService
 
-    db = _open_db(database)
+    db = open_db_or_exit(database)
     try:
         users = UserService(db).list()
     finally:
@@ -275,24 +254,56 @@ def audit_verify(as_json: JsonOpt = False, database: DatabaseOpt = None) -> None
     """Check the audit chain; exit 1 naming the first broken row."""
     from app.audit import verify
 
-    db = _open_db(database)
+    db = open_db_or_exit(database)
     try:
         with db.session() as session:
             verdict = verify(session)
     finally:
         db.close()
     if as_json:
-        _print_json([{"ok": verdict.ok, "rows": verdict.rows, "first_bad_id": verdict.first_bad_id,
-                      "reason": verdict.reason}])
+        _print_json(
+            [
+                {
+                    "ok": verdict.ok,
+                    "rows": verdict.rows,
+                    "first_bad_id": verdict.first_bad_id,
+                    "reason": verdict.reason,
+                }
+            ]
+        )
     elif verdict.ok:
         typer.echo(f"audit chain intact: {verdict.rows} rows")
     else:
-        _err(f"audit chain broken at row {verdict.first_bad_id}: {verdict.reason}")
+        err(f"audit chain broken at row {verdict.first_bad_id}: {verdict.reason}")
     raise typer.Exit(0 if verdict.ok else 1)
+
+
+def quiet_library_logging() -> None:
+    """Keep library log records off the operator's terminal; our commands speak for themselves.
+
+    With no handler configured, Python prints every WARNING-or-worse record on stderr ("last
+    resort"): a one-shot ``wardroom points list`` against a dead PLC would show pymodbus's "Failed to
+    connect" and hex dumps of its requests between our own rows. So, before any command runs: the
+    libraries get the levels ``app.bootstrap.QUIET_LIBRARIES`` gives them everywhere else (the one
+    shared list), the root logger gets a do-nothing handler so the last resort never fires, and Python
+    warnings become log records. Commands that keep a log (``station``, ``simulate``, the GUI) add
+    their file and stderr handlers through ``app.bootstrap.setup_logging``; for them nothing changes.
+    """
+    import logging
+
+    from app.bootstrap import QUIET_LIBRARIES
+
+    for name, level in QUIET_LIBRARIES.items():
+        logging.getLogger(name).setLevel(level)
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
+    logging.captureWarnings(True)
 
 
 def main() -> None:
     """Console-script entry point."""
+    quiet_library_logging()
     app()
 
 

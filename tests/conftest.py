@@ -6,11 +6,14 @@ What every test gets without asking (autouse fixtures):
   logs and state never touch the developer's real folders) and ``WARDROOM_DATABASE_URL`` is unset.
   ``QT_QPA_PLATFORM=offscreen`` (unless set) and the ultralytics offline switches are set for the
   whole session, before anything imports Qt or ultralytics.
-- **Network guard.** Any Python-level ``connect``/``connect_ex``/``sendto`` to an address outside
-  127.0.0.0/8 and ::1, and any name lookup other than ``localhost``/this host, raises
+- **Network guard** (tests/netguard/). Any Python-level ``connect``/``connect_ex``/``sendto`` to an
+  address outside 127.0.0.0/8 and ::1, and any name lookup other than ``localhost``/this host, raises
   :class:`NetworkBlockedError` *before* the system call, and the test fails at teardown even if the
-  code under test swallowed the error. Unix sockets are allowed. C libraries that open their own
-  sockets (libpq, FFmpeg inside OpenCV) are not seen here; tests point them at loopback anyway.
+  code under test swallowed the error. The same guard runs in every child Python the test starts
+  (``PYTHONPATH`` gets tests/netguard, whose ``sitecustomize`` installs it; refusals are appended to
+  ``netguard-children.log`` beside ``WARDROOM_HOME`` and fail the test). Unix sockets are allowed. C
+  libraries that open their own sockets (libpq, FFmpeg inside OpenCV) are not seen; tests point them
+  at loopback anyway.
 - **Leaked threads.** A Python thread started during a test and still alive after a bounded grace
   period fails the test. Foreign threads (started by C++/Qt code that once called into Python) appear
   as ``_DummyThread`` entries that never go away and are ignored. A test that knowingly leaves a
@@ -24,14 +27,11 @@ Fixtures to ask for: ``network_guard`` (inspect or clear recorded violations), `
 
 from __future__ import annotations
 
-import errno
 import gc
-import ipaddress
 import os
 import re
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -87,113 +87,42 @@ def _wardroom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 # ------------------------------------------------------------------ network guard
-class NetworkBlockedError(PermissionError):
-    """Raised instead of reaching anything beyond the loopback interface during tests.
+# The guard itself lives in tests/netguard/ (outside the package) because child interpreters load it
+# at start-up through tests/netguard/sitecustomize.py. An inner pytest run (tests/test_harness.py)
+# copies this file elsewhere and finds the folder through PYTHONPATH, which the fixture below sets.
+NETGUARD_DIR = Path(__file__).resolve().parent / "netguard"
+if NETGUARD_DIR.is_dir() and str(NETGUARD_DIR) not in sys.path:
+    sys.path.insert(0, str(NETGUARD_DIR))
 
-    A PermissionError (an OSError), like a firewall's EPERM/EACCES, so code under test takes its
-    ordinary "unreachable" path; the guard still fails the test because it records the attempt.
-    """
+from wardroom_netguard import (  # noqa: E402
+    LOG_ENV,
+    NetworkBlockedError,
+    NetworkGuard,
+    _is_loopback,
+    install,
+    read_child_violations,
+)
 
-
-_LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
-_LOOPBACK_V6 = ipaddress.ip_address("::1")
-_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-
-
-def _is_loopback(host: object) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    if not isinstance(host, str):
-        return False
-    if host.lower() in _LOCAL_NAMES:
-        return True
-    try:
-        ip = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped in _LOOPBACK_V4
-        return ip == _LOOPBACK_V6
-    return ip in _LOOPBACK_V4
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-class NetworkGuard:
-    """Records and refuses every attempt to leave the loopback interface."""
-
-    def __init__(self) -> None:
-        self.violations: list[str] = []
-        self._own_names = {socket.gethostname().lower()}
-
-    def refuse(self, what: str, target: object) -> NetworkBlockedError:
-        message = (
-            f"network access blocked in tests: {what} {target!r}. Tests may reach only 127.0.0.0/8 "
-            "and ::1 (tests/conftest.py network guard)."
-        )
-        self.violations.append(message)
-        return NetworkBlockedError(errno.EACCES, message)
-
-    def check_address(self, family: int, address: Any, what: str) -> None:
-        if family not in (socket.AF_INET, socket.AF_INET6):
-            return  # unix sockets, netlink...: not the network
-        host = address[0] if isinstance(address, tuple) and address else address
-        if not _is_loopback(host):
-            raise self.refuse(what, address)
-
-    def check_lookup(self, host: object) -> None:
-        if host is None or host in ("", b""):
-            return
-        name = host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)
-        if _is_loopback(name) or _is_ip_literal(name) or name.lower() in self._own_names:
-            return  # literals are checked again at connect time
-        raise self.refuse("name lookup of", name)
-
-
-def _install_guard(guard: NetworkGuard, monkeypatch: pytest.MonkeyPatch) -> None:
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-    original_sendto = socket.socket.sendto
-    original_getaddrinfo = socket.getaddrinfo
-
-    def connect(self: socket.socket, address: Any) -> None:
-        guard.check_address(self.family, address, "connect to")
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        guard.check_address(self.family, address, "connect to")
-        return original_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        if args:
-            guard.check_address(self.family, args[-1], "datagram to")
-        return original_sendto(self, data, *args)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        guard.check_lookup(host)
-        return original_getaddrinfo(host, *args, **kwargs)
-
-    # create_connection and asyncio go through getaddrinfo + socket.connect, so they are covered.
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket.socket, "sendto", sendto)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+__all__ = ["NetworkBlockedError", "NetworkGuard", "_is_loopback"]
 
 
 @pytest.fixture(autouse=True)
-def _network_guard_autouse(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+def _network_guard_autouse(monkeypatch: pytest.MonkeyPatch, _wardroom_home: Path) -> Iterator[NetworkGuard]:
+    """Guard this process for the test, and every child Python it starts (through sitecustomize)."""
+    import wardroom_netguard
+
     guard = NetworkGuard()
-    _install_guard(guard, monkeypatch)
+    install(guard, monkeypatch.setattr)
+    guard_dir = str(Path(wardroom_netguard.__file__).resolve().parent)
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != guard_dir]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([guard_dir, *inherited]))
+    guard.child_log = _wardroom_home.parent / "netguard-children.log"
+    monkeypatch.setenv(LOG_ENV, str(guard.child_log))
     yield guard
-    if guard.violations:
-        pytest.fail("\n".join(guard.violations), pytrace=False)
+    children = read_child_violations(guard.child_log)
+    problems = guard.violations + [f"in a child process: {line}" for line in children]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -170,8 +170,26 @@ def test_station_runs_without_qt_and_stops_on_sigterm(station_process: subproces
     plcs = [p["id"] for p in site.get("plc", [])]
     cameras = [c["id"] for c in site.get("camera", [])]
     assert plcs and len(cameras) >= 2, "the demo site has a PLC and at least two cameras"
-    wanted = [re.compile(rf"\bPLC {re.escape(i)} connected\b") for i in plcs]
-    wanted += [re.compile(rf"\bcamera {re.escape(i)} connected\b") for i in cameras]
+    sim_plcs = {p["id"]: p["protocol"] for p in site.get("plc", []) if p.get("simulated")}
+    sim_cameras = [c["id"] for c in site.get("camera", []) if c.get("simulated")]
+    assert sim_plcs and len(sim_cameras) >= 2, "the demo's PLC and cameras are simulated"
+    stamp = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+    # The simulators, each as a stamped "running" line with the loopback endpoint it serves ...
+    simulators = [
+        re.compile(
+            rf"{stamp}PLC simulator {re.escape(i)} running: {re.escape(protocol)} on 127\.0\.0\.1:\d+$"
+        )
+        for i, protocol in sim_plcs.items()
+    ]
+    simulators.append(
+        re.compile(
+            rf"{stamp}camera simulator running: {len(sim_cameras)} MJPEG stream\(s\) on http://127\.0\.0\.1:\d+$"
+        )
+    )
+    # ... and the link state of every PLC and camera.
+    links = [re.compile(rf"{stamp}PLC {re.escape(i)} connected\b") for i in plcs]
+    links += [re.compile(rf"{stamp}camera {re.escape(i)} connected\b") for i in cameras]
+    wanted = simulators + links
 
     assert station_process.stdout is not None and station_process.stderr is not None
     lines = _Lines(station_process.stdout)
@@ -181,7 +199,7 @@ def test_station_runs_without_qt_and_stops_on_sigterm(station_process: subproces
         station_process.wait(timeout=10)
         lines.drain(5)
         pytest.fail(
-            f"links never reported connected: {[p.pattern for p in missing]}\n"
+            f"simulators or links never reported: {[p.pattern for p in missing]}\n"
             f"stdout:\n{chr(10).join(lines.all)}\nstderr:\n{station_process.stderr.read()}"
         )
 
@@ -195,6 +213,9 @@ def test_station_runs_without_qt_and_stops_on_sigterm(station_process: subproces
     assert code == 0, stderr
     assert ATTEMPT_MARK not in stderr, stderr
     assert any("station: stopped" in line for line in lines.all), lines.all
-    # One line per state change, each stamped in UTC: the simulators' services appear too.
-    stamped = [line for line in lines.all if re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", line)]
-    assert len(stamped) >= len(wanted)
+    # Every simulator and link line was seen, and the simulators also report their end.
+    for pattern in wanted:
+        assert any(pattern.search(line) for line in lines.all), pattern.pattern
+    for i in sim_plcs:
+        assert any(re.search(rf"{stamp}PLC simulator {re.escape(i)} stopped$", line) for line in lines.all)
+    assert any(re.search(rf"{stamp}camera simulator stopped$", line) for line in lines.all), lines.all

@@ -14,13 +14,17 @@ import pytest
 from tests.conftest import NetworkBlockedError, NetworkGuard, _is_loopback
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-OUTSIDE = "10.255.255.1"  # a private address no test may reach
+# Addresses the guard must refuse. 0.0.0.0 is not loopback, so the guard refuses it like any outside
+# address, yet if the guard were ever broken a connect to it would still only reach this machine:
+# these tests can never send a packet off the host.
+OUTSIDE = "0.0.0.0"
+OUTSIDE_NAME = "wardroom-guard-test.invalid"
 
 
 def test_guard_refuses_an_outside_connect_before_any_packet(network_guard: NetworkGuard) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setblocking(False)  # a real connect would return EINPROGRESS at once, not our error
-        with pytest.raises(NetworkBlockedError, match=r"10\.255\.255\.1"):
+        sock.setblocking(False)  # unguarded, a real connect would fail or return at once, not our error
+        with pytest.raises(NetworkBlockedError, match=r"0\.0\.0\.0"):
             sock.connect((OUTSIDE, 80))
         # Nothing was sent: the kernel never bound an ephemeral port nor got a peer for this socket.
         assert sock.getsockname() == ("0.0.0.0", 0)
@@ -40,8 +44,8 @@ def test_guard_covers_connect_ex_sendto_create_connection_and_lookups(network_gu
         assert udp.getsockname() == ("0.0.0.0", 0)
     with pytest.raises(NetworkBlockedError):
         socket.create_connection((OUTSIDE, 80), timeout=1)
-    with pytest.raises(NetworkBlockedError, match=r"example\.com"):
-        socket.getaddrinfo("example.com", 80)
+    with pytest.raises(NetworkBlockedError, match=r"wardroom-guard-test\.invalid"):
+        socket.getaddrinfo(OUTSIDE_NAME, 80)
     assert len(network_guard.violations) == 4
     network_guard.violations.clear()
 
@@ -91,10 +95,50 @@ import subprocess
 
 def test_swallows():
     try:
-        socket.create_connection(("10.255.255.1", 80), timeout=1)
+        socket.create_connection(("0.0.0.0", 80), timeout=1)
     except OSError:
         pass  # the code under test hides the failure; the guard must still fail the test
 """
+
+INNER_CHILD_CONNECTS = '''
+import subprocess
+import sys
+
+# What a misconfigured command would do: a connect beyond the loopback interface.
+CHILD = """
+import socket
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+sock.setblocking(False)  # unguarded, connect would return at once (refused locally)
+try:
+    sock.connect(("0.0.0.0", 80))
+except PermissionError as exc:
+    print("refused", type(exc).__name__, sock.getsockname())
+else:
+    print("connect went out")
+"""
+
+LOOPBACK_CHILD = """
+import socket
+with socket.create_server(("127.0.0.1", 0)) as server:
+    with socket.create_connection(server.getsockname(), timeout=5):
+        server.accept()[0].close()
+print("loopback ok")
+"""
+
+def run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+def test_child_connects_outside():
+    result = run(CHILD)  # the child swallows the refusal and exits 0: the guard must still fail the test
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["refused", "NetworkBlockedError"], result.stdout + result.stderr
+    assert "('0.0.0.0', 0)" in result.stdout  # nothing was sent: the socket never got a local port
+
+def test_child_stays_on_loopback():
+    result = run(LOOPBACK_CHILD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "loopback ok"
+'''
 
 INNER_LEAKS_THREAD = """
 import threading
@@ -190,7 +234,20 @@ def test_guard_fails_a_test_that_swallows_the_refusal(
 ) -> None:
     result = _run_inner(pytester, monkeypatch, INNER_SWALLOWS_ERROR)
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*network access blocked in tests*10.255.255.1*"])
+    result.stdout.fnmatch_lines(["*network access blocked in tests*0.0.0.0*"])
+
+
+def test_guard_covers_child_processes_and_fails_their_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests run ``wardroom`` as subprocesses: the guard is installed there too (sitecustomize)."""
+    result = _run_inner(pytester, monkeypatch, INNER_CHILD_CONNECTS)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*in a child process: [[]pid *network access blocked in tests: connect to ('0.0.0.0', 80)*"]
+    )
+    errors = [line for line in result.stdout.lines if line.startswith("ERROR")]
+    assert len(errors) == 1 and "test_child_connects_outside" in errors[0], errors
 
 
 def test_leak_check_fails_a_test_that_leaves_a_thread_running(

@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from app.commands.common import EXIT_STORAGE, EXIT_USAGE, err, load_site_or_exit, open_db_or_exit
+
 if TYPE_CHECKING:
     from app.fieldbus.quality import PointReading
+    from app.plant_writes import PlantManager
     from app.site.loader import LoadedSite
-    from app.site.schema import Point
+    from app.site.schema import Point, SiteFile
 
 points_app = typer.Typer(help="Read, watch and write PLC points.", no_args_is_help=True)
 
@@ -32,31 +35,17 @@ DatabaseOpt = Annotated[
     str | None,
     typer.Option("--database", help="Database URL for the audit record (default: as for other commands)."),
 ]
-# Roles that may operate plant outputs; a records clerk keeps records, not pumps.
-WRITE_ROLES = ("duty-officer", "supervisor", "administrator")
 
 
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
+def endpoints_for(loaded: LoadedSite, site: SiteFile | None = None) -> dict[str, tuple[str, int]]:
+    """Where each simulated PLC answers now (a running simulator's registered port); others as filed.
 
-
-def _load(path: Path) -> LoadedSite:
-    from app.site.loader import SiteFileError, load_site
-
-    try:
-        return load_site(path)
-    except SiteFileError as exc:
-        for error in exc.errors:
-            _err(str(error))
-        raise typer.Exit(2) from exc
-
-
-def endpoints_for(loaded: LoadedSite) -> dict[str, tuple[str, int]]:
-    """Where each simulated PLC answers now (a running simulator's registered port); others as filed."""
+    ``site`` limits the lookup to its PLCs (a part of ``loaded``'s site, e.g. the one PLC of a write).
+    """
     from app.sim.registry import endpoint
 
     found: dict[str, tuple[str, int]] = {}
-    for plc in loaded.site.plc:
+    for plc in (site or loaded.site).plc:
         if plc.simulated and plc.protocol != "modbus-rtu":
             where = endpoint(loaded.path, plc.id, plc.host, plc.port)
             if where is not None:
@@ -112,10 +101,18 @@ def points_list(
         float, typer.Option("--timeout", help="Give up on a PLC after this many seconds.")
     ] = 10.0,
 ) -> None:
-    """Poll every PLC once and print each point with its value and quality."""
+    """Poll every PLC once and print each point with its value and quality.
+
+    The quality of a point is one of: good; comm-fail (its PLC did not answer); stale (no good read
+    for three poll periods); bad-config (its address or type does not work on its PLC); out-of-range
+    (the value is outside the point's range); never-read (not read yet: the poll ended, e.g. at
+    --timeout, before its PLC answered for it).
+
+    Exits 0 even when PLCs are down (a dead PLC is an answer, not a failure); 2 for a bad site file.
+    """
     from app.fieldbus.manager import poll_once
 
-    loaded = _load(site)
+    loaded = load_site_or_exit(site)
     readings = poll_once(loaded.site, endpoints_for(loaded), timeout_s=timeout_s)
     now = time.time()
     rows = [reading_row(point, readings.get(point.id), now) for point in loaded.site.point]
@@ -139,12 +136,12 @@ def points_watch(
     from app.fieldbus.events import PointQualityChanged, PointValueChanged
     from app.fieldbus.manager import FieldbusManager
 
-    loaded = _load(site)
+    loaded = load_site_or_exit(site)
     points = {p.id: p for p in loaded.site.point}
     unknown = [pid for pid in point_ids if pid not in points]
     if unknown:
-        _err(f"wardroom: no such point in {site}: {', '.join(unknown)}")
-        raise typer.Exit(2)
+        err(f"wardroom: no such point in {site}: {', '.join(unknown)}")
+        raise typer.Exit(EXIT_USAGE)
     wanted = set(point_ids)
     plcs = {points[pid].plc for pid in point_ids}
     stop = threading.Event()
@@ -179,21 +176,6 @@ def points_watch(
         manager.stop()
 
 
-def _parse_value(point: Point, text: str) -> float | bool:
-    if point.type == "bool":
-        lowered = text.strip().lower()
-        if lowered in ("1", "true", "on", "yes"):
-            return True
-        if lowered in ("0", "false", "off", "no"):
-            return False
-        raise ValueError(f"{text!r} is not a value for bool point {point.id}; use on/off, true/false or 1/0")
-    try:
-        return float(text)
-    except ValueError:
-        unit = f" in {point.unit}" if point.unit else ""
-        raise ValueError(f"{text!r} is not a number; point {point.id} takes a number{unit}") from None
-
-
 @points_app.command("write")
 def points_write(
     site: SiteOpt,
@@ -203,60 +185,34 @@ def points_write(
     database: DatabaseOpt = None,
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the PLC.")] = 5.0,
 ) -> None:
-    """Write a value to a writable point (audited); any other point is refused with exit 2."""
-    from app.audit import append
-    from app.events import EventBus
-    from app.fieldbus.manager import FieldbusManager, WriteError
-    from app.storage.database import open_database
+    """Write a value to a writable point (audited); a refused write exits 2, a failed one 1.
+
+    The checks (user, role, writable point, value) and the audit live in ``app.plant_writes``, the
+    service the GUI uses too; this command only reports its answer.
+    """
+    from app.plant_writes import PlantWriter, WriteFailed, WriteRefused
     from app.storage.engine import StorageError
-    from app.users import UserService
 
-    loaded = _load(site)
-    point = next((p for p in loaded.site.point if p.id == point_id), None)
+    loaded = load_site_or_exit(site)
+
+    def manager_for(part: SiteFile) -> PlantManager:
+        from app.events import EventBus
+        from app.fieldbus.manager import FieldbusManager
+
+        return FieldbusManager(part, EventBus(), endpoints_for(loaded, part))
+
+    db = open_db_or_exit(database)
     try:
-        db = open_database(database)
-    except StorageError as exc:
-        _err(f"wardroom: {exc}")
+        outcome = PlantWriter(db, loaded, manager_for).write(user, point_id, value, timeout_s=timeout_s)
+    except WriteRefused as exc:
+        err(f"wardroom: refused: {exc.reason}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    except WriteFailed as exc:
+        err(f"wardroom: write failed: {exc.reason}")
         raise typer.Exit(1) from exc
-
-    def audit(action: str, details: dict[str, Any]) -> None:
-        db.write(lambda s: append(s, user, action, point_id, {"site": str(loaded.path), **details}))
-
-    try:
-        operator = next((u for u in UserService(db).list() if u.name == user), None)
-        refusal: str | None = None
-        if operator is None:
-            refusal = f"there is no user {user!r} (add one: wardroom users add NAME --role supervisor)"
-        elif operator.role not in WRITE_ROLES:
-            refusal = (f"user {user} is a {operator.role}; writing to the plant needs one of "
-                       f"{', '.join(WRITE_ROLES)}")
-        elif point is None:
-            refusal = f"there is no point {point_id!r} in {site}"
-        elif not point.writable:
-            refusal = (f"point {point_id} is read-only: PLC writes are off unless the site file says "
-                       f"writable = true for that point")
-        parsed: float | bool | None = None
-        if refusal is None and point is not None:
-            try:
-                parsed = _parse_value(point, value)
-            except ValueError as exc:
-                refusal = str(exc)
-        if refusal is not None or parsed is None or point is None:
-            audit("point.write-refused", {"value": value, "reason": refusal})
-            _err(f"wardroom: refused: {refusal}")
-            raise typer.Exit(2)
-
-        manager = FieldbusManager(loaded.site, EventBus(), endpoints_for(loaded))
-        manager.start()
-        try:
-            manager.write(point_id, parsed, timeout_s=timeout_s)
-        except WriteError as exc:
-            audit("point.write-failed", {"value": parsed, "reason": str(exc)})
-            _err(f"wardroom: write failed: {exc}")
-            raise typer.Exit(1) from exc
-        finally:
-            manager.stop()
-        audit("point.write", {"value": parsed, "plc": point.plc, "address": point.address})
-        typer.echo(f"wrote {value} to {point_id} ({point.address} on PLC {point.plc}) as {user}")
+    except StorageError as exc:
+        err(f"wardroom: {exc}")
+        raise typer.Exit(EXIT_STORAGE) from exc
     finally:
         db.close()
+    typer.echo(f"wrote {value} to {point_id} ({outcome.address} on PLC {outcome.plc_id}) as {outcome.user}")

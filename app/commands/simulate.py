@@ -14,9 +14,11 @@ the commands so that ``wardroom --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+
+from app.commands.common import EXIT_USAGE, err, load_site_or_exit
 
 simulate_app = typer.Typer(
     help="Serve a site's simulated PLCs (wardroom simulate --site FILE) and run drills on them.",
@@ -29,28 +31,13 @@ PointArg = Annotated[str, typer.Argument(help="Point id from the site file.")]
 STOP_TIMEOUT_S = 4.0
 
 
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
 def _site_path(ctx: typer.Context, site: Path | None) -> Path:
     """``--site`` given to the sub-command, else to ``wardroom simulate`` itself."""
     chosen = site if site is not None else (ctx.obj if isinstance(ctx.obj, Path) else None)
     if chosen is None:
-        _err("wardroom simulate: --site FILE is required")
-        raise typer.Exit(2)
+        err("wardroom simulate: --site FILE is required")
+        raise typer.Exit(EXIT_USAGE)
     return chosen
-
-
-def _load(path: Path) -> Any:
-    from app.site.loader import SiteFileError, load_site
-
-    try:
-        return load_site(path)
-    except SiteFileError as exc:
-        for error in exc.errors:
-            _err(str(error))
-        raise typer.Exit(2) from exc
 
 
 @simulate_app.callback()
@@ -70,11 +57,11 @@ def _serve(path: Path) -> None:
     from app.sim.drillmap import drill_db, drill_unit, plc_points
     from app.sim.modbus_sim import ModbusSimulator
 
-    loaded = _load(path)
+    loaded = load_site_or_exit(path)
     plcs = [p for p in loaded.site.plc if p.simulated]
     if not plcs:
-        _err(f"wardroom simulate: site file {path} has no simulated PLC (simulated = true)")
-        raise typer.Exit(2)
+        err(f"wardroom simulate: site file {path} has no simulated PLC (simulated = true)")
+        raise typer.Exit(EXIT_USAGE)
     setup_logging(stderr_level="WARNING")
 
     stop = threading.Event()
@@ -96,7 +83,7 @@ def _serve(path: Path) -> None:
                 sim = ModbusSimulator(plc, points, site_path=loaded.path, on_drill=on_drill)
                 sim.start()
             except Exception as exc:
-                _err(f"simulate: PLC {plc.id} could not start: {exc}")
+                err(f"simulate: PLC {plc.id} could not start: {exc}")
                 continue
             running.append(sim)
             where = (
@@ -108,7 +95,7 @@ def _serve(path: Path) -> None:
                 f"simulate: PLC {plc.id} ({plc.protocol}) on {sim.endpoint}, {len(points)} point(s), {where}"
             )
         if not running:
-            _err("wardroom simulate: no simulated PLC could start")
+            err("wardroom simulate: no simulated PLC could start")
             raise typer.Exit(1)
         typer.echo(f"simulate: serving site {loaded.site.site.name!r} from {loaded.path}; Ctrl+C to stop")
         while not stop.wait(0.2):
@@ -121,17 +108,14 @@ def _serve(path: Path) -> None:
 
 
 def _drill(ctx: typer.Context, point_id: str, site: Path | None, on: bool) -> None:
-    import logging
-
     from app.sim import drill
 
-    # pymodbus logs a refused connection at ERROR; the command explains failures itself.
-    logging.getLogger("pymodbus").addHandler(logging.NullHandler())
-    loaded = _load(_site_path(ctx, site))
+    # Library noise (pymodbus logs a refused connection at ERROR) is silenced by app.cli.main.
+    loaded = load_site_or_exit(_site_path(ctx, site))
     try:
         result = (drill.trip if on else drill.restore)(loaded, point_id)
     except drill.DrillError as exc:
-        _err(f"wardroom simulate: {exc}")
+        err(f"wardroom simulate: {exc}")
         raise typer.Exit(exc.exit_code) from exc
     verb = "tripped" if on else "restored"
     typer.echo(f"{verb} {point_id} on simulated PLC {result.plc_id} at {', '.join(result.endpoints)}")
@@ -161,7 +145,7 @@ def points(
     from app.sim.drill import drillable_points
     from app.sim.physics import trip_description
 
-    loaded = _load(_site_path(ctx, site))
+    loaded = load_site_or_exit(_site_path(ctx, site))
     rows = [
         {"id": p.id, "plc": p.plc, "kind": p.kind, "unit": p.unit, "trip": trip_description(p)}
         for p in drillable_points(loaded)

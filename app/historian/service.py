@@ -34,6 +34,7 @@ from app.historian.purge import purge_before
 from app.historian.query import TrendSeries, trend
 from app.historian.rules import IGNORED_QUALITIES, VALUED_QUALITIES, PointTrack
 from app.storage.database import Database
+from app.storage.engine import StorageError
 from models.history import PointSample
 from models.site import Point
 
@@ -260,13 +261,18 @@ class Historian:
             return len(self._buffer)
 
     # ------------------------------------------------------------------ writing
-    def flush(self) -> int:
+    def flush(self, timeout_s: float | None = None) -> int:
         """Write the buffered rows, ``batch_rows`` per transaction; returns how many were written.
 
-        On a database error the unwritten rows go back to the front of the buffer for the next try
-        and the error is re-raised.
+        ``timeout_s`` bounds the whole flush (waiting for a running flush, then each batch gets what
+        is left); None gives each batch the database's own write timeout. On a database error or when
+        the time is up, the unwritten rows go back to the front of the buffer for the next try and the
+        error (a ``StorageError`` for the time) is raised.
         """
-        with self._flush_lock:
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        if not self._flush_lock.acquire(timeout=-1 if timeout_s is None else max(0.0, timeout_s)):
+            raise StorageError(f"historian: another flush still runs after {timeout_s:g} s")
+        try:
             with self._lock:
                 rows, self._buffer = self._buffer, []
                 dropped, self._dropped = self._dropped, 0
@@ -276,7 +282,13 @@ class Historian:
             try:
                 for first in range(0, len(rows), self.batch_rows):
                     chunk = rows[first : first + self.batch_rows]
-                    self.db.write(_insert_rows(chunk))
+                    if deadline is None:
+                        self.db.write(_insert_rows(chunk))
+                    else:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            raise StorageError(f"historian: flush ran out of its {timeout_s:g} s")
+                        self.db.write(_insert_rows(chunk), timeout_s=left)
                     written += len(chunk)
             except BaseException:
                 with self._lock:
@@ -287,6 +299,8 @@ class Historian:
                         self._dropped += excess
                 raise
             return written
+        finally:
+            self._flush_lock.release()
 
     # ------------------------------------------------------------------ reading, retention
     def query(self, point_key: str, start: datetime, end: datetime, max_points: int = 2000) -> TrendSeries:
@@ -315,7 +329,13 @@ class Historian:
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """Stop the thread and write what is buffered (a failure to write is logged, not raised)."""
+        """Stop the thread and write what is buffered, all within ``timeout_s``.
+
+        The whole budget is shared: the final flush gets what the thread's end left over, so a busy or
+        unreachable database cannot stretch a station's bounded stop. Samples that could not be written
+        in time are logged as lost, not raised.
+        """
+        deadline = time.monotonic() + timeout_s
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
@@ -323,7 +343,7 @@ class Historian:
             if thread.is_alive():
                 log.error("historian thread did not stop within %s s", timeout_s)
         try:
-            self.flush()
+            self.flush(timeout_s=max(0.0, deadline - time.monotonic()))
         except Exception:
             log.exception("historian: final flush failed; %d samples not written", self.pending)
 

@@ -45,17 +45,6 @@ Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 PROTOCOLS = ("modbus-tcp", "modbus-rtu", "s7")
-# Keys that only mean something for some protocols: elsewhere they would be silently ignored.
-_PROTOCOL_KEYS: dict[str, frozenset[str]] = {
-    "host": frozenset({"modbus-tcp", "s7"}),
-    "port": frozenset({"modbus-tcp", "s7"}),
-    "unit": frozenset({"modbus-tcp", "modbus-rtu"}),
-    "serial_port": frozenset({"modbus-rtu"}),
-    "baudrate": frozenset({"modbus-rtu"}),
-    "parity": frozenset({"modbus-rtu"}),
-    "rack": frozenset({"s7"}),
-    "slot": frozenset({"s7"}),
-}
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".webm", ".mjpg", ".mjpeg"})
 _LIMIT_RANK = {"low-low": 0, "low": 1, "high": 2, "high-high": 3}
@@ -156,6 +145,7 @@ def run_checks(records: SiteRecords) -> list[Problem]:
     for plc in records.plcs:
         if plc.model is not None:
             problems += _check_plc(plc, plc.model)
+    problems += _check_serial_lines(records.plcs)
     for point in records.points:
         problems += _check_point_refs(point, protocols, building_ids)
         if point.model is not None:
@@ -262,15 +252,12 @@ def _check_camera_refs(camera: Record[Camera], building_ids: set[str]) -> Iterat
 
 
 def _check_plc(rec: Record[Plc], plc: Plc) -> Iterator[Problem]:
+    # Keys of another protocol (unit on an S7 PLC, host/port on a serial one, rack/slot on Modbus)
+    # are accepted and ignored: they are contract keys, and tools that write every key with its
+    # default emit them. Only keys the contract does not know are errors (the schema refuses those).
     protocol = plc.protocol
-    for key, owners in _PROTOCOL_KEYS.items():
-        if key in rec.raw and protocol not in owners:
-            yield rec.problem(
-                f"{key} is not used by protocol {q(protocol)} (it is for {', '.join(sorted(owners))}); "
-                "remove it",
-                key,
-            )
-    if protocol in ("modbus-tcp", "s7"):
+    networked = protocol in ("modbus-tcp", "s7")
+    if networked:
         if plc.host is None and not rec.given("host") and "host" not in rec.broken:
             yield rec.problem(f'protocol {q(protocol)} needs host = "<IP address of the PLC>"')
         elif plc.host is not None and not _HOST_RE.fullmatch(plc.host):
@@ -280,7 +267,7 @@ def _check_plc(rec: Record[Plc], plc: Plc) -> Iterator[Problem]:
     if protocol == "modbus-rtu" and plc.serial_port is None and "serial_port" not in rec.broken:
         yield rec.problem('protocol "modbus-rtu" needs serial_port = "<device, e.g. /dev/ttyUSB0>"')
     simulated_known = "simulated" not in rec.broken
-    if plc.port == 0 and simulated_known and not plc.simulated:
+    if networked and plc.port == 0 and simulated_known and not plc.simulated:
         yield rec.problem(
             "port = 0 (pick a free port) is only for simulated PLCs; give the PLC's real port "
             f"({102 if protocol == 's7' else 502} is the usual one)",
@@ -296,6 +283,53 @@ def _check_plc(rec: Record[Plc], plc: Plc) -> Iterator[Problem]:
             f"{MAX_REPORT_MS // 1000} s); lower poll_ms or timeout_ms",
             *((where,) if where else ()),
         )
+
+
+def _check_serial_lines(plcs: Sequence[Record[Plc]]) -> Iterator[Problem]:
+    """Modbus RTU PLCs on one serial port share that line's settings and need their own unit ids.
+
+    One serial port is one RS-485 bus: every device on it talks at the same baud rate and parity (a
+    PLC set differently would see only garbage), and a request goes to whichever device has its unit
+    id, so two PLCs with the same unit on one line make every answer ambiguous. Each problem is
+    reported at the later PLC's key, naming the line where the first PLC on that port defines it.
+    """
+    first_on_port: dict[str, Record[Plc]] = {}
+    unit_owner: dict[tuple[str, int], Record[Plc]] = {}
+    for rec in plcs:
+        plc = rec.model
+        if plc is None or plc.protocol != "modbus-rtu" or plc.serial_port is None:
+            continue
+        port = plc.serial_port
+        first = first_on_port.setdefault(port, rec)
+        if first is not rec and first.model is not None:
+            for key in ("baudrate", "parity"):
+                if key in rec.broken or key in first.broken:
+                    continue
+                mine, theirs = getattr(plc, key), getattr(first.model, key)
+                if mine != theirs:
+                    theirs_shown = f"{key} {q(theirs)}{_default_note(first, key, ', the default')}"
+                    yield Problem(
+                        rec.loc(key),
+                        f"{rec.label}: {key} {q(mine)}{_default_note(rec, key)} differs from {first.label} "
+                        f"({theirs_shown}) on the same serial line {q(port)}; every PLC on one line must use "
+                        f"the same {key}",
+                        first_at=first.loc(key),
+                    )
+        if "unit" in rec.broken:
+            continue
+        owner = unit_owner.setdefault((port, plc.unit), rec)
+        if owner is not rec:
+            yield Problem(
+                rec.loc("unit"),
+                f"{rec.label}: unit {plc.unit}{_default_note(rec, 'unit')} is already used by {owner.label} "
+                f"on serial line {q(port)}; each PLC on one line needs its own unit id",
+                first_at=owner.loc("unit"),
+            )
+
+
+def _default_note(rec: Record[Any], key: str, note: str = " (the default)") -> str:
+    """``note`` when the record does not set ``key`` (the value shown is the default)."""
+    return "" if rec.given(key) else note
 
 
 def _check_simulated_plc(rec: Record[Plc], plc: Plc) -> Iterator[Problem]:
@@ -386,7 +420,9 @@ def _check_alarms(
                 yield rec.problem(
                     f'{where}: limit {q(alarm.limit)} is for numeric points; a bool point takes limit = "on" '
                     'or "off"',
-                    "alarms", j, "limit",
+                    "alarms",
+                    j,
+                    "limit",
                 )
             elif alarm.value is None:
                 yield rec.problem(f"{where}: limit {q(alarm.limit)} needs value = <number>", "alarms", j)
@@ -395,7 +431,9 @@ def _check_alarms(
                 yield rec.problem(
                     f"{where}: limit {q(alarm.limit)} is for bool points; a numeric point takes high-high, "
                     "high, low or low-low",
-                    "alarms", j, "limit",
+                    "alarms",
+                    j,
+                    "limit",
                 )
             elif alarm.value is not None:
                 message = f"{where}: limit {q(alarm.limit)} takes no value; remove it"
@@ -408,14 +446,19 @@ def _check_alarms(
         return
     # Limits must stack in order: low-low < low < high < high-high.
     ranked = sorted(
-        ((_LIMIT_RANK[name], name, j, a.value) for name, (j, a) in seen.items()
-         if name in _LIMIT_RANK and a.value is not None),
+        (
+            (_LIMIT_RANK[name], name, j, a.value)
+            for name, (j, a) in seen.items()
+            if name in _LIMIT_RANK and a.value is not None
+        ),
     )
     for (_, lower_name, _, lower), (_, upper_name, j, upper) in itertools.pairwise(ranked):
         if not upper > lower:
             yield rec.problem(
                 f"alarms[{j}]: {upper_name} value {upper:g} must be above the {lower_name} value {lower:g}",
-                "alarms", j, "value",
+                "alarms",
+                j,
+                "value",
             )
 
 
@@ -511,7 +554,9 @@ def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
     if len(polygon) < 3:
         yield rec.problem(
             f"{where}: polygon has {len(polygon)} point(s); expected at least 3 [x, y] corners",
-            "zones", k, "polygon",
+            "zones",
+            k,
+            "polygon",
         )
         return
     inside = True
@@ -521,7 +566,10 @@ def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
             yield rec.problem(
                 f"{where}: polygon corner {p + 1} [{x:g}, {y:g}] is outside the picture; x and y are "
                 "fractions of its width and height, from 0 to 1",
-                "zones", k, "polygon", p,
+                "zones",
+                k,
+                "polygon",
+                p,
             )
     if not inside:
         return
@@ -530,7 +578,10 @@ def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
             earlier = polygon.index(corner)
             yield rec.problem(
                 f"{where}: polygon corner {p + 1} repeats corner {earlier + 1}; list each corner once",
-                "zones", k, "polygon", p,
+                "zones",
+                k,
+                "polygon",
+                p,
             )
             return
     if all(abs(_orient(polygon[0], polygon[1], c)) < 1e-12 for c in polygon[2:]):
@@ -545,7 +596,9 @@ def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
         yield rec.problem(
             f"{where}: polygon crosses itself (edge {first} meets edge {second}); "
             "list the corners in order around the area",
-            "zones", k, "polygon",
+            "zones",
+            k,
+            "polygon",
         )
 
 

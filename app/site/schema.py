@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Protocol = Literal["modbus-tcp", "modbus-rtu", "s7"]
 WordOrder = Literal["big", "little"]
@@ -120,6 +120,12 @@ class Camera(_Strict):
     zones: tuple[Zone, ...] = ()
     simulated: bool = False
     media: str | None = None
+
+    @field_validator("substream_url", mode="before")
+    @classmethod
+    def _empty_substream_is_none(cls, value: object) -> object:
+        """``substream_url = ""`` means "no substream" (issue #2's own example writes it so)."""
+        return None if value == "" else value
 
     @property
     def display_name(self) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.storage.engine import (
+    CONNECT_TIMEOUT_S,
     StorageError,
     is_sqlite,
     make_engine,
@@ -60,8 +61,26 @@ def plain_storage_error(exc: DBAPIError, url: str) -> StorageError | None:
     if "not a database" in message or "malformed" in message:
         return StorageError(f"{where} is not a Wardroom database or is damaged")
     if isinstance(exc, OperationalError) and not is_sqlite(url):
-        return StorageError(f"cannot reach {where}: {exc.orig}")
+        return StorageError(_unreachable(url, exc))
     return None
+
+
+def _unreachable(url: str, exc: DBAPIError) -> str:
+    """Why a database server could not be used, naming it as host:port (what an installer checks)."""
+    parsed = make_url(url)
+    server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    message = str(exc.orig)
+    lowered = message.lower()
+    if "timeout" in lowered or "timed out" in lowered:
+        reason = (
+            f"it did not answer within {CONNECT_TIMEOUT_S} s; check the address, the network and any "
+            "firewall between here and the server"
+        )
+    elif "refused" in lowered:
+        reason = "the connection was refused; is PostgreSQL running and listening on that address and port?"
+    else:
+        reason = message.strip().splitlines()[0] if message.strip() else type(exc.orig).__name__
+    return f"cannot reach the database server at {server} (database {parsed.database or '?'}): {reason}"
 
 
 def _describe(url: str) -> str:
@@ -162,14 +181,18 @@ class Database:
         return self._run_write(job, timeout_s)
 
     def _run_write(self, job: Callable[[], T], timeout_s: float = 60) -> T:
-        if self._closed:
-            raise StorageError("the database has been closed")
         if not self._sqlite:
+            if self._closed:
+                raise StorageError("the database has been closed")
             return self._translate(job)
         if threading.current_thread() is self._writer:
             raise RuntimeError("Database.write called from inside a write: pass the session along instead")
         future: Future[object] = Future()
         with self._lock:
+            # Checked under the lock that close() takes: a job queued behind the writer's stop sentinel
+            # would never run, and its caller would wait out its whole timeout.
+            if self._closed:
+                raise StorageError("the database has been closed")
             self._ensure_writer()
             self._jobs.put((job, future))
         try:

@@ -8,7 +8,8 @@ of failing half-way with "database is locked"; reads use a plain deferred ``BEGI
 SQLAlchemy's documented recipe: turn off the sqlite3 driver's own transaction handling
 (``isolation_level = None``) and emit BEGIN from the ``begin`` event.
 
-PostgreSQL is chosen by URL (several workstations); ``postgresql://`` is mapped to psycopg 3.
+PostgreSQL is chosen by URL (several workstations); ``postgresql://`` is mapped to psycopg 3. Its
+connections give up after ``CONNECT_TIMEOUT_S`` so a dead or silent server is reported, not waited on.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ from app import paths
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite connection waits for a lock before giving up (the writer's commit is short)."""
+
+CONNECT_TIMEOUT_S = 5
+"""How long opening a PostgreSQL connection may take (TCP connect and the server's first answer).
+
+Without it, an unreachable or silent server blocks start-up for minutes (the kernel's TCP retries)
+or for ever (a host that accepts the connection and never answers)."""
+
+POOL_TIMEOUT_S = 10
+"""How long a thread waits for a free pooled PostgreSQL connection before giving up."""
 
 WRITE_OPTION = "wardroom_write"
 """Execution option marking an engine whose transactions are writes (``BEGIN IMMEDIATE``)."""
@@ -125,6 +135,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except ArgumentError as exc:
         raise StorageError(f"the database URL {url!r} is not valid: {exc}") from exc
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+            kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
         try:
             return create_engine(url, pool_pre_ping=True, **kwargs)
         except (ArgumentError, ImportError) as exc:

@@ -378,6 +378,36 @@ def test_rows_wait_in_a_bounded_buffer_when_the_database_is_gone(tmp_path: Path)
     historian.stop()  # logs the failure, does not raise
 
 
+def test_stop_keeps_to_its_budget_when_the_database_is_busy(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The station stops within 5 s: a final flush stuck behind a busy writer must not stretch that."""
+    add_points(db, ["p"])
+    historian = Historian(db, flush_interval_s=60.0)
+    historian.start()
+    historian.record("p", T0, 1.0, "good")
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(session: Session) -> None:  # another writer (alarms, audit) holding the single writer
+        inside.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=db.write, args=(hold,), kwargs={"timeout_s": 40}, name="busy-writer")
+    holder.start()
+    try:
+        assert inside.wait(10)
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="wardroom.historian"):
+            historian.stop(timeout_s=1.0)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join(10)
+    assert took < 3.0, f"stop(timeout_s=1) took {took:.1f} s"
+    assert "final flush failed; 1 samples not written" in caplog.text
+    assert not any(t.name == "wardroom-historian" for t in threading.enumerate())
+
+
 def test_background_thread_flushes_heartbeats_and_purges(db: Database) -> None:
     add_points(db, ["old", "new"], [0.0, 0.0])
     now = T0 + 200 * 86_400

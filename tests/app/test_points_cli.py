@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from app.events import EventBus
+from app.fieldbus.manager import FieldbusManager
+from app.plant_writes import PlantWriter, WriteFailed, WriteRefused
+from app.site.loader import load_site
+from app.site.schema import SiteFile
+from app.storage.database import Database, open_database
+from app.users import UserService
 from tests.app.test_cli import wardroom
 from tests.fieldbus.servers import ModbusServer
 
@@ -141,16 +149,22 @@ def test_points_write_reaches_the_plc_and_is_audited(tmp_path: Path, server: Mod
     site = write_site(tmp_path, server.port)
     db = tmp_path / "w.sqlite3"
     url = f"sqlite:///{db}"
-    assert wardroom("users", "add", "wang", "--role", "supervisor", "--database", url,
-                    stdin="long-enough-pw\n").returncode == 0
+    assert (
+        wardroom(
+            "users", "add", "wang", "--role", "supervisor", "--database", url, stdin="long-enough-pw\n"
+        ).returncode
+        == 0
+    )
 
-    setpoint = wardroom("points", "write", "--site", str(site), "pump.setpoint", "12.5", "--user", "wang",
-                        "--database", url)
+    setpoint = wardroom(
+        "points", "write", "--site", str(site), "pump.setpoint", "12.5", "--user", "wang", "--database", url
+    )
     assert setpoint.returncode == 0, setpoint.stderr
     assert server.get_registers(20, 1) == [125]
 
-    start = wardroom("points", "write", "--site", str(site), "pump.start", "on", "--user", "wang",
-                     "--database", url)
+    start = wardroom(
+        "points", "write", "--site", str(site), "pump.start", "on", "--user", "wang", "--database", url
+    )
     assert start.returncode == 0, start.stderr
     assert server.get_bits(3, 1) == [True]
 
@@ -165,11 +179,16 @@ def test_points_write_refuses_a_read_only_point(tmp_path: Path, server: ModbusSe
     site = write_site(tmp_path, server.port)
     db = tmp_path / "r.sqlite3"
     url = f"sqlite:///{db}"
-    assert wardroom("users", "add", "wang", "--role", "supervisor", "--database", url,
-                    stdin="long-enough-pw\n").returncode == 0
+    assert (
+        wardroom(
+            "users", "add", "wang", "--role", "supervisor", "--database", url, stdin="long-enough-pw\n"
+        ).returncode
+        == 0
+    )
 
-    result = wardroom("points", "write", "--site", str(site), "pump.pressure", "0.9", "--user", "wang",
-                      "--database", url)
+    result = wardroom(
+        "points", "write", "--site", str(site), "pump.pressure", "0.9", "--user", "wang", "--database", url
+    )
     assert result.returncode == 2
     assert "read-only" in result.stderr and "writable = true" in result.stderr
     assert server.get_registers(10, 1) == [420]
@@ -179,12 +198,160 @@ def test_points_write_refuses_a_read_only_point(tmp_path: Path, server: ModbusSe
 def test_points_write_refuses_unknown_users_and_records_clerks(tmp_path: Path, server: ModbusServer) -> None:
     site = write_site(tmp_path, server.port)
     url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
-    nobody = wardroom("points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "ghost",
-                      "--database", url)
+    nobody = wardroom(
+        "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "ghost", "--database", url
+    )
     assert nobody.returncode == 2 and "no user 'ghost'" in nobody.stderr
-    assert wardroom("users", "add", "clerk", "--role", "records-clerk", "--database", url,
-                    stdin="long-enough-pw\n").returncode == 0
-    clerk = wardroom("points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "clerk",
-                     "--database", url)
+    assert (
+        wardroom(
+            "users", "add", "clerk", "--role", "records-clerk", "--database", url, stdin="long-enough-pw\n"
+        ).returncode
+        == 0
+    )
+    clerk = wardroom(
+        "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "clerk", "--database", url
+    )
     assert clerk.returncode == 2 and "records-clerk" in clerk.stderr
     assert server.get_registers(20, 1) == [0]
+
+
+# ------------------------------------------------------------------ the terminal shows only our words
+def assert_only_our_rows(result: subprocess.CompletedProcess[str], port: int) -> None:
+    """One row per point, in our format; nothing else on stdout, nothing at all on stderr."""
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", f"library noise on stderr:\n{result.stderr}"
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "pump.pressure",
+        "tank.level",
+        "pump.start",
+        "pump.setpoint",
+    ]
+    for line in lines:
+        assert "comm-fail: PLC panel at 127.0.0.1:" in line and str(port) in line, line
+    for noise in ("pymodbus", ">>>>>", "send:", "No response", "Failed to connect", "Traceback"):
+        assert noise not in result.stdout
+
+
+def test_points_list_against_a_closed_port_prints_only_our_rows(tmp_path: Path) -> None:
+    port = closed_port()
+    result = wardroom("points", "list", "--site", str(write_site(tmp_path, port)), "--timeout", "5")
+    assert_only_our_rows(result, port)
+
+
+def test_points_list_against_a_silent_plc_prints_only_our_rows(tmp_path: Path) -> None:
+    """A PLC that accepts the connection and never answers: pymodbus logs each retry and hex-dumps it."""
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as black_hole:  # never accepted, never answered
+        port = int(black_hole.getsockname()[1])
+        result = wardroom("points", "list", "--site", str(write_site(tmp_path, port)), "--timeout", "5")
+    assert_only_our_rows(result, port)
+    assert "did not answer" in result.stdout
+
+
+def test_points_list_help_explains_every_quality() -> None:
+    result = wardroom("points", "list", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for quality in ("good", "comm-fail", "stale", "bad-config", "out-of-range"):
+        assert quality in text
+    assert "never-read (not read yet" in text
+
+
+# ------------------------------------------------------------------ the write service (CLI and GUI)
+SECOND_PLC = """
+[[plc]]
+id = "other-panel"
+protocol = "modbus-tcp"
+host = "127.0.0.1"
+port = {port}
+
+[[point]]
+id = "other.valve"
+plc = "other-panel"
+address = "co:1"
+type = "bool"
+kind = "other"
+writable = true
+"""
+
+
+@pytest.fixture
+def plant_db(tmp_path: Path) -> Iterator[Database]:
+    db = open_database(f"sqlite:///{tmp_path / 'plant.sqlite3'}")
+    try:
+        UserService(db).add("wang", "supervisor", "long-enough-pw")
+        UserService(db).add("clerk", "records-clerk", "long-enough-pw")
+        yield db
+    finally:
+        db.close()
+
+
+def test_plant_writer_builds_a_poller_for_the_written_points_plc_only(
+    tmp_path: Path, server: ModbusServer, plant_db: Database
+) -> None:
+    path = write_site(tmp_path, server.port)
+    path.write_text(
+        path.read_text(encoding="utf-8") + SECOND_PLC.format(port=closed_port()), encoding="utf-8"
+    )
+    loaded = load_site(path)
+    given: list[SiteFile] = []
+
+    def factory(part: SiteFile) -> FieldbusManager:
+        given.append(part)
+        return FieldbusManager(part, EventBus())
+
+    outcome = PlantWriter(plant_db, loaded, factory).write("wang", "pump.setpoint", "7.5")
+    assert (outcome.user, outcome.point_id, outcome.plc_id, outcome.value) == (
+        "wang",
+        "pump.setpoint",
+        "panel",
+        7.5,
+    )
+    assert server.get_registers(20, 1) == [75]
+    assert len(given) == 1
+    assert [p.id for p in given[0].plc] == ["panel"]
+    assert [p.id for p in given[0].point] == ["pump.setpoint"]
+    assert given[0].camera == ()
+
+
+def test_plant_writer_checks_roles_in_the_service_and_audits_refusals(
+    tmp_path: Path, server: ModbusServer, plant_db: Database
+) -> None:
+    loaded = load_site(write_site(tmp_path, server.port))
+    built: list[SiteFile] = []
+
+    def factory(part: SiteFile) -> FieldbusManager:
+        built.append(part)
+        return FieldbusManager(part, EventBus())
+
+    writer = PlantWriter(plant_db, loaded, factory)
+    with pytest.raises(WriteRefused, match="records-clerk"):
+        writer.write("clerk", "pump.setpoint", "1")
+    with pytest.raises(WriteRefused, match="no user 'ghost'"):
+        writer.write("ghost", "pump.setpoint", "1")
+    with pytest.raises(WriteRefused, match="read-only"):
+        writer.write("wang", "pump.pressure", "1")
+    with pytest.raises(WriteRefused, match="not a number"):
+        writer.write("wang", "pump.setpoint", "lots")
+    assert built == [], "a refused write never reaches the PLC"
+    assert server.get_registers(20, 1) == [0]
+    refused = [
+        (a, t)
+        for a, x, t in audit_actions(Path(str(plant_db.engine.url.database)))
+        if x == "point.write-refused"
+    ]
+    assert refused == [
+        ("clerk", "pump.setpoint"),
+        ("ghost", "pump.setpoint"),
+        ("wang", "pump.pressure"),
+        ("wang", "pump.setpoint"),
+    ]
+
+
+def test_plant_writer_audits_a_write_the_plc_does_not_take(tmp_path: Path, plant_db: Database) -> None:
+    loaded = load_site(write_site(tmp_path, closed_port()))
+    writer = PlantWriter(plant_db, loaded, lambda part: FieldbusManager(part, EventBus()))
+    with pytest.raises(WriteFailed):
+        writer.write("wang", "pump.start", "on", timeout_s=3)
+    actions = audit_actions(Path(str(plant_db.engine.url.database)))
+    assert ("wang", "point.write-failed", "pump.start") in actions

@@ -41,6 +41,7 @@ host = "127.0.0.1"
 port = 5020
 """
 
+
 def expected_errors(text: str) -> list[tuple[int, str]]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -93,7 +94,11 @@ def test_demo_site_covers_what_the_demo_needs() -> None:
     site = load_site(demo_site_path()).site
     plc = site.plc[0]
     assert (plc.id, plc.protocol, plc.host, plc.port, plc.simulated) == (
-        "demo-fire-panel", "modbus-tcp", "127.0.0.1", 0, True
+        "demo-fire-panel",
+        "modbus-tcp",
+        "127.0.0.1",
+        0,
+        True,
     )
     assert (plc.poll_ms, plc.timeout_ms) == (500, 1000)
     areas = {p.address.split(":")[0] for p in site.point}
@@ -117,7 +122,8 @@ def test_issue_example_validates() -> None:
     assert point.range == (0.0, 1.6)
     assert [a.limit for a in point.alarms] == ["low", "low-low"]
     camera = site.camera[0]
-    assert (camera.simulated, camera.media, camera.substream_url) == (False, None, "")
+    # substream_url = "" in the issue's example means "no substream".
+    assert (camera.simulated, camera.media, camera.substream_url) == (False, None, None)
     assert camera.zones[0].polygon[0] == (0.1, 0.5)
 
 
@@ -236,10 +242,83 @@ def test_plc_timing_limit_is_inclusive(tmp_path: Path) -> None:
     assert_reports(write(tmp_path, default_timeout, "default.toml"))
 
 
+SERIAL_LINE = """\
+[site]
+name = "Test Village"
+timezone = "Asia/Shanghai"
+
+[[plc]]
+id = "pump-room"
+protocol = "modbus-rtu"
+serial_port = "/dev/ttyUSB0"
+baudrate = 19200
+parity = "E"
+unit = 1
+
+[[plc]]
+id = "tank-room"
+protocol = "modbus-rtu"
+serial_port = "/dev/ttyUSB0"
+baudrate = 19200
+parity = "E"
+unit = 2
+"""
+
+
+def test_plcs_sharing_a_serial_line_with_one_setting_and_own_units_pass(tmp_path: Path) -> None:
+    assert_ok(write(tmp_path, SERIAL_LINE))
+
+
+@pytest.mark.parametrize("case", ["shared_line_baudrate", "shared_line_parity", "shared_line_unit"])
+def test_plcs_sharing_a_serial_line_must_agree(case: str) -> None:
+    """One RS-485 line: one baud rate, one parity, and a unit id per PLC (reported at the later key)."""
+    errors = assert_reports(FIXTURES / f"{case}.toml")
+    assert all("(first defined at line " in e for e in errors)
+
+
+PROTOCOL_KEYS = """\
+[[plc]]
+id = "s7-with-unit"
+protocol = "s7"
+host = "192.168.0.10"
+unit = 1
+serial_port = "/dev/ttyS0"
+baudrate = 9600
+parity = "N"
+
+[[plc]]
+id = "rtu-with-host"
+protocol = "modbus-rtu"
+serial_port = "/dev/ttyUSB0"
+host = "127.0.0.1"
+port = 502
+rack = 0
+slot = 1
+
+[[plc]]
+id = "tcp-with-rack"
+protocol = "modbus-tcp"
+host = "192.168.0.11"
+rack = 0
+slot = 1
+"""
+
+
+def test_another_protocols_contract_keys_are_accepted_and_ignored(tmp_path: Path) -> None:
+    """Tools that write every contract key with its default emit unit on S7, host/port on RTU, rack/slot
+    on Modbus: those keys are valid (and unused); only keys the contract does not know are errors."""
+    path = write(tmp_path, HEAD + PROTOCOL_KEYS)
+    assert_ok(path)
+    plcs = {plc.id: plc for plc in load_site(path).site.plc}
+    assert plcs["s7-with-unit"].unit == 1 and plcs["rtu-with-host"].host == "127.0.0.1"
+    typo = HEAD + PROTOCOL_KEYS + 'rak = 0  # ERROR: unknown key "rak"\n'
+    assert_reports(write(tmp_path, typo, "typo.toml"))
+
+
 def test_locator_paths() -> None:
     text = (
         "[site]\nname = 'x'\n"
-        "[[point]]\nid = \"a\"\n"
+        '[[point]]\nid = "a"\n'
         "[[point]]\nid = \"b\"\nalarms = [\n  { limit = 'low', value = 1 },\n\n  { limit = 'high' },\n]\n"
         '"quoted.key" = 1\n'
         "[[point]]\nid = 'c'\n[[point.alarms]]\nlimit = 'x'\n"

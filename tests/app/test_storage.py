@@ -3,8 +3,10 @@ in order, errors come back to the caller, and an unusable location is reported i
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.storage.database import Database, open_database
 from app.storage.engine import (
+    CONNECT_TIMEOUT_S,
     StorageError,
     default_database_url,
     demo_database_url,
@@ -262,3 +265,97 @@ def test_postgresql_write_and_read() -> None:
 def test_an_in_memory_database_is_refused() -> None:
     with pytest.raises(StorageError, match="in-memory"):
         Database("sqlite://")
+
+
+# ------------------------------------------------------------------ bounded waits
+class _WatchedLock:
+    """A re-entrant lock that tells when another thread starts waiting for it.
+
+    Swapped in for ``Database._lock`` to stage one exact interleaving: a write that is already under
+    way when ``close()`` runs.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.contended = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self.contended.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_write_racing_close_is_refused_at_once(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path))
+    db.write(lambda s: None)  # the writer thread is running
+    lock = _WatchedLock()
+    db._lock = lock  # type: ignore[assignment]
+    ran = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def racer() -> None:
+        try:
+            db.write(lambda s: ran.set(), timeout_s=WAIT_S)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    racing = threading.Thread(target=racer, name="racing-write")
+    with lock:
+        racing.start()
+        assert lock.contended.wait(WAIT_S), "the write never reached the writer's lock"
+        started = time.monotonic()
+        db.close()  # runs while the write waits for the lock (the lock is re-entrant for this thread)
+    racing.join(WAIT_S + 5)
+    assert not racing.is_alive()
+    assert time.monotonic() - started < WAIT_S / 2, "the write waited out its timeout"
+    assert len(outcome) == 1 and isinstance(outcome[0], StorageError), outcome
+    assert "closed" in str(outcome[0])
+    assert not ran.is_set()
+    assert not [t for t in threading.enumerate() if t.name == "wardroom-db-writer"]
+
+
+def _open_bounded(url: str, limit_s: float) -> tuple[BaseException | None, float]:
+    """Try ``Database(url)`` on a worker thread; (what it raised, seconds taken) or fail past the limit."""
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        try:
+            Database(url).close()
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=attempt, name="pg-connect-attempt", daemon=True)
+    worker.start()
+    worker.join(limit_s)
+    if worker.is_alive():
+        pytest.fail(f"opening {url} was still blocked after {limit_s:g} s")
+    return outcome[0], time.monotonic() - started
+
+
+def test_an_unreachable_postgresql_server_is_reported_at_once_with_its_address() -> None:
+    with socket.socket() as probe:  # a free port nobody listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    error, took = _open_bounded(f"postgresql://wardroom@127.0.0.1:{port}/site", limit_s=CONNECT_TIMEOUT_S)
+    assert isinstance(error, StorageError), error
+    assert f"127.0.0.1:{port}" in str(error) and "refused" in str(error)
+    assert took < CONNECT_TIMEOUT_S
+
+
+def test_a_silent_postgresql_server_is_given_up_after_the_connect_timeout() -> None:
+    """A host that accepts the connection and never answers must not block start-up for ever."""
+    with socket.create_server(("127.0.0.1", 0), backlog=4) as black_hole:  # never accepted, never answered
+        port = black_hole.getsockname()[1]
+        error, took = _open_bounded(
+            f"postgresql://wardroom@127.0.0.1:{port}/site", limit_s=CONNECT_TIMEOUT_S + 10
+        )
+    assert isinstance(error, StorageError), error
+    assert f"127.0.0.1:{port}" in str(error)
+    assert f"did not answer within {CONNECT_TIMEOUT_S} s" in str(error)
+    assert CONNECT_TIMEOUT_S - 1 <= took < CONNECT_TIMEOUT_S + 5
