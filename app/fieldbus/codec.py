@@ -30,7 +30,7 @@ INT_LIMITS: dict[str, tuple[int, int]] = {
     "int32": (-(2**31), 2**31 - 1),
     "uint32": (0, 2**32 - 1),
 }
-_FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_MAX = 3.4028234663852886e38  # largest finite float32 (the simulators clamp to it)
 
 
 def _check_type(type_: str) -> None:
@@ -122,21 +122,25 @@ def decode_bytes(data: bytes, type_: str, bit: int | None = None) -> Raw:
 
 
 def _integral(value: Raw, type_: str) -> int:
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    """``value`` rounded to an integer of ``type_``; refusals name ``value`` as given (not rounded)."""
+    number = value
+    if isinstance(number, float):
+        if not math.isfinite(number):
             raise ValueError(f"{value!r} cannot be written as {type_}")
-        value = round(value)
+        number = round(number)
     lo, hi = INT_LIMITS[type_]
-    if not lo <= int(value) <= hi:
+    if not lo <= int(number) <= hi:
         raise ValueError(f"{value!r} is outside the {type_} range {lo}..{hi}")
-    return int(value)
+    return int(number)
 
 
 def _pack(value: Raw, type_: str) -> bytes:
     if type_ == "float32":
         number = float(value)
-        if not math.isfinite(number) or abs(number) > _FLOAT32_MAX:
+        if not math.isfinite(number):
             raise ValueError(f"{value!r} cannot be written as float32")
+        if abs(number) > FLOAT32_MAX:
+            raise ValueError(f"{value!r} is outside the float32 range")
         return struct.pack(">f", number)
     return struct.pack(">" + _STRUCT[type_], _integral(value, type_))
 
@@ -168,7 +172,11 @@ def to_engineering(raw: Raw, scale: float, offset: float) -> float | bool:
 
 
 def to_raw(value: float | bool, type_: str, scale: float, offset: float) -> Raw:
-    """The raw value to write for engineering ``value``; ValueError if the type cannot hold it."""
+    """The raw value to write for engineering ``value``; ValueError if the type cannot hold it.
+
+    The refusal names ``value`` as the caller gave it: the raw number after scaling alone would not
+    tell an operator which of their inputs was wrong.
+    """
     _check_type(type_)
     if type_ == "bool":
         if isinstance(value, bool) or value in (0, 1):
@@ -179,7 +187,10 @@ def to_raw(value: float | bool, type_: str, scale: float, offset: float) -> Raw:
     if scale == 0:
         raise ValueError(f"{value!r} cannot be written: the point's scale is 0")
     raw = (float(value) - offset) / scale
-    if type_ == "float32":
-        _pack(raw, type_)
-        return raw
-    return _integral(raw, type_)
+    try:
+        if type_ == "float32":
+            _pack(raw, type_)
+            return raw
+        return _integral(raw, type_)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} cannot be written as {type_} (raw value {exc})") from None

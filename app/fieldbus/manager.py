@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
-from copy import deepcopy
 from dataclasses import dataclass
 
 from app.events import Event, EventBus
@@ -145,6 +144,10 @@ def build(
     return built
 
 
+class FieldbusStartError(RuntimeError):
+    """The poller could not start (e.g. the site's read plan could not be built); says why."""
+
+
 def _shutdown_links(links: Sequence[Link]) -> None:
     for link in links:
         if isinstance(link, S7Link):
@@ -168,17 +171,26 @@ class FieldbusManager:
         self._built: _Built | None = None
         self._stop_event: asyncio.Event | None = None
         self._ready = threading.Event()
+        self._failure: BaseException | None = None  # why the loop ended before it was ready
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("FieldbusManager already started")
         self._ready.clear()
+        self._failure = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="fieldbus", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout=5.0):
-            raise RuntimeError("the fieldbus poller did not start within 5 s")
+            raise FieldbusStartError("the fieldbus poller did not start within 5 s")
+        failure = self._failure
+        if failure is not None:
+            self._thread.join(timeout=2.0)
+            self._thread = None
+            raise FieldbusStartError(
+                f"the fieldbus poller could not start: {failure.__class__.__name__}: {failure}"
+            ) from failure
 
     def _run(self) -> None:
         loop = self._loop
@@ -186,8 +198,10 @@ class FieldbusManager:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._main())
-        except Exception:
+        except Exception as exc:
             log.exception("fieldbus loop failed")
+            if not self._ready.is_set():  # failed while starting: start() raises it
+                self._failure = exc
         finally:
             if self._built is not None:
                 _shutdown_links(self._built.links)
@@ -243,11 +257,11 @@ class FieldbusManager:
         return self._store.get(point_id)
 
     def stats(self) -> dict[str, PlcStats]:
-        """Per-PLC counters (copies), for diagnostics and the benchmark."""
+        """Per-PLC counters (consistent copies, safe while polling), for diagnostics and the benchmark."""
         built = self._built
         if built is None:
             return {}
-        return {plc_id: deepcopy(state.stats) for plc_id, state in built.states.items()}
+        return {plc_id: state.stats.copy() for plc_id, state in built.states.items()}
 
     # ------------------------------------------------------------------ writes
     def write(self, point_id: str, value: float | bool, timeout_s: float = 5.0) -> None:

@@ -10,12 +10,24 @@ guarantees that no answer from a previous connection is ever matched to a new re
 
 Every answer is checked before its data is used: function code, unit id, transaction id (pymodbus
 accepts a response whose transaction id is 0 for any request) and the number of registers or bits.
+
+Modbus RTU: every PLC (unit) on one serial port shares one client, and each request is timed by the
+PLC it asks (pymodbus keeps one timeout per client, so it is set before every request). RTU frames
+carry no transaction id, so an answer that comes after its request timed out could be taken for the
+answer to a later request. What pymodbus 3.16.1 does (read in its source): before each request it
+empties its receive buffer and makes a fresh response future, and its RTU framer drops a complete frame
+whose unit differs from the unit asked. So a late answer can only be mistaken by a later request to
+the *same* unit; we therefore (1) send each RTU request once, with the whole budget (a retry would put
+a second answer on the line), and (2) after a unit fails to answer, send nothing more to that unit
+until one more budget has passed (its late answer, if any, arrives and is dropped meanwhile; other
+units on the line go on being polled), then empty the receive buffer again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
@@ -46,7 +58,6 @@ EXCEPTION_NAMES = {
     11: "gateway target device failed to respond",
 }
 _GRACE_S = 0.5  # beyond pymodbus' own budget, before we stop waiting for it ourselves
-_RTU_QUIET_S = 0.1  # after a silent unit, let a late answer drain before the next request
 
 
 def exception_text(code: int) -> str:
@@ -58,6 +69,11 @@ def pymodbus_timing(plc: Plc) -> tuple[float, int]:
     return plc.timeout_ms / 2000.0, 1
 
 
+def rtu_timing(plc: Plc) -> tuple[float, int]:
+    """On a serial line one try with the whole budget: a retry would leave two answers on the line."""
+    return plc.timeout_ms / 1000.0, 0
+
+
 Client = AsyncModbusTcpClient | AsyncModbusSerialClient
 
 
@@ -65,7 +81,7 @@ class _ModbusLink(Link):
     """What TCP and RTU share: requests, answer checks and writes."""
 
     def __init__(self, plc: Plc, endpoint: str) -> None:
-        self.plc = plc  # timing comes from the first PLC of the connection
+        self.plc = plc  # the connection's settings; each request is timed by the PLC it asks
         self.endpoint = endpoint
         self._client: Client | None = None
         self._lost: asyncio.Future[None] | None = None  # resolved when the connection drops
@@ -87,6 +103,15 @@ class _ModbusLink(Link):
     def _where(self, state: PlcState) -> str:
         return self.endpoint
 
+    def _timing(self, state: PlcState) -> tuple[float, int]:
+        return pymodbus_timing(state.plc)
+
+    def _arm(self, client: Client, state: PlcState) -> None:
+        """Give pymodbus the timing of the PLC about to be asked (one client may serve several)."""
+        timeout, retries = self._timing(state)
+        client.ctx.comm_params.timeout_connect = timeout
+        client.ctx.retries = retries
+
     async def _call(self, state: PlcState, request: Callable[[Client], Awaitable[ModbusPDU]]) -> ModbusPDU:
         """Run one request, bounded in time, failing fast if the connection drops meanwhile."""
         client = self._client
@@ -95,6 +120,7 @@ class _ModbusLink(Link):
         lost = self._lost
         if lost is None or lost.done():
             raise LinkError(f"PLC {state.plc.id} at {self._where(state)}: connection lost")
+        self._arm(client, state)
         task = asyncio.ensure_future(request(client))
         budget = state.plc.timeout_ms / 1000.0 + _GRACE_S
         try:
@@ -220,14 +246,14 @@ class ModbusTcpLink(_ModbusLink):
 
     async def open(self) -> None:
         await self.close()
-        timeout, retries = pymodbus_timing(self.plc)
+        timeout = self.plc.timeout_ms / 1000.0  # connecting gets the whole budget (one try)
         self._lost = asyncio.get_running_loop().create_future()
         client = AsyncModbusTcpClient(
             self.host,
             port=self.port,
             name=f"plc {self.plc.id}",
             timeout=timeout,
-            retries=retries,
+            retries=pymodbus_timing(self.plc)[1],
             reconnect_delay=0,
             reconnect_delay_max=0,
             trace_connect=self._on_connect,
@@ -244,7 +270,7 @@ class ModbusTcpLink(_ModbusLink):
             if took >= timeout * 0.9:
                 raise LinkError(
                     f"PLC {self.plc.id} at {self.endpoint} did not accept a connection "
-                    f"within {int(timeout * 1000)} ms"
+                    f"within {self.plc.timeout_ms} ms"
                 )
             raise LinkError(
                 f"PLC {self.plc.id} at {self.endpoint} refused the connection or cannot be reached"
@@ -257,18 +283,35 @@ class ModbusTcpLink(_ModbusLink):
 
 
 class ModbusRtuLink(_ModbusLink):
-    """One serial port shared by every PLC (unit) on that RS-485 line."""
+    """One serial port shared by every PLC (unit) on that RS-485 line (see the module doc).
+
+    The port's settings (baudrate, parity) are the first PLC's: the site check refuses PLCs on one
+    port that disagree on them or share a unit id. Timing is per request, from the PLC being asked.
+    """
 
     def __init__(self, plc: Plc, port: str) -> None:
         super().__init__(plc, port)
         self.port = port
+        # unit -> time.monotonic() until which its late answer may still arrive: nothing is sent to it
+        self._late_until: dict[int, float] = {}
 
     def _where(self, state: PlcState) -> str:
         return f"{self.port} unit {state.plc.unit}"
 
+    def _timing(self, state: PlcState) -> tuple[float, int]:
+        return rtu_timing(state.plc)
+
+    def ready_at(self, state: PlcState) -> float:
+        return self._late_until.get(state.plc.unit, 0.0)
+
+    def _line_usable(self) -> bool:
+        client, lost = self._client, self._lost
+        return client is not None and client.connected and lost is not None and not lost.done()
+
     async def open(self) -> None:
         await self.close()
-        timeout, retries = pymodbus_timing(self.plc)
+        self._late_until.clear()  # a fresh port hears nothing of the old one's requests
+        timeout, retries = rtu_timing(self.plc)
         self._lost = asyncio.get_running_loop().create_future()
         client = AsyncModbusSerialClient(
             self.port,
@@ -294,13 +337,39 @@ class ModbusRtuLink(_ModbusLink):
             raise LinkError(f"PLC {self.plc.id}: serial port {self.port} cannot be opened")
         self._client = client
 
+    async def _drain(self, state: PlcState) -> None:
+        """Before asking a unit that failed to answer: wait out its late answer, then forget it."""
+        until = self._late_until.pop(state.plc.unit, None)
+        if until is None:
+            return
+        delay = until - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        client = self._client
+        if client is not None:
+            client.ctx.recv_buffer = b""  # a partial frame must not prefix the next answer
+
+    async def _call(self, state: PlcState, request: Callable[[Client], Awaitable[ModbusPDU]]) -> ModbusPDU:
+        await self._drain(state)
+        return await super()._call(state, request)
+
+    def _unanswered(self, state: PlcState, exc: LinkError) -> LinkError:
+        """A unit that did not answer properly: hold it back for one budget; the line stays usable."""
+        self._late_until[state.plc.unit] = time.monotonic() + state.plc.timeout_ms / 1000.0
+        return LinkError(exc.reason, link_down=False)
+
     async def read(self, state: PlcState, block: Block) -> BlockData:
         try:
             return await super().read(state, block)
         except LinkError as exc:
-            if self._client is None or not self._client.connected or self._lost is None or self._lost.done():
+            if not self._line_usable():
                 raise
-            # One silent unit does not make the line unusable; let its late answer drain, if any,
-            # so that it cannot be taken for the next unit's (RTU frames carry no transaction id).
-            await asyncio.sleep(_RTU_QUIET_S)
-            raise LinkError(exc.reason, link_down=False) from exc
+            raise self._unanswered(state, exc) from exc
+
+    async def write(self, state: PlcState, slot: Slot, raw: codec.Raw) -> None:
+        try:
+            await super().write(state, slot, raw)
+        except LinkError as exc:
+            if not self._line_usable():
+                raise
+            raise self._unanswered(state, exc) from exc

@@ -81,7 +81,15 @@ class Link(ABC):
         """Write one point's raw value; raise LinkError or Refused."""
 
     def plan_after_open(self, state: PlcState) -> None:  # noqa: B027 - optional hook
-        """Re-plan once the connection's limits are known (S7 negotiates its PDU size)."""
+        """Adapt the plan once the connection's limits are known (S7 negotiates its PDU size)."""
+
+    def ready_at(self, state: PlcState) -> float:
+        """``time.monotonic()`` before which nothing may be sent to this PLC (0: no such wait).
+
+        A serial line holds back a unit that failed to answer, so that its late answer cannot be
+        taken for the answer to its next request (see :class:`app.fieldbus.modbus.ModbusRtuLink`).
+        """
+        return 0.0
 
     def abort(self) -> None:  # noqa: B027 - optional hook
         """Unblock any call in progress at once (stopping); only links with blocking calls need it."""
@@ -162,7 +170,8 @@ class Owner:
             self.link.plan_after_open(state)
 
     def _retry_later(self, state: PlcState, started: float) -> None:
-        state.next_due = max(started + min(state.period_s, RETRY_S), time.monotonic())
+        retry = started + min(state.period_s, RETRY_S)
+        state.next_due = max(retry, time.monotonic(), self.link.ready_at(state))
 
     async def _guarded_scan(self, state: PlcState) -> None:
         """A bug in one scan must not end polling: report it as a fault of that PLC and go on."""

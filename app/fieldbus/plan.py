@@ -55,6 +55,15 @@ class Block:
     def end(self) -> int:
         return self.start + self.count
 
+    def __hash__(self) -> int:
+        """Cheap: the range alone (equal blocks share it; ``==`` still compares the points).
+
+        Pollers key per-block caches by the block itself, on every read; hashing its points (pydantic
+        models) each time would cost more than the read. Dict lookups of the very same block object
+        never reach ``__eq__``.
+        """
+        return hash((self.area, self.db, self.start, self.count))
+
     def describe(self) -> str:
         """How an operator would name this range, e.g. ``hr:100-124`` or ``db5 bytes 0-39``."""
         last = self.end - 1

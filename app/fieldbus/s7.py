@@ -8,6 +8,10 @@ set the read timeout on the socket. Like Modbus, ``timeout_ms`` is the budget of
 
 Item return codes 0x05 (address out of range) and 0x0A (object does not exist) are the S7
 equivalent of Modbus exception 2: bad-config; other item errors follow the stale rule.
+
+Operators read our reasons, not snap7's: its error texts ("Receive failed: ...", "Expected COTP CC,
+got 0x80") are mapped to plain words here and kept, raw, in the log. The bounded connect is public
+(:func:`open_client`) so that the drill client (:mod:`app.sim.drill`) uses it too.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from typing import TypeVar
 
 from snap7.client import Client
 from snap7.connection import ISOTCPConnection
-from snap7.error import S7Error, S7ProtocolError
+from snap7.error import S7Error, S7ProtocolError, S7TimeoutError
 from snap7.type import Area
 
 from app.fieldbus import codec
 from app.fieldbus.owner import Link, LinkError, Refused
-from app.fieldbus.plan import Block, Slot, plan_s7
+from app.fieldbus.plan import Block, Slot, group, s7_payload_limit
 from app.fieldbus.state import BlockData, PlcState
 from app.site.schema import Plc
 
@@ -37,12 +41,35 @@ log = logging.getLogger("wardroom.fieldbus")
 AREAS = {"db": Area.DB, "m": Area.MK, "i": Area.PE, "q": Area.PA}
 _ITEM_CODE = re.compile(r"operation failed: (.*) \(0x([0-9a-fA-F]{2})\)")
 _BAD_ADDRESS_CODES = (0x05, 0x0A)
+_ITEM_WORDS = {
+    0x01: "hardware fault in the PLC",
+    0x03: "access to this address is not allowed",
+    0x05: "the address is out of range",
+    0x06: "the data type is not supported",
+    0x07: "the data type does not match",
+    0x0A: "the data block or area does not exist",
+}
 _GRACE_S = 0.5
 T = TypeVar("T")
 
 
-def _connect(client: Client, connection: ISOTCPConnection, rack: int, slot: int, timeout_s: float) -> None:
-    """``Client.connect`` with our own timeout (snap7 3.3 hard-codes 5 s for the TCP and ISO steps)."""
+def new_session(host: str, port: int, rack: int, slot: int) -> tuple[Client, ISOTCPConnection]:
+    """A snap7 client and its not yet connected ISO-on-TCP connection (PG connection to rack/slot)."""
+    client = Client()
+    client.remote_tsap = (client.connection_type << 8) | (rack << 5) | slot
+    connection = ISOTCPConnection(
+        host=host, port=port, local_tsap=client.local_tsap, remote_tsap=client.remote_tsap
+    )
+    return client, connection
+
+
+def connect_session(
+    client: Client, connection: ISOTCPConnection, rack: int, slot: int, timeout_s: float
+) -> None:
+    """``Client.connect`` with our own timeout (snap7 3.3 hard-codes 5 s for the TCP and ISO steps).
+
+    Reads and writes on the connection get the same bound afterwards. Blocking: call it off the loop.
+    """
     client.host, client.port, client.rack, client.slot = connection.host, connection.port, rack, slot
     connection.connect(timeout=timeout_s)
     client.connection = connection
@@ -52,6 +79,33 @@ def _connect(client: Client, connection: ISOTCPConnection, rack: int, slot: int,
         client.disconnect()
         raise
     client.connected = True
+    if connection.socket is not None:  # reads: our budget, not snap7's 5 s
+        connection.socket.settimeout(timeout_s)
+        connection.timeout = timeout_s
+
+
+def open_client(host: str, port: int, rack: int, slot: int, timeout_s: float) -> Client:
+    """A connected snap7 client whose connect and every request are bounded by ``timeout_s``."""
+    client, connection = new_session(host, port, rack, slot)
+    connect_session(client, connection, rack, slot, timeout_s)
+    return client
+
+
+def plain_reason(exc: BaseException, timeout_ms: int) -> str:
+    """What went wrong, in words for an operator (the caller names the PLC and logs ``exc`` raw)."""
+    text = str(exc).lower()
+    if isinstance(exc, S7TimeoutError | TimeoutError) or "timeout" in text or "timed out" in text:
+        return f"did not answer within {timeout_ms} ms"
+    if isinstance(exc, ConnectionRefusedError) or "refused" in text:
+        return "refused the connection (nothing is listening on that port)"
+    if "unreachable" in text or "no route" in text:
+        return "cannot be reached (no route to it)"
+    closed = ("closed by peer", "connection reset", "broken pipe", "receive failed", "receive error")
+    if any(word in text for word in (*closed, "send failed", "not connected")):
+        return "closed the connection"
+    if any(word in text for word in ("cotp", "tpkt", "negotiat", "pdu")):
+        return "did not accept an S7 connection (check its rack and slot)"
+    return "sent an answer that is not valid S7"
 
 
 class S7Link(Link):
@@ -65,6 +119,7 @@ class S7Link(Link):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"s7-{plc.id}")
         self.pdu_length = 0
         self._connecting: ISOTCPConnection | None = None
+        self._last_logged = ""  # snap7's raw text is logged at info once per kind of failure
 
     @property
     def _timeout_s(self) -> float:
@@ -82,33 +137,49 @@ class S7Link(Link):
     def _silent(self) -> str:
         return f"PLC {self.plc.id} at {self.endpoint} did not answer within {self.plc.timeout_ms} ms"
 
+    def _log_raw(self, what: str, exc: BaseException) -> None:
+        raw = f"{exc.__class__.__name__}: {exc}"
+        level = logging.INFO if raw != self._last_logged else logging.DEBUG
+        self._last_logged = raw
+        log.log(level, "S7 %s %s failed: %s", what, self.endpoint, raw)
+
     async def open(self) -> None:
         await self.close()
-        client = Client()
-        client.remote_tsap = (client.connection_type << 8) | (self.plc.rack << 5) | self.plc.slot
-        connection = ISOTCPConnection(
-            host=self.host, port=self.port, local_tsap=client.local_tsap, remote_tsap=client.remote_tsap
-        )
+        plc = self.plc
+        client, connection = new_session(self.host, self.port, plc.rack, plc.slot)
         self._connecting = connection
         try:
-            await self._run(
-                lambda: _connect(client, connection, self.plc.rack, self.plc.slot, self._timeout_s)
-            )
+            await self._run(lambda: connect_session(client, connection, plc.rack, plc.slot, self._timeout_s))
         except (S7Error, OSError) as exc:
-            log.debug("S7 connect to %s failed: %s", self.endpoint, exc)
-            raise LinkError(f"PLC {self.plc.id} at {self.endpoint} cannot be reached ({exc})") from exc
+            self._log_raw("connect to", exc)
+            reason = plain_reason(exc, plc.timeout_ms)
+            if reason.startswith("did not accept an S7"):
+                reason = f"did not accept an S7 connection to rack {plc.rack}, slot {plc.slot}"
+            raise LinkError(f"PLC {plc.id} at {self.endpoint} {reason}") from exc
         finally:
             self._connecting = None
-        if connection.socket is not None:  # reads: our budget, not snap7's 5 s
-            connection.socket.settimeout(self._timeout_s)
-            connection.timeout = self._timeout_s
         self.pdu_length = client.pdu_length
         self._client = client
 
     def plan_after_open(self, state: PlcState) -> None:
-        slots = [slot for block in state.blocks for slot in block.slots]
-        unique = {slot.point.id: slot for slot in slots}
-        state.blocks = plan_s7(unique.values(), state.plc.max_gap, self.pdu_length)
+        """Fit the plan to the negotiated PDU, keeping what earlier answers taught it.
+
+        Blocks split after "address out of range" answers stay split across reconnects (re-planning
+        from scratch would ask for the refused range again on every reconnect); only blocks larger than
+        the new payload limit are cut to fit.
+        """
+        if not self.pdu_length:
+            return
+        limit = s7_payload_limit(self.pdu_length)
+        if limit == state.split_limit:
+            return
+        blocks: list[Block] = []
+        for block in state.blocks:
+            if block.count <= limit:
+                blocks.append(block)
+            else:
+                blocks.extend(group(block.slots, 2 * state.plc.max_gap, limit))
+        state.set_blocks(blocks, split_limit=limit)
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -130,19 +201,17 @@ class S7Link(Link):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _fail(self, exc: Exception, what: str) -> Exception:
+        """Refused (an item error: the PLC answered) or LinkError, in plain words; raw text to the log."""
+        self._log_raw(f"request ({what}) to", exc)
         if isinstance(exc, S7ProtocolError) and (match := _ITEM_CODE.search(str(exc))):
             code = int(match.group(2), 16)
+            words = _ITEM_WORDS.get(code, "the PLC refused this item")
             return Refused(
                 code,
-                f"{match.group(1)} (code 0x{code:02x}) for {what}",
+                f"{words} (S7 item code 0x{code:02x}) for {what}",
                 bad_address=code in _BAD_ADDRESS_CODES,
             )
-        log.debug("S7 request to %s failed: %s", self.endpoint, exc)
-        return LinkError(
-            self._silent()
-            if "timeout" in str(exc).lower()
-            else f"PLC {self.plc.id} at {self.endpoint}: {exc}"
-        )
+        return LinkError(f"PLC {self.plc.id} at {self.endpoint} {plain_reason(exc, self.plc.timeout_ms)}")
 
     async def read(self, state: PlcState, block: Block) -> BlockData:
         client = self._client

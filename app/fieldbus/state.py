@@ -14,9 +14,16 @@ Kept apart from the protocol code so that Modbus TCP, Modbus RTU and S7 share on
 
 All methods run on the poller's event loop thread, which keeps its own copy of the readings; the
 shared :class:`ReadingStore` gets them in one locked batch per block, *before* the matching events are
-published, so a subscriber that looks at the store sees at least what the event says. Most values do
-not change between scans: a point whose registers are byte-for-byte the same as last time only gets
-its ``last_good_at`` renewed, without decoding (the benchmark's 10,000 points depend on it).
+published, so a subscriber that looks at the store sees at least what the event says.
+
+Most values do not change between scans, and the hot path is built around that (the benchmark's
+10,000 points at 1 s depend on it): a block whose data is byte-for-byte what it was last time, with
+every point good, only renews its points' time of last good read. The renewal is a float per point
+(in the track, and one dict update per block in the store); the store builds the immutable
+:class:`PointReading` with the renewed ``last_good_at`` only when someone asks for it
+(:meth:`ReadingStore.get` / :meth:`ReadingStore.snapshot`), so no reading object is made per point
+and scan. Caches per block are keyed by the :class:`Block` itself and pruned whenever the plan
+changes (a split, or a re-plan after connecting), never by ``id()``, which Python reuses.
 """
 
 from __future__ import annotations
@@ -50,44 +57,91 @@ _DATA_QUALITIES = ("good", "out-of-range")  # qualities that depend on the data 
 
 
 class ReadingStore:
-    """Thread-safe map point id -> latest PointReading (the pollers write, anyone reads snapshots)."""
+    """Thread-safe map point id -> latest PointReading (the pollers write, anyone reads snapshots).
+
+    ``renew`` records a newer time of last good read for points whose reading is otherwise unchanged;
+    it is folded into a new PointReading lazily, on the first ``get``/``snapshot`` that needs it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._readings: dict[str, PointReading] = {}
+        self._renewed: dict[str, float] = {}  # point id -> wall time of a good read newer than its reading's
 
     def set(self, reading: PointReading) -> None:
         with self._lock:
             self._readings[reading.point_id] = reading
+            self._renewed.pop(reading.point_id, None)
 
     def update(self, readings: Iterable[PointReading]) -> None:
         with self._lock:
+            stored, renewed = self._readings, self._renewed
             for reading in readings:
-                self._readings[reading.point_id] = reading
+                stored[reading.point_id] = reading
+                if renewed:
+                    renewed.pop(reading.point_id, None)
+
+    def renew(self, point_ids: Iterable[str], wall: float) -> None:
+        """These points were read again with unchanged data (and are good): their age restarts."""
+        with self._lock:
+            self._renewed.update(dict.fromkeys(point_ids, wall))
+
+    def _fold(self, point_id: str) -> PointReading | None:
+        """The reading with any pending renewal applied (caller holds the lock)."""
+        reading = self._readings.get(point_id)
+        at = self._renewed.pop(point_id, None)
+        if reading is None or at is None:
+            return reading
+        if reading.last_good_at is None or at > reading.last_good_at:
+            reading = PointReading(
+                reading.point_id, reading.value, reading.raw, reading.quality, at, reading.error
+            )
+            self._readings[point_id] = reading
+        return reading
 
     def get(self, point_id: str) -> PointReading | None:
         with self._lock:
-            return self._readings.get(point_id)
+            return self._fold(point_id)
 
     def snapshot(self) -> dict[str, PointReading]:
         with self._lock:
+            for point_id in list(self._renewed):
+                self._fold(point_id)
             return dict(self._readings)
 
 
 @dataclass
 class PlcStats:
-    """Counters for diagnostics and the benchmark (scan starts are monotonic seconds)."""
+    """Counters for diagnostics and the benchmark (scan starts are monotonic seconds).
+
+    The poller thread records while any thread may ask for a copy: ``scan_starts`` is only changed
+    under ``lock`` (iterating a deque that another thread appends to raises RuntimeError), and
+    :meth:`copy` takes the same lock. The integer counters are single stores, safe to read as they are.
+    """
 
     scans: int = 0
     requests: int = 0
     failures: int = 0
     scan_starts: deque[float] = field(default_factory=lambda: deque(maxlen=4096))
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record_scan(self, now: float) -> None:
+        with self.lock:
+            self.scans += 1
+            self.scan_starts.append(now)
+
+    def copy(self) -> PlcStats:
+        """A consistent copy that the poller will not change (safe from any thread)."""
+        with self.lock:
+            starts = deque(self.scan_starts, maxlen=self.scan_starts.maxlen)
+            return PlcStats(self.scans, self.requests, self.failures, starts)
 
 
-@dataclass
+@dataclass(slots=True)
 class _PointTrack:
     slot: Slot
     last_good_mono: float | None = None
+    last_good_wall: float | None = None  # the reading's ``last_good_at``, renewed without a new reading
     last_error: str = ""
     chunk: object = None  # the raw words/bytes last decoded, to skip decoding when unchanged
     decoded: bool = False  # whether ``chunk`` decoded to a value
@@ -108,23 +162,48 @@ class PlcState:
     ) -> None:
         self.plc = plc
         self.endpoint = endpoint
-        self.blocks: list[Block] = list(blocks)
         self.period_s = plc.poll_ms / 1000.0
         self.next_due = time.monotonic()
         self.stats = PlcStats()
         self._store = store
         self._publish = publish
-        self._split_limit = split_limit
+        self.split_limit = split_limit
         self._tracks = {slot.point.id: _PointTrack(slot) for slot in slots}
         self._current: dict[str, PointReading] = {s.point.id: never_read(s.point.id) for s in slots}
         self._published: dict[str, float | bool | None] = {}
-        self._failed_blocks: set[int] = set()
         self._link: str = "unknown"  # "connected" | "disconnected" | "unknown"
         self._started_mono = time.monotonic()
         self._dirty: list[PointReading] = []
-        self._block_data: dict[int, BlockData] = {}  # id(block) -> its data at the last read
         self._events: list[Event] = []
+        # Per-block caches, keyed by the Block itself and pruned by ``set_blocks``:
+        self._failed_blocks: set[Block] = set()  # refused (not bad-address) during this scan
+        self._block_data: dict[Block, BlockData] = {}  # its data at the last read
+        self._members: dict[Block, tuple[tuple[str, ...], tuple[_PointTrack, ...]]] = {}
+        self._clean: set[Block] = set()  # every point decoded and good/out-of-range since its last read
+        self.blocks: list[Block] = []
+        self.set_blocks(blocks)
         store.update(self._current.values())
+
+    # ------------------------------------------------------------------ plan
+    def set_blocks(self, blocks: Sequence[Block], split_limit: int | None = None) -> None:
+        """Adopt a (new) read plan, dropping what was cached for blocks no longer in it."""
+        self.blocks = list(blocks)
+        if split_limit is not None:
+            self.split_limit = split_limit
+        keep = set(self.blocks)
+        for cache in (self._block_data, self._members):
+            for gone in [b for b in cache if b not in keep]:
+                del cache[gone]
+        self._failed_blocks &= keep
+        self._clean &= keep
+
+    def _members_of(self, block: Block) -> tuple[tuple[str, ...], tuple[_PointTrack, ...]]:
+        members = self._members.get(block)
+        if members is None:
+            ids = tuple(slot.point.id for slot in block.slots)
+            members = (ids, tuple(self._tracks[i] for i in ids))
+            self._members[block] = members
+        return members
 
     # ------------------------------------------------------------------ scheduling
     @property
@@ -132,8 +211,7 @@ class PlcState:
         return self._link == "connected"
 
     def scan_started(self, now: float) -> None:
-        self.stats.scans += 1
-        self.stats.scan_starts.append(now)
+        self.stats.record_scan(now)
         self._failed_blocks.clear()
 
     def schedule_next(self, now: float) -> None:
@@ -160,42 +238,44 @@ class PlcState:
         """Decode every point of a block that the PLC answered."""
         self.stats.requests += 1
         self._set_link("connected", "")  # before the points: consumers see the PLC up first
-        if data == self._block_data.get(id(block)) and self._touch(block, wall, mono):
+        if block in self._clean and data == self._block_data.get(block):
+            ids, tracks = self._members_of(block)
+            for track in tracks:  # same data, same values: only the ages renew
+                track.last_good_mono = mono
+                track.last_good_wall = wall
+            self._store.renew(ids, wall)
             self._flush()
             return
-        self._block_data[id(block)] = data
+        self._block_data[block] = data
+        renewed: list[str] = []
+        clean = True
         for slot in block.slots:
             offset = slot.start - block.start
             chunk = data[offset : offset + slot.width]
-            track = self._tracks[slot.point.id]
-            if track.decoded and chunk == track.chunk:
-                old = self._current[slot.point.id]
-                if old.quality in _DATA_QUALITIES:  # same data, same value: only the age renews
-                    track.last_good_mono = mono
-                    self._put(PointReading(old.point_id, old.value, old.raw, old.quality, wall, old.error))
-                    continue
+            point_id = slot.point.id
+            track = self._tracks[point_id]
+            if track.decoded and chunk == track.chunk and self._current[point_id].quality in _DATA_QUALITIES:
+                track.last_good_mono = mono
+                track.last_good_wall = wall
+                renewed.append(point_id)
+                continue
             track.chunk = chunk
             try:
                 raw = self._decode(slot, chunk)
             except ValueError as exc:
                 track.decoded = False
+                clean = False
                 self._set_quality(slot, "out-of-range", f"PLC sent data that is not a value: {exc}")
                 continue
             track.decoded = True
             track.last_good_mono = mono
+            track.last_good_wall = wall
             self._good(slot, raw, wall)
+        if renewed:
+            self._store.renew(renewed, wall)
         self._flush()
-
-    def _touch(self, block: Block, wall: float, mono: float) -> bool:
-        """Same data as last time: renew every point's age; False if any point needs the full path."""
-        current, tracks = self._current, self._tracks
-        olds = [current[slot.point.id] for slot in block.slots]
-        if any(old.quality not in _DATA_QUALITIES or not tracks[old.point_id].decoded for old in olds):
-            return False
-        for old in olds:
-            tracks[old.point_id].last_good_mono = mono
-            self._put(PointReading(old.point_id, old.value, old.raw, old.quality, wall, old.error))
-        return True
+        if clean:
+            self._clean.add(block)
 
     def _decode(self, slot: Slot, chunk: BlockData) -> codec.Raw:
         point, address = slot.point, slot.address
@@ -229,7 +309,9 @@ class PlcState:
         old = self._current[slot.point.id]
         if old.quality == quality and old.error == error:
             return
-        reading = PointReading(old.point_id, old.value, old.raw, quality, old.last_good_at, error)
+        self._clean.clear()  # rare: let every block take the full path once more
+        last_good = self._tracks[slot.point.id].last_good_wall
+        reading = PointReading(old.point_id, old.value, old.raw, quality, last_good, error)
         self._put(reading)
         if old.quality != quality:
             self._events.append(
@@ -241,10 +323,10 @@ class PlcState:
         self.stats.requests += 1
         self._set_link("connected", "")
         if bad_address:
-            parts = split(block, self._split_limit)
+            parts = split(block, self.split_limit)
             if len(parts) > 1:
                 index = self.blocks.index(block)
-                self.blocks[index : index + 1] = parts
+                self.set_blocks([*self.blocks[:index], *parts, *self.blocks[index + 1 :]])
                 log.info(
                     "PLC %s refused %s (%s); reading it in %d parts",
                     self.plc.id,
@@ -258,7 +340,7 @@ class PlcState:
                     self._set_quality(slot, "bad-config", text)
             self._flush()
             return
-        self._failed_blocks.add(id(block))
+        self._failed_blocks.add(block)
         for slot in block.slots:
             self._tracks[slot.point.id].last_error = message
         self._flush()
@@ -268,7 +350,7 @@ class PlcState:
         self._set_link("connected", "")
         limit = STALE_PERIODS * self.period_s
         for block in self.blocks:
-            if id(block) not in self._failed_blocks:
+            if block not in self._failed_blocks:
                 continue
             for slot in block.slots:
                 track = self._tracks[slot.point.id]
@@ -311,7 +393,16 @@ class PlcState:
         )
 
     def readings(self) -> dict[str, PointReading]:
-        return dict(self._current)
+        """This PLC's readings, each with its current ``last_good_at`` (loop thread only)."""
+        out: dict[str, PointReading] = {}
+        for point_id, reading in self._current.items():
+            at = self._tracks[point_id].last_good_wall
+            if reading.quality in _DATA_QUALITIES and at is not None and at != reading.last_good_at:
+                reading = PointReading(
+                    point_id, reading.value, reading.raw, reading.quality, at, reading.error
+                )
+            out[point_id] = reading
+        return out
 
     def slot(self, point_id: str) -> Slot | None:
         track = self._tracks.get(point_id)

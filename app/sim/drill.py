@@ -139,14 +139,17 @@ def _modbus_switch(
 def _s7_switch(
     host: str, port: int, target: drillmap.DrillTarget, on: bool | None, timeout_s: float
 ) -> bool | str:
-    """As :func:`_modbus_switch`, on the S7 drill data block (snap7's own timeouts apply)."""
-    import snap7
+    """As :func:`_modbus_switch`, on the S7 drill data block.
 
-    del timeout_s
+    Connects with the pollers' bounded connect (:func:`app.fieldbus.s7.open_client`): snap7's own
+    ``connect`` waits a fixed 5 s on a peer that accepts TCP but never answers.
+    """
+    from app.fieldbus.s7 import open_client, plain_reason
+
     db = target.db
-    client = snap7.client.Client()
+    client = None
     try:
-        client.connect(host, target.plc.rack, target.plc.slot, port)
+        client = open_client(host, port, target.plc.rack, target.plc.slot, timeout_s)
         head = bytes(client.db_read(db, 0, drillmap.S7_SWITCH_OFFSET))
         expected = drillmap.fingerprint_bytes(target.point_ids)
         expected += min(len(target.point_ids), 0xFFFF).to_bytes(2, "big")
@@ -157,9 +160,10 @@ def _s7_switch(
             client.db_write(db, offset, bytearray([1 if on else 0]))
         return bool(client.db_read(db, offset, 1)[0])
     except Exception as exc:  # snap7 raises its own error types, RuntimeError or OSError for a dead peer
-        return f"no answer ({exc})"
+        return f"no answer: it {plain_reason(exc, round(timeout_s * 1000))}"
     finally:
-        client.disconnect()
+        if client is not None:
+            client.disconnect()
 
 
 def _switch(loaded: LoadedSite, point_id: str, on: bool | None, timeout_s: float) -> tuple[bool, list[str]]:

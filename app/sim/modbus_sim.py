@@ -31,7 +31,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from app.sim import drillmap
 from app.sim.physics import Plant
-from app.sim.values import encode_registers, from_raw, initial_value, to_raw
+from app.sim.values import from_raw, initial_value, registers, to_raw
 from app.site.address import Address, parse_address
 from app.site.schema import Plc, Point
 
@@ -138,7 +138,7 @@ class _ModbusBackend:
                 mask = 1 << sp.address.bit
                 regs[area][index] = (regs[area].get(index, 0) | mask) if raw else regs[area].get(index, 0)
             elif area in regs:
-                for i, word in enumerate(encode_registers(sp.point.type, raw, self._plc.word_order)):
+                for i, word in enumerate(registers(sp.point, raw, self._plc.word_order)):
                     regs[area][index + i] = word
 
         def bit_block(values: dict[int, bool]) -> list[SimData]:
@@ -271,7 +271,7 @@ class _ModbusBackend:
                     word = (word | (1 << bit)) if raw else (word & ~(1 << bit))
                     await ctx.async_setValues(0, fc, index, [word])
             else:
-                words = encode_registers(sp.point.type, raw, self._plc.word_order)
+                words = registers(sp.point, raw, self._plc.word_order)
                 await ctx.async_setValues(0, fc, index, words)
 
 

@@ -8,7 +8,11 @@ ignored and pruned on the next write, so a stale file never points a drill at a 
 
 Several processes (GUI, ``wardroom station``, ``wardroom simulate``) may write at once: writes hold an
 exclusive ``flock`` on a side lock file and replace the file atomically, so a reader never sees half a
-file. A corrupt file is treated as empty (it only holds what running processes re-create).
+file. A corrupt file is treated as empty (it only holds what running processes re-create). The lock is
+waited for at most ``LOCK_WAIT_S``: a process stuck while holding it (stopped in a debugger, hung on a
+dead network home folder) must not hang a simulator's start or stop; past the deadline the write goes
+ahead unlocked, with a warning (the atomic replace still keeps the file whole; at worst one entry is
+lost, and only until that simulator restarts).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ log = logging.getLogger("wardroom.sim")
 
 REGISTRY_NAME = "simulators.json"
 LOCK_NAME = "simulators.lock"
+LOCK_WAIT_S = 2.0
+_LOCK_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -78,11 +84,30 @@ def _locked() -> Iterator[None]:
         except ImportError:  # not POSIX: the atomic replace alone still keeps the file whole
             yield
             return
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        fd = handle.fileno()
+        deadline = time.monotonic() + LOCK_WAIT_S
+        locked = False
+        why = f"still held by another process after {LOCK_WAIT_S:g} s"
+        for _attempt in range(int(LOCK_WAIT_S / _LOCK_POLL_S) + 2):  # bounded in count and in time
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # held by another process
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(_LOCK_POLL_S)
+                continue
+            except OSError as exc:  # no locking here at all (e.g. some network file systems)
+                why = f"cannot be taken ({exc})"
+                break
+            locked = True
+            break
+        if not locked:
+            log.warning("simulators registry lock %s %s; writing without it", lock_path, why)
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            if locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _parse(item: Any) -> SimulatorEntry | None:

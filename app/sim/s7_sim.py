@@ -16,7 +16,7 @@ from snap7.server import Server
 from snap7.type import SrvArea
 
 from app.sim import drillmap
-from app.sim.values import encode_bytes, to_raw
+from app.sim.values import s7_bytes, to_raw
 
 if TYPE_CHECKING:
     from app.sim.modbus_sim import SimPoint
@@ -71,7 +71,7 @@ class S7Backend:
             if bit is not None:
                 data[index] = (data[index] | (1 << bit)) if raw else (data[index] & ~(1 << bit) & 0xFF)
             else:
-                chunk = encode_bytes(sp.point.type, raw)
+                chunk = s7_bytes(sp.point, raw)
                 data[index : index + len(chunk)] = chunk
 
     def start(self) -> int:

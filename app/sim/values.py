@@ -1,32 +1,24 @@
 """Engineering values to raw PLC data, for the simulators.
 
 A simulator must serve exactly the words a real PLC would (same scaling, same encoding, same word
-order), so that the pollers of later issues decode simulator data through the very code path they
-use in the field. The simulators also pick *plausible* starting values: the demo should open calm,
-with every numeric point inside its gauge range and clear of its alarm limits, and every bool in its
-normal (non-alarm) state.
+order), so it encodes through the pollers' own :mod:`app.fieldbus.codec` (one implementation, so the
+two cannot drift apart); this module only adds what a simulated PLC needs on top (saturating at the
+type's limits instead of refusing, bools in whole registers or bytes). The simulators also pick
+*plausible* starting values: the demo should open calm, with every numeric point inside its gauge
+range and clear of its alarm limits, and every bool in its normal (non-alarm) state.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import struct
 from dataclasses import dataclass
 
+from app.fieldbus import codec
 from app.site.schema import Point
 
-INT_LIMITS: dict[str, tuple[int, int]] = {
-    "int16": (-(2**15), 2**15 - 1),
-    "uint16": (0, 2**16 - 1),
-    "int32": (-(2**31), 2**31 - 1),
-    "uint32": (0, 2**32 - 1),
-}
-_STRUCT = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "float32": "f"}
 _LOW_LIMITS = ("low", "low-low")
 _HIGH_LIMITS = ("high", "high-high")
-
-Raw = int | float | bool
 
 
 def _scale(point: Point) -> float:
@@ -34,40 +26,50 @@ def _scale(point: Point) -> float:
     return point.scale if point.scale else 1.0
 
 
-def to_raw(point: Point, value: float) -> Raw:
-    """The raw PLC value for an engineering value: raw = (value - offset) / scale, clamped to the type."""
+def to_raw(point: Point, value: float) -> codec.Raw:
+    """The raw PLC value for an engineering value, via :func:`app.fieldbus.codec.to_raw`.
+
+    The one thing the simulator adds: physics may push a value past what the type can hold (a tank
+    overfilling in a drill), and a simulated PLC then serves the type's limit, as a real transmitter
+    saturates, where the codec would refuse a write.
+    """
     if point.type == "bool":
         return bool(value)
-    raw = (float(value) - point.offset) / _scale(point)
+    scale = _scale(point)
+    try:
+        return codec.to_raw(float(value), point.type, scale, point.offset)
+    except ValueError:
+        pass
+    raw = (float(value) - point.offset) / scale
+    if math.isnan(raw):
+        raw = 0.0
     if point.type == "float32":
-        return raw
-    lo, hi = INT_LIMITS[point.type]
-    return int(min(max(round(raw), lo), hi))
+        return min(max(raw, -codec.FLOAT32_MAX), codec.FLOAT32_MAX)
+    lo, hi = codec.INT_LIMITS[point.type]
+    return round(min(max(raw, lo), hi))
 
 
-def from_raw(point: Point, raw: Raw) -> float:
+def from_raw(point: Point, raw: codec.Raw) -> float:
     """The engineering value a poller computes from a raw value (raw * scale + offset)."""
     if point.type == "bool":
         return 1.0 if raw else 0.0
-    return float(raw) * _scale(point) + point.offset
+    return float(codec.to_engineering(raw, _scale(point), point.offset))
 
 
-def encode_registers(type_: str, raw: Raw, word_order: str = "big") -> list[int]:
-    """Modbus registers for a raw value; ``word_order`` orders the two registers of 32-bit types."""
-    if type_ == "bool":
+def registers(point: Point, raw: codec.Raw, word_order: str) -> list[int]:
+    """The point's Modbus registers: :func:`app.fieldbus.codec.encode_registers`, plus the bool
+    "word flag" (a bool in a whole register reads nonzero/zero, which the codec decodes but leaves
+    to the writer to encode)."""
+    if point.type == "bool":
         return [1 if raw else 0]
-    data = struct.pack(">" + _STRUCT[type_], raw)
-    regs = [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
-    if word_order == "little":
-        regs.reverse()
-    return regs
+    return codec.encode_registers(raw, point.type, word_order)
 
 
-def encode_bytes(type_: str, raw: Raw) -> bytes:
-    """S7 bytes for a raw value (S7 data is always big-endian; bools are handled as bits by the caller)."""
-    if type_ == "bool":
+def s7_bytes(point: Point, raw: codec.Raw) -> bytes:
+    """The point's S7 bytes: :func:`app.fieldbus.codec.encode_bytes`, plus a bool in a whole byte."""
+    if point.type == "bool":
         return b"\x01" if raw else b"\x00"
-    return struct.pack(">" + _STRUCT[type_], raw)
+    return codec.encode_bytes(raw, point.type)
 
 
 def normal_band(point: Point) -> tuple[float | None, float | None]:

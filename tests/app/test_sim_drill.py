@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -343,3 +345,42 @@ def test_a_drill_set_before_start_is_served_from_the_start(
         assert sim.tripped() == frozenset({"b3.smoke"})
     finally:
         sim.stop()
+
+
+def test_a_held_registry_lock_delays_a_write_by_at_most_its_deadline(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process stuck holding the lock must not hang a simulator's start: warn and go on."""
+    import fcntl
+
+    site = tmp_path / "site.toml"
+    done: list[registry.SimulatorEntry] = []
+    worker = threading.Thread(
+        target=lambda: done.append(registry.register(site, "panel", "modbus-tcp", "127.0.0.1", 1234)),
+        name="register",
+    )
+    with open(registry.registry_path().parent / registry.LOCK_NAME, "a+b") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)  # another holder (flock is per open file)
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="wardroom.sim"):
+            worker.start()
+            worker.join(registry.LOCK_WAIT_S + 8)
+        waited = time.monotonic() - started
+        assert not worker.is_alive(), "register() still waits for the lock"
+    assert waited >= registry.LOCK_WAIT_S
+    assert "still held by another process after 2 s; writing without it" in caplog.text
+    assert registry.lookup(site, "panel") == done
+    registry.unregister(done[0])
+
+
+def test_an_s7_drill_gives_up_on_a_silent_peer_within_its_timeout(tmp_path: Path) -> None:
+    """The drill connects with the pollers' bounded S7 connect, not snap7's fixed 5 s one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        port = silent.getsockname()[1]
+        loaded = write_site(tmp_path, port=port, kind=S7)
+        started = time.monotonic()
+        with pytest.raises(drill.NoSimulatorError, match="no answer: it did not answer within 500 ms"):
+            drill.trip(loaded, "b3.smoke", timeout_s=0.5)
+        assert time.monotonic() - started < 3.0

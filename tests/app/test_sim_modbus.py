@@ -10,8 +10,11 @@ from typing import Any, Literal
 import pytest
 from pymodbus.client import ModbusTcpClient
 
+from app.fieldbus import codec
+from app.fieldbus.codec import encode_registers
+from app.sim import values
 from app.sim.modbus_sim import ModbusSimulator
-from app.sim.values import encode_registers, initial_value, to_raw
+from app.sim.values import initial_value, to_raw
 from app.site.schema import Plc, Point
 
 
@@ -90,6 +93,29 @@ def test_initial_values_are_calm_and_typed() -> None:
 
 
 @pytest.mark.parametrize("word_order", ["big", "little"])
+def test_simulator_encodes_through_the_pollers_codec(word_order: Literal["big", "little"]) -> None:
+    """One encoder for simulator and poller; the simulator only adds saturation and word flags."""
+    points = {p.id: p for p in modbus_points()}
+    for pid, value in (("pressure", 0.8), ("temp", -1.5), ("level", 12.5), ("count", -50000.0)):
+        point = points[pid]
+        raw = values.to_raw(point, value)
+        assert values.registers(point, raw, word_order) == codec.encode_registers(raw, point.type, word_order)
+        assert codec.decode_registers(values.registers(point, raw, word_order), point.type, word_order) == raw
+    level = points["level"]
+    assert values.to_raw(level, 1e40) == codec.FLOAT32_MAX  # saturates where the codec would refuse
+    assert values.to_raw(level, -1e40) == -codec.FLOAT32_MAX
+    assert len(values.registers(level, values.to_raw(level, 1e40), word_order)) == 2
+    flag = Point.model_validate(
+        {"id": "flag", "plc": "panel", "address": "hr:7", "type": "bool", "kind": "smoke"}
+    )
+    assert values.registers(flag, values.to_raw(flag, 1.0), word_order) == [1]
+    assert values.s7_bytes(flag, True) == b"\x01"
+    assert values.s7_bytes(points["temp"], -15) == codec.encode_bytes(-15, "int16")
+    duplicates = {"INT_LIMITS", "encode_registers", "encode_bytes", "_STRUCT"}
+    assert duplicates.isdisjoint(vars(values))
+
+
+@pytest.mark.parametrize("word_order", ["big", "little"])
 def test_serves_expected_raw_values(
     word_order: Literal["big", "little"], client_factory: Callable[[int], ModbusTcpClient]
 ) -> None:
@@ -111,7 +137,7 @@ def test_serves_expected_raw_values(
         assert bits.registers == [1 << 2]
 
         level = client.read_holding_registers(200, count=2, device_id=1)
-        expected = encode_registers("float32", 12.5, word_order)
+        expected = encode_registers(12.5, "float32", word_order)
         assert level.registers == expected
         hi_first = level.registers if word_order == "big" else level.registers[::-1]
         assert struct.unpack(">f", struct.pack(">HH", *hi_first))[0] == pytest.approx(12.5)

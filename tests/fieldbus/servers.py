@@ -9,6 +9,10 @@ answered with a Modbus exception.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import os
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +20,7 @@ from typing import Any
 
 from pymodbus import FramerType
 from pymodbus.constants import ExcCodes
+from pymodbus.framer import FramerRTU
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
@@ -237,3 +242,103 @@ class Recorder:
                     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
                 self._cond.wait(min(left, 0.05))
         return time.monotonic() - started
+
+
+class RtuSlaves:
+    """Modbus RTU slaves on one serial line (one end of a pty pair), answering holding-register reads.
+
+    pymodbus' own server cannot play a *slow* device: it handles requests concurrently and stamps a
+    delayed answer with the unit of whatever request arrived last. Here each request is answered like
+    a device would, after ``delay(unit, start, count)`` seconds (None: no answer at all), and a late
+    answer goes out on the line whenever it is ready, as on RS-485. Only function 3 is served; frames
+    for other units or with a bad CRC get no answer. One thread, bounded waits; ``stop()`` joins it.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        registers: dict[int, dict[int, int]],
+        delay: Callable[[int, int, int], float | None] | None = None,
+    ) -> None:
+        self.path = path
+        self.registers = registers  # unit -> address -> value
+        self.delay = delay or (lambda _unit, _start, _count: 0.0)
+        self.requests: list[tuple[int, int, int]] = []  # (unit, start, count) as received
+        self.late = 0  # answers sent after a delay of more than 0
+        self._lock = threading.Lock()
+        self._halt = threading.Event()
+        self._fd = -1
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._fd = os.open(self.path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        self._thread = threading.Thread(target=self._run, name="rtu-slaves", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _answer(self, unit: int, start: int, count: int) -> bytes:
+        values = self.registers.get(unit, {})
+        data = b"".join(values.get(start + i, 0).to_bytes(2, "big") for i in range(count))
+        frame = bytes([unit, 3, len(data)]) + data
+        return frame + FramerRTU.compute_CRC(frame).to_bytes(2, "big")
+
+    def _requests_in(self, buffer: bytearray) -> list[tuple[int, int, int]]:
+        found = []
+        for _ in range(len(buffer)):  # bounded: every turn consumes at least one byte or stops
+            if len(buffer) < 8:
+                break
+            frame = bytes(buffer[:8])
+            crc = int.from_bytes(frame[6:8], "big")
+            if frame[1] == 3 and FramerRTU.check_CRC(frame[:6], crc):
+                found.append((frame[0], int.from_bytes(frame[2:4], "big"), int.from_bytes(frame[4:6], "big")))
+                del buffer[:8]
+            else:
+                del buffer[:1]  # hunt for the next frame
+        return found
+
+    def _run(self) -> None:
+        buffer = bytearray()
+        pending: list[tuple[float, int, bytes, bool]] = []  # (due, order, frame, late)
+        order = 0
+        while not self._halt.is_set():
+            now = time.monotonic()
+            wait = min(0.05, max(0.0, pending[0][0] - now)) if pending else 0.05
+            readable, _, _ = select.select([self._fd], [], [], wait)
+            if readable:
+                with contextlib.suppress(BlockingIOError):
+                    buffer += os.read(self._fd, 4096)
+            for unit, start, count in self._requests_in(buffer):
+                with self._lock:
+                    self.requests.append((unit, start, count))
+                if unit not in self.registers:
+                    continue
+                delay = self.delay(unit, start, count)
+                if delay is None:
+                    continue
+                order += 1
+                heapq.heappush(
+                    pending, (time.monotonic() + delay, order, self._answer(unit, start, count), delay > 0)
+                )
+            now = time.monotonic()
+            while pending and pending[0][0] <= now:
+                _due, _order, frame, late = heapq.heappop(pending)
+                os.write(self._fd, frame)
+                if late:
+                    with self._lock:
+                        self.late += 1
+
+    def request_count(self, unit: int) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if r[0] == unit)
+
+    def late_count(self) -> int:
+        with self._lock:
+            return self.late

@@ -1,12 +1,18 @@
-"""Manager lifecycle: stop is bounded even with requests hanging on silent PLCs."""
+"""Manager lifecycle: start fails loudly, stop is bounded even with requests hanging, stats are safe."""
 
 from __future__ import annotations
 
+import logging
 import struct
+import sys
+import threading
 import time
 
+import pytest
+
 from app.events import EventBus
-from app.fieldbus.manager import FieldbusManager
+from app.fieldbus import manager as manager_module
+from app.fieldbus.manager import FieldbusManager, FieldbusStartError
 from tests.faultproxy import FaultProxy
 from tests.fieldbus.servers import ModbusServer, Recorder, make_site, point
 from tests.fieldbus.test_s7 import S7Server
@@ -58,3 +64,75 @@ def test_stop_within_2_s_while_requests_hang(
         modbus_proxy.stop()
         s7_proxy.stop()
         s7.stop()
+
+
+def test_start_raises_when_the_poller_cannot_be_built(
+    monkeypatch: pytest.MonkeyPatch, bus: EventBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A poller that failed to start must say so, not leave the station claiming "pollers running"."""
+
+    def broken_build(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("plan for PLC mb cannot be made")
+
+    monkeypatch.setattr(manager_module, "build", broken_build)
+    site = make_site([{"id": "mb", "protocol": "modbus-tcp", "host": "127.0.0.1", "port": 1502}], [])
+    manager = FieldbusManager(site, bus)
+    with (
+        caplog.at_level(logging.ERROR, logger="wardroom.fieldbus"),
+        pytest.raises(FieldbusStartError, match="could not start: ValueError: plan for PLC mb"),
+    ):
+        manager.start()
+    assert not manager.running
+    assert "fieldbus loop failed" in caplog.text
+    manager.stop()  # harmless after a failed start
+
+
+def test_stats_can_be_read_while_polling(
+    modbus_server: ModbusServer, bus: EventBus, recorder: Recorder
+) -> None:
+    """stats() from other threads while the poller records scans (was: deque mutated during iteration)."""
+    plcs = [
+        {
+            "id": f"p{n}",
+            "protocol": "modbus-tcp",
+            "host": "127.0.0.1",
+            "port": modbus_server.port,
+            "poll_ms": 1,
+        }
+        for n in range(3)
+    ]
+    manager = FieldbusManager(make_site(plcs, [point(f"a{n}", f"p{n}", "hr:0") for n in range(3)]), bus)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def hammer() -> None:
+        deadline = time.monotonic() + 3.0
+        for _ in range(100_000):  # bounded in count and time
+            if time.monotonic() > deadline or done.is_set():
+                return
+            try:
+                for stats in manager.stats().values():
+                    assert len(stats.scan_starts) <= stats.scans
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # many thread switches: a copy races with the poller's appends
+    manager.start()
+    threads = [threading.Thread(target=hammer, name=f"stats-{n}") for n in range(2)]
+    try:
+        recorder.wait_for(lambda: all(s.scans > 200 for s in manager.stats().values()), 10, "fast scans")
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        done.set()
+        sys.setswitchinterval(switch)
+        manager.stop()
+    assert errors == []
+    copy = manager.stats()  # after stop: still the last counts, as copies
+    assert all(s.scans > 200 for s in copy.values())
+    copy["p0"].scan_starts.clear()
+    assert len(manager.stats()["p0"].scan_starts) > 0

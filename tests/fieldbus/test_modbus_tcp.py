@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import struct
 from collections.abc import Iterator
 
@@ -239,3 +241,33 @@ def test_poll_once_reads_every_plc_and_reports_the_down_one(modbus_server: Modbu
     down = readings["down.a"]
     assert down.quality == "comm-fail" and down.value is None and down.age_ms() is None
     assert "down" in down.error and "127.0.0.1:1" in down.error
+
+
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose accept queue is full: a connection attempt gets no answer at all."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+def test_a_connect_timeout_names_the_files_timeout(unanswered_port: int) -> None:
+    """The message names ``timeout_ms`` as the file says it (the whole budget), not half of it."""
+    site = make_site([_plc("mb", unanswered_port, timeout_ms=600)], [point("a", "mb", "hr:0")])
+    reading = poll_once(site, timeout_s=5)["a"]
+    assert reading.quality == "comm-fail"
+    assert reading.error == f"PLC mb at 127.0.0.1:{unanswered_port} did not accept a connection within 600 ms"

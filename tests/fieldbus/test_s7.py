@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 from collections.abc import Iterator
 
@@ -195,3 +196,55 @@ def test_s7_silent_plc_is_reported_in_bound_and_recovers(
     finally:
         manager.stop()
         proxy.stop()
+
+
+SNAP7_TEXTS = ("Errno", "Receive", "Send failed", "TPKT", "COTP", "S7ConnectionError", "Connection failed")
+
+
+def test_s7_splits_survive_reconnects_and_errors_are_plain_words(
+    s7: tuple[S7Server, int], bus: EventBus, recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A range the PLC refused is not asked for again after a reconnect; operators read plain words."""
+    server, port = s7
+    server.db5[60:62] = struct.pack(">H", 606)
+    proxy = FaultProxy(port)
+    points = [point("a", "s7", "db5.dbw60", "uint16"), point("gone", "s7", "db5.dbw70", "uint16")]
+    manager = FieldbusManager(make_site([_plc(proxy.start())], points), bus)
+    caplog.set_level(logging.INFO, logger="wardroom.fieldbus")
+    manager.start()
+    try:
+        recorder.wait_for(
+            lambda: (
+                manager.readings()["a"].quality == "good"
+                and manager.readings()["gone"].quality == "bad-config"
+            ),
+            5,
+            "split",
+        )
+        gone = manager.readings()["gone"].error
+        assert gone == (
+            "PLC s7 refused address db5.dbw70: the address is out of range (S7 item code 0x05) "
+            "for db5 bytes 70-71"
+        )
+        proxy.set_mode("reset")
+        recorder.wait_for(lambda: manager.readings()["a"].quality == "comm-fail", 3, "comm-fail")
+        recorder.wait_for(lambda: manager.stats()["s7"].failures >= 2, 5, "a reconnect attempt refused")
+        error = manager.readings()["a"].error
+        assert error.startswith(f"PLC s7 at 127.0.0.1:{proxy.port} ")
+        assert not any(text in error for text in SNAP7_TEXTS), error
+        proxy.heal()
+        recorder.wait_for(lambda: manager.readings()["a"].quality == "good", 3, "reconnected")
+        scans = manager.stats()["s7"].scans
+        recorder.wait_for(lambda: manager.stats()["s7"].scans >= scans + 3, 5, "scans after the reconnect")
+        assert manager.readings()["a"].value == 606
+        assert manager.readings()["gone"].quality == "bad-config"
+    finally:
+        manager.stop()
+        proxy.stop()
+    splits = [r.getMessage() for r in caplog.records if "reading it in" in r.getMessage()]
+    assert splits == [
+        "PLC s7 refused db5 bytes 60-71 (the address is out of range (S7 item code 0x05) "
+        "for db5 bytes 60-71); reading it in 2 parts"
+    ]
+    raw = [r.getMessage() for r in caplog.records if r.getMessage().startswith("S7 ")]
+    assert raw, "snap7's own words are kept in the log"
