@@ -27,6 +27,7 @@ from app.fieldbus.plan import Block, Slot
 from app.fieldbus.state import BlockData, PlcState
 
 log = logging.getLogger("wardroom.fieldbus")
+ONCE_PASSES = 4  # one-shot scans: re-read after splits at most this many times
 
 RETRY_S = 1.0  # longest wait between attempts to reach a PLC that does not answer
 
@@ -143,10 +144,18 @@ class Owner:
             await self._close()
 
     async def scan_all_once(self) -> None:
-        """One scan of every PLC of this connection (``points list``), then close."""
+        """One scan of every PLC of this connection (``points list``), then close.
+
+        A block the PLC refuses is split during the scan; the pieces are read in further passes
+        (bounded), so a one-shot reading never leaves points 'never-read' behind a hole in the map.
+        """
         try:
             for state in self.states:
-                await self._guarded_scan(state)
+                for _ in range(ONCE_PASSES):
+                    before = list(state.blocks)
+                    await self._guarded_scan(state)
+                    if state.blocks == before or not self._open:
+                        break
         finally:
             await self._close()
 

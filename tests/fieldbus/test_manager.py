@@ -136,3 +136,21 @@ def test_stats_can_be_read_while_polling(
     assert all(s.scans > 200 for s in copy.values())
     copy["p0"].scan_starts.clear()
     assert len(manager.stats()["p0"].scan_starts) > 0
+
+
+def test_poll_once_reads_points_of_a_block_split_during_the_scan(modbus_server: ModbusServer) -> None:
+    """``points list`` is one scan: a block the PLC refuses (a hole in its map) is split and the
+    pieces are read in the same call, so no point is left 'never-read'."""
+    from app.fieldbus.manager import poll_once
+
+    modbus_server.set_registers(10, [7])
+    modbus_server.set_registers(14, [9])
+    modbus_server.refuse[("hr", 12)] = 2  # a hole between the two points: the joined read fails
+    site = make_site(
+        [{"id": "p", "protocol": "modbus-tcp", "host": "127.0.0.1", "port": modbus_server.port,
+          "poll_ms": 500, "timeout_ms": 1000}],
+        [point("a", "p", "hr:10"), point("b", "p", "hr:14")],
+    )
+    readings = poll_once(site, timeout_s=5)
+    assert (readings["a"].quality, readings["a"].raw) == ("good", 7)
+    assert (readings["b"].quality, readings["b"].raw) == ("good", 9)
