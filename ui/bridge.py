@@ -1,23 +1,40 @@
 """The one place where core events cross into Qt.
 
 Core services publish on ``app.events.EventBus`` from their own threads (the link monitor, the
-simulators, the fieldbus pollers, later the alarm engine) and call subscribers on that thread. The bridge's
-subscriber does nothing but emit a Qt signal carrying the (frozen, immutable) event. Receivers live
-in the GUI thread and connect with ``Qt.QueuedConnection`` (``connect_queued``), so Qt copies the
-call into the GUI thread's event queue: widgets are only ever touched by the GUI thread.
+simulators, the fieldbus pollers, later the alarm engine) and call subscribers on that thread. The
+bridge's subscribers never touch a widget. Receivers live in the GUI thread and connect with
+``Qt.QueuedConnection`` (``connect_queued``), so Qt copies each call into the GUI thread's event queue.
+
+Two kinds of traffic, two ways across:
+
+- **Link and service events** are rare and each one matters (a lamp turns red): one queued signal per
+  event (``linkStateChanged``, ``serviceStateChanged``).
+- **Point events** come in bursts: when 50 PLCs drop at once, about 10,000 ``PointQualityChanged``
+  arrive within a scan, and a queued signal costs about 13 µs of GUI-thread time each. So the
+  publisher's thread only stores the event in a locked dict keyed by point id (the newest event of a
+  point replaces an older one: each carries the point's whole reading, so nothing but superseded
+  intermediate states is dropped). The first store after a flush posts *one* queued wake-up; the GUI
+  thread then swaps the dict out and emits ``pointsChanged(list)`` with one event per point, at most
+  once per ``FLUSH_INTERVAL_MS``. A burst of any size costs a handful of signals.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 
 log = logging.getLogger("wardroom.ui")
+
+FLUSH_INTERVAL_MS = 150  # point batches reach the GUI at most this often (100-200 ms: no visible lag)
+
+PointEvent = PointValueChanged | PointQualityChanged
 
 
 class CoreBridge(QObject):
@@ -25,43 +42,89 @@ class CoreBridge(QObject):
 
     linkStateChanged = Signal(object)  # carries a LinkStateChanged
     serviceStateChanged = Signal(object)  # carries a ServiceStateChanged
-    # The pollers publish a value only when it moves by its deadband, and a quality on change, so
-    # these carry changes, not every scan; receivers store them and repaint on their own timers.
-    pointValueChanged = Signal(object)  # carries a PointValueChanged
-    pointQualityChanged = Signal(object)  # carries a PointQualityChanged
+    # A list of PointValueChanged / PointQualityChanged, at most one per point id (the newest), in the
+    # order their points first changed since the last batch. Receivers store them and repaint on their
+    # own timers.
+    pointsChanged = Signal(list)
+    _wake = Signal()  # posted (queued) from a publisher thread: "there is a batch waiting"
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bus = bus
+        self._lock = threading.Lock()
+        self._pending: dict[str, PointEvent] = {}
+        self._wake_posted = False  # guarded by _lock: a wake-up (or the delay timer) is on its way
+        self._last_flush = -1e9  # monotonic seconds of the last emission (GUI thread only)
+        self._batches = 0
+        self._closed = False
+        self._delay = QTimer(self)
+        self._delay.setObjectName("bridgeFlushDelay")
+        self._delay.setSingleShot(True)
+        self._delay.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
+        self._delay.timeout.connect(self._flush)
+        self._wake.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
         self._unsubscribers: list[Callable[[], None]] = [
             bus.subscribe(LinkStateChanged, self._on_link),
             bus.subscribe(ServiceStateChanged, self._on_service),
-            bus.subscribe(PointValueChanged, self._on_value),
-            bus.subscribe(PointQualityChanged, self._on_quality),
+            bus.subscribe(PointValueChanged, self._on_point),
+            bus.subscribe(PointQualityChanged, self._on_point),
         ]
 
     @property
     def bus(self) -> EventBus:
         return self._bus
 
+    @property
+    def batches(self) -> int:
+        """How many ``pointsChanged`` batches were emitted (tests bound it)."""
+        return self._batches
+
     def close(self) -> None:
-        """Stop listening: after this no signal is emitted from a core thread."""
+        """Stop listening: after this no signal is emitted from a core thread, and no batch either."""
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()
+        with self._lock:
+            self._closed = True
+            self._pending.clear()
+        self._delay.stop()
 
-    # Called on the publisher's thread: emit only, never touch a widget here.
+    # Called on the publisher's thread: emit or store only, never touch a widget here.
     def _on_link(self, event: LinkStateChanged) -> None:
         self.linkStateChanged.emit(event)
 
     def _on_service(self, event: ServiceStateChanged) -> None:
         self.serviceStateChanged.emit(event)
 
-    def _on_value(self, event: PointValueChanged) -> None:
-        self.pointValueChanged.emit(event)
+    def _on_point(self, event: PointEvent) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._pending[event.reading.point_id] = event
+            if self._wake_posted:
+                return
+            self._wake_posted = True
+        self._wake.emit()  # the only signal per batch that crosses threads
 
-    def _on_quality(self, event: PointQualityChanged) -> None:
-        self.pointQualityChanged.emit(event)
+    # GUI thread from here on.
+    @Slot()
+    def _on_wake(self) -> None:
+        wait_ms = self._last_flush * 1000.0 + FLUSH_INTERVAL_MS - time.monotonic() * 1000.0
+        if wait_ms > 1.0:
+            self._delay.start(max(1, round(wait_ms)))  # the batch keeps filling until then
+        else:
+            self._flush()
+
+    @Slot()
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, {}
+            self._wake_posted = False
+            closed = self._closed
+        self._last_flush = time.monotonic()
+        if batch and not closed:
+            self._batches += 1
+            self.pointsChanged.emit(list(batch.values()))
 
 
 def connect_queued(signal: SignalInstance, slot: Callable[..., object]) -> None:

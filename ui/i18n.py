@@ -68,3 +68,18 @@ class Translations:
             self._app.removeTranslator(translator)
             translator.deleteLater()
         self._installed.clear()
+
+
+def role_name(role: str) -> str:
+    """A user role (``models.users.ROLES``: ``duty-officer`` ...) in words of the current language.
+
+    The role ids are data (stored, typed on the command line), never shown raw; an unknown id (a
+    role a newer version added) is shown as it is rather than hidden.
+    """
+    names = {
+        "duty-officer": QCoreApplication.translate("Roles", "duty officer"),
+        "supervisor": QCoreApplication.translate("Roles", "supervisor"),
+        "records-clerk": QCoreApplication.translate("Roles", "records clerk"),
+        "administrator": QCoreApplication.translate("Roles", "administrator"),
+    }
+    return names.get(role, role)

@@ -6,8 +6,11 @@ read "not yet checked" until the link monitor reports, and the camera wall start
 ``attach_station`` hands over the resolved camera addresses.
 
 ``WARDROOM_GUI_REPORT=<file.json>`` (a hidden hook for end-to-end tests) makes the window write,
-once a second, what it shows: title, demo mark, every lamp's own state and every tile's painted frame
-count, read back from the widgets themselves rather than from the core.
+once a second, what it shows: title, demo mark, every lamp's own state, every tile's painted frame
+count and where on the screen its picture is, read back from the widgets themselves rather than from
+the core. The write stays on the GUI thread on purpose: it exists only under that hook, is a few
+kilobytes into a temporary file renamed into place (no fsync), well under a millisecond, and a writer
+thread would be one more thing to stop within the shutdown deadline.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -37,7 +41,7 @@ from app.events import LinkStateChanged, ServiceStateChanged
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
 from ui.bridge import CoreBridge, connect_queued
-from ui.i18n import Translations
+from ui.i18n import Translations, role_name
 from ui.pages.camera_wall import CameraWallPage
 from ui.pages.placeholders import AlarmsPage, IncidentsPage, MapPage, RecordsPage
 from ui.pages.sensor_trend import HistorySource
@@ -48,6 +52,7 @@ from widgets.status_lamp import StatusLamp
 
 log = logging.getLogger("wardroom.ui")
 
+WALL_STOP_S = 2.0  # the most the camera grabbers get to stop at shutdown
 PAGE_KEYS: tuple[str, ...] = ("wall", "sensors", "alarms", "map", "records", "incidents", "settings")
 REPORT_ENV = "WARDROOM_GUI_REPORT"
 
@@ -56,6 +61,10 @@ def _screen_rect(widget: QWidget) -> list[int]:
     """[x, y, width, height] of a widget in screen coordinates (lets a test crop a screenshot)."""
     top_left = widget.mapToGlobal(QPoint(0, 0))
     return [top_left.x(), top_left.y(), widget.width(), widget.height()]
+
+
+def _rect_list(rect: QRect) -> list[int]:
+    return [rect.x(), rect.y(), rect.width(), rect.height()]
 
 
 class StationView(Protocol):
@@ -94,6 +103,7 @@ class MainWindow(QMainWindow):
         self._site = site
         self._demo = demo
         self._closed = False
+        self._shutdown_started: float | None = None
         self._failed_services: dict[str, str] = {}
         available = self.screen().availableGeometry()
         self.resize(min(1440, available.width()), min(880, available.height()))
@@ -104,7 +114,8 @@ class MainWindow(QMainWindow):
         self._demo_mark = QLabel(self)
         self._demo_mark.setObjectName("demoMark")
         self._demo_mark.setVisible(demo)
-        self._user = QLabel(f"{facts.user} · {facts.role}", self)
+        self._facts = facts
+        self._user = QLabel(self)
         self._user.setObjectName("userName")
         header = QFrame(self)
         header.setObjectName("header")
@@ -209,6 +220,15 @@ class MainWindow(QMainWindow):
     def demo_mark(self) -> QLabel:
         return self._demo_mark
 
+    @property
+    def shutdown_started(self) -> float | None:
+        """``time.monotonic()`` when the window began to shut down (None while it runs).
+
+        The session's one shutdown deadline counts from here, since closing the window (or SIGTERM,
+        which closes it) is where the operator's wait begins.
+        """
+        return self._shutdown_started
+
     def lamp(self, kind: str, link_id: str) -> StatusLamp:
         return self._lamps[(kind, link_id)]
 
@@ -270,24 +290,31 @@ class MainWindow(QMainWindow):
                     "frames_shown": tile.frames_shown,
                     "signal": tile.has_signal,
                     "rect": _screen_rect(tile),
+                    "picture": _rect_list(self._wall.picture_rect(tile.camera_id)),
                 }
                 for tile in self._wall.grid.tiles()
             ],
             "sensors": self._sensors.snapshot(),
         }
 
-    def shutdown(self) -> None:
-        """Stop what the window runs (report timer, wall grabbers, history queries, drills).
-        Safe to call twice."""
+    def shutdown(self, deadline: float | None = None) -> None:
+        """Stop what the window runs by ``deadline`` (``time.monotonic()``; default 2 s from now).
+
+        Only the wall's grabbers are waited for (in parallel, within what is left); history
+        queries and drills are abandoned, since their late answers are dropped anyway. Safe to call
+        twice.
+        """
         if self._closed:
             return
         self._closed = True
+        self._shutdown_started = time.monotonic()
+        end = self._shutdown_started + WALL_STOP_S if deadline is None else deadline
         self._report_timer.stop()
         if self._report_path is not None:
             self._write_report()
-        self._wall.stop()
         self._sensors.shutdown()
         self._settings.shutdown()
+        self._wall.stop(min(WALL_STOP_S, end - time.monotonic()))
 
     # ------------------------------------------------------------------ Qt
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -347,6 +374,7 @@ class MainWindow(QMainWindow):
             title += " — " + self.tr("DEMO")
         self.setWindowTitle(title)
         self._demo_mark.setText(self.tr("DEMO"))
+        self._user.setText(f"{self._facts.user} · {role_name(self._facts.role)}")
         self._demo_mark.setToolTip(
             self.tr("Demonstration site: simulated PLC and cameras, its own database, automatic sign-in.")
         )

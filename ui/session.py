@@ -5,11 +5,17 @@ The station starts on a worker thread (it binds simulator ports, syncs the site 
 and opens the first link checks): the window shows at once with lamps "not yet checked", and the
 camera wall starts when the station reports it is up. Shutdown runs in the reverse order: the wall's
 grabbers, then the station, then the bridge.
+
+Shutdown has one deadline (``SHUTDOWN_BUDGET_S`` from the moment the window began to close), and
+every wait gets only what is left of it (``remaining = end - monotonic()``), so the waits cannot add
+up past the 5 s a service manager allows after SIGTERM. History queries and drills are not waited
+for at all: their answers would be dropped, and their daemon threads end on their own timeouts.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
@@ -26,7 +32,7 @@ from ui.tasks import BackgroundCall
 
 log = logging.getLogger("wardroom.ui")
 
-START_WAIT_S = 3.0  # at shutdown, how long a still-running station start may take to finish
+SHUTDOWN_BUDGET_S = 4.0  # all of shutdown, from the window closing to the bridge closed
 
 
 class GuiSession(QObject):
@@ -62,14 +68,21 @@ class GuiSession(QObject):
         self.station.start()
         return self.station
 
-    def shutdown(self, timeout_s: float = 4.0) -> None:
-        """Grabbers, then station, then bridge; bounded in time. Safe to call twice."""
+    def shutdown(self, budget_s: float = SHUTDOWN_BUDGET_S) -> None:
+        """Grabbers, then station, then bridge, all within ``budget_s`` of the window starting to
+        close (or of now, if it has not). Safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
-        self.window.shutdown()
-        if not self._starter.wait(START_WAIT_S):
+        began = self.window.shutdown_started
+        end = (time.monotonic() if began is None else began) + budget_s
+
+        def remaining() -> float:
+            return max(0.0, end - time.monotonic())
+
+        self.window.shutdown(end)  # does nothing if closing the window already did it
+        if not self._starter.wait(remaining()):
             log.warning("the station was still starting at shutdown; stopping what is up")
-        self.station.stop(timeout_s)
+        self.station.stop(max(0.5, remaining()))
         self.bridge.close()
-        log.info("session stopped")
+        log.info("session stopped (%.1f s of the %.1f s budget left)", remaining(), budget_s)

@@ -3,18 +3,29 @@
 Why it looks and behaves this way:
 
 - **Repaint on a timer, never per sample** (DESIGN §3, §8.4). ``set_state`` only stores the snapshot and
-  marks the gauge dirty; the :class:`~widgets.gauge_grid.GaugeGrid` that holds the gauges calls
-  :meth:`GaugeBase.refresh` from one bounded-rate ``QTimer``, and only then is a repaint requested.
+  marks the gauge dirty (telling its grid, which keeps a set of dirty gauges); the
+  :class:`~widgets.gauge_grid.GaugeGrid` that holds the gauges calls :meth:`GaugeBase.refresh` from one
+  bounded-rate ``QTimer``, and only then is a repaint requested.
 - **Never show a dead value as live.** comm-fail, stale and bad-config are greyed and hatched, framed
-  in the fault colour, with the words and the value's age ("comm-fail · last 00:42 ago"); the age keeps
-  counting between snapshots. never-read and bad-config show "—"; out-of-range pins the needle to the
-  end of the scale with a marker and says so.
+  with the bad-quality style (dashed, dark: not an alarm colour), with the words and the value's age
+  ("comm-fail · last 42 s ago"); the age keeps counting between snapshots. The rule for the big text
+  under the hatch: it never states a *verdict* about a value that is not live. A number stays there
+  greyed (with the greyed needle or fill it is a measurement whose age the status line gives, and
+  where it sat against its limits still helps), but a lamp's word ("clear", "normal") is a verdict
+  an operator takes in at a glance, so a failed lamp shows "—" and its last word moves to the status
+  line: "comm-fail · was clear, 7 s ago". never-read and bad-config show "—"; out-of-range pins the
+  needle to the end of the scale with a marker and says so.
+- **The status line never loses the age.** It is written in compact units ("7 s", "1 h 02 min"); a
+  narrow card drops words before the age ("comm-fail 7 s", then the short quality word "comm 7 s"),
+  and the card's minimum width is derived from that shortest text.
+- **Every word is translated**, including the quality and limit words inside formatted strings, and
+  the age units.
 - **One palette** (DESIGN §8.5). The gauge draws with colour *roles* exposed as Qt properties
-  (``faceColor``, ``inkColor`` …). Each defaults to a role of the widget's palette (so the application
-  stylesheet's ``color``/``background-color`` already apply) and the QSS may set any of them with
-  ``qproperty-faceColor: #e2e2e2;``. The abnormal colours (fault, notice, alarm) default to the ISA-101
-  palette's values documented in ``resources/themes/isa101.qss`` and are overridable the same way.
-  The state is also published as the dynamic properties ``quality`` and ``alarm`` for QSS selectors.
+  (``faceColor``, ``inkColor`` …). Each defaults to a role of the widget's palette, so the application
+  stylesheet owns every colour (``qproperty-faceColor: …;``) and no hex value lives here. The
+  state is published as the dynamic properties ``quality`` and ``alarm`` (``fire``/``urgent``/``high``/
+  ``medium``/``low``/``none``) for QSS selectors, so each alarm priority takes its own
+  ``alarmColor`` and bad quality (``badQualityColor``) never borrows an alarm colour.
 """
 
 from __future__ import annotations
@@ -41,8 +52,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.gauge_state import (
+    AGEING,
     HATCHED,
+    WIDEST_AGES_S,
     GaugeState,
+    alarm_level,
     clamp_side,
     decimals_for,
     format_age,
@@ -54,14 +68,11 @@ from widgets.gauge_state import (
 from widgets.style import set_style_property
 
 Role = QPalette.ColorRole
-# Defaults for the abnormal colours: the ISA-101 palette's values (isa101.qss header); the QSS may
-# override them through the properties below. Normal colours come from the widget's palette.
-DEFAULT_FAULT = "#c8102e"  # link down / comm-fail frame
-DEFAULT_NOTICE = "#f7dca0"  # pale amber behind the words of a failed value
-DEFAULT_ALARM = "#c8102e"  # the value box of a point in alarm
 
-# property name -> palette role or fixed default
-_COLOUR_DEFAULTS: dict[str, Role | str] = {
+# property name -> the palette role it defaults to. The stylesheet (resources/themes/isa101.qss) sets
+# the real colours, per state through the ``quality``/``alarm`` selectors; without it the gauge still
+# draws with distinct roles: bad quality in the text colour (dashed), alarms in the highlight.
+_COLOUR_DEFAULTS: dict[str, Role] = {
     "faceColor": Role.Window,
     "inkColor": Role.WindowText,
     "mutedColor": Role.Shadow,
@@ -69,12 +80,19 @@ _COLOUR_DEFAULTS: dict[str, Role | str] = {
     "bandColor": Role.Mid,
     "fillColor": Role.Dark,
     "limitColor": Role.WindowText,
-    "hatchColor": Role.Shadow,
-    "alarmTextColor": Role.BrightText,
-    "faultColor": DEFAULT_FAULT,
-    "noticeColor": DEFAULT_NOTICE,
-    "alarmColor": DEFAULT_ALARM,
+    "hatchColor": Role.Mid,
+    "alarmTextColor": Role.HighlightedText,
+    "badQualityColor": Role.WindowText,
+    "noticeColor": Role.ToolTipBase,
+    "alarmColor": Role.Highlight,
+    "faultColor": Role.Shadow,  # accepted from older stylesheets; no longer drawn (badQualityColor)
 }
+
+# Pen of the bad-quality frame: dashed, so it differs from an alarm by shape as well as colour.
+BAD_QUALITY_DASHES: list[float] = [3.0, 2.0]
+CARD_MIN_WIDTH = 150
+CARD_MIN_HEIGHT = 180
+_MIN_WIDTH_CACHE: dict[tuple[object, ...], int] = {}
 
 # Severity order when naming the limit a value is beyond.
 _LIMIT_ORDER: tuple[str, ...] = ("high-high", "low-low", "high", "low")
@@ -87,7 +105,10 @@ def _colour_property(name: str) -> Property:
         return self.colour(name)
 
     def setter(self: GaugeBase, colour: QColor | str) -> None:
-        self._colours[name] = QColor(colour)
+        new = QColor(colour)
+        if self._colours.get(name) == new:
+            return  # a re-polish sets every qproperty again: repaint only for a real change
+        self._colours[name] = new
         self.update()
 
     return Property(QColor, getter, setter)
@@ -123,9 +144,10 @@ class GaugeBase(QWidget):
     limitColor = _colour_property("limitColor")
     hatchColor = _colour_property("hatchColor")
     alarmTextColor = _colour_property("alarmTextColor")
-    faultColor = _colour_property("faultColor")
+    badQualityColor = _colour_property("badQualityColor")
     noticeColor = _colour_property("noticeColor")
     alarmColor = _colour_property("alarmColor")
+    faultColor = _colour_property("faultColor")  # deprecated: see _COLOUR_DEFAULTS
 
     MARGIN = 6.0
 
@@ -139,17 +161,18 @@ class GaugeBase(QWidget):
         self._state = GaugeState()
         self._received = clock()
         self._dirty = True
-        self._shown_age: int | None = None
+        self._shown_age: str | None = None
         self._clock = clock  # monotonic seconds; the shown age keeps counting with it
         self._keyboard_focus = False
+        self._on_dirty: Callable[[GaugeBase], None] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(150, 180)
+        self.setMinimumSize(CARD_MIN_WIDTH, CARD_MIN_HEIGHT)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setProperty("quality", "")
-        self.setProperty("alarm", "")
-        set_style_property(self, "quality", "never-read")
-        set_style_property(self, "alarm", "none")
+        # Plain setProperty: nothing is polished yet (a re-polish per gauge made big grids slow).
+        self.setProperty("quality", "never-read")
+        self.setProperty("alarm", "none")
+        self._update_minimum_width()
 
     # ------------------------------------------------------------------ data in
     @property
@@ -164,19 +187,35 @@ class GaugeBase(QWidget):
     def dirty(self) -> bool:
         return self._dirty
 
+    @property
+    def ageing(self) -> bool:
+        """Whether the drawn age text of this gauge changes with time (a comm-fail or stale value)."""
+        return self._state.quality in AGEING and self._state.age_s is not None
+
+    def set_dirty_callback(self, callback: Callable[[GaugeBase], None] | None) -> None:
+        """Called (with the gauge) when it turns dirty: the grid keeps a set instead of a full walk."""
+        self._on_dirty = callback
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        if self._on_dirty is not None:
+            self._on_dirty(self)
+
     def set_state(self, state: GaugeState) -> None:
         """Store the newest snapshot. Does not repaint: the grid's timer calls :meth:`refresh`."""
         self._state = state
         self._received = self._clock()
-        self._dirty = True
+        self._mark_dirty()
 
-    def refresh(self) -> bool:
-        """Ask for one repaint if the state (or the shown age) changed; returns whether it did.
+    def refresh(self, paint: bool = True) -> bool:
+        """Bring the card up to date if the state (or the shown age text) changed; returns whether it did.
 
         Called from the owner's bounded-rate timer. The dynamic properties are updated here too, so
-        the re-polish they cost is paid at most once per tick, and only when they change.
+        the re-polish they cost is paid at most once per tick, and only when they change. With
+        ``paint=False`` (the card is scrolled out of sight) no repaint is requested: Qt paints the
+        current state anyway when the card is exposed again.
         """
-        age = self._age_whole_seconds()
+        age = self._age_text()
         if age != self._shown_age:
             self._dirty = True
         if not self._dirty:
@@ -185,13 +224,63 @@ class GaugeBase(QWidget):
         self._shown_age = age
         state = self._state
         set_style_property(self, "quality", state.quality)
-        set_style_property(self, "alarm", "active" if state.alarm_active else "none")
-        self.setToolTip("\n".join(t for t in (state.label, self.value_text(), self.status_text()) if t))
+        set_style_property(self, "alarm", alarm_level(state))
+        # The point id is what an installer greps the site file for: show it when the label differs.
+        point_id = self._point_id if self._point_id and self._point_id != state.label else ""
+        lines = (state.label, point_id, self.value_text(), self.status_text())
+        self.setToolTip("\n".join(t for t in lines if t))
         self.setAccessibleName(state.label or self._point_id)
-        self.update()
+        if paint:
+            self.update()
         return True
 
     # ------------------------------------------------------------------ words
+    def quality_words(self) -> dict[str, str]:
+        """Each quality in words, translated (the status line's first word)."""
+        return {
+            "good": self.tr("good"),
+            "comm-fail": self.tr("comm-fail"),
+            "stale": self.tr("stale"),
+            "bad-config": self.tr("bad address"),
+            "out-of-range": self.tr("out of range"),
+            "never-read": self.tr("never read"),
+        }
+
+    def quality_short_words(self) -> dict[str, str]:
+        """The ageing qualities in as few letters as stay clear, for a narrow card's status line."""
+        return {"comm-fail": self.tr("comm", "short for comm-fail"), "stale": self.tr("stale")}
+
+    def limit_words(self) -> dict[str, str]:
+        """Each limit kind in words, translated ("low-low alarm")."""
+        return {
+            "high-high": self.tr("high-high"),
+            "high": self.tr("high"),
+            "low": self.tr("low"),
+            "low-low": self.tr("low-low"),
+        }
+
+    def limit_marks(self) -> dict[str, str]:
+        """Each limit kind's mark on the scale (ISA: HH, H, L, LL), translatable like any text."""
+        return {
+            "high-high": self.tr("HH", "limit mark: high-high"),
+            "high": self.tr("H", "limit mark: high"),
+            "low": self.tr("L", "limit mark: low"),
+            "low-low": self.tr("LL", "limit mark: low-low"),
+        }
+
+    def age_units(self) -> dict[str, str]:
+        """The age's unit words, translated (keys as :func:`~widgets.gauge_state.format_age` wants)."""
+        return {
+            "s": self.tr("s", "age unit: seconds"),
+            "min": self.tr("min", "age unit: minutes"),
+            "h": self.tr("h", "age unit: hours"),
+            "d": self.tr("d", "age unit: days"),
+        }
+
+    def format_age(self, age_s: float) -> str:
+        """An age in the compact, translated units of the status line ("7 s", "1 h 02 min")."""
+        return format_age(age_s, self.age_units())
+
     def value_text(self) -> str:
         """The reading as painted: number and unit, or "—" when there is no value to show."""
         state = self._state
@@ -202,27 +291,47 @@ class GaugeBase(QWidget):
         text = format_number(number, decimals_for(lo, hi))
         return f"{text} {state.unit}".strip()
 
+    def last_value_words(self) -> str | None:
+        """The last value, in words, when the status line must carry it (lamps: "clear"); else None."""
+        return None
+
     def status_text(self) -> str:
         """The quality in words (with the value's age when it is not live), or the alarm in words."""
+        forms = self.status_forms()
+        return forms[0] if forms else ""
+
+    def status_forms(self) -> list[str]:
+        """The status line from its full wording down to the shortest that still gives the age.
+
+        The painter shows the first that fits the card: words go before the age does.
+        """
         state = self._state
         quality = state.quality
-        if quality in ("comm-fail", "stale"):
+        words = self.quality_words()
+        if quality in AGEING:
+            word = words[quality]
             age = self._live_age()
             if age is None:
-                return self.tr("{quality} · never read").format(quality=quality)
-            return self.tr("{quality} · last {age} ago").format(quality=quality, age=format_age(age))
-        if quality == "bad-config":
-            return self.tr("bad address")
-        if quality == "out-of-range":
-            return self.tr("out of range")
-        if quality == "never-read":
-            return self.tr("never read")
-        if state.alarm_active:
+                return [self.tr("{quality} · never read").format(quality=word)]
+            age_text = self.format_age(age)
+            short = self.quality_short_words()[quality]
+            forms: list[str] = []
+            last = self.last_value_words()
+            if last is not None:
+                was = self.tr("{quality} · was {value}, {age} ago")
+                forms.append(was.format(quality=word, value=last, age=age_text))
+            forms.append(self.tr("{quality} · last {age} ago").format(quality=word, age=age_text))
+            forms.append(self.tr("{quality} {age}").format(quality=word, age=age_text))
+            forms.append(self.tr("{quality} {age}").format(quality=short, age=age_text))
+            return forms
+        if quality in ("bad-config", "out-of-range", "never-read"):
+            return [words[quality]]
+        if alarm_level(state) != "none":
             beyond = self.limit_exceeded()
             if beyond is None:
-                return self.tr("in alarm")
-            return self.tr("{limit} alarm").format(limit=beyond)
-        return ""
+                return [self.tr("in alarm")]
+            return [self.tr("{limit} alarm").format(limit=self.limit_words()[beyond])]
+        return []
 
     def limit_exceeded(self) -> str | None:
         """The most severe limit the current value is beyond (high-high before high), if any."""
@@ -245,22 +354,56 @@ class GaugeBase(QWidget):
             return None
         return max(0.0, self._state.age_s + (self._clock() - self._received))
 
-    def _age_whole_seconds(self) -> int | None:
-        if self._state.quality not in ("comm-fail", "stale"):
+    def _age_text(self) -> str | None:
+        """The age as drawn, for ageing qualities: a repaint is due only when this text changes."""
+        if self._state.quality not in AGEING:
             return None
         age = self._live_age()
-        return None if age is None else int(age)
+        return None if age is None else self.format_age(age)
+
+    # ------------------------------------------------------------------ size
+    def minimum_card_width(self) -> int:
+        """The narrowest card whose status line still shows its shortest form whole.
+
+        Measured on the shortest forms the status line can need (the short quality word with the
+        widest age, and the fixed quality words), in the bold status font, plus the margins. Cached
+        per font and wording: a grid of thousands of gauges measures it once.
+        """
+        _, _, small_font = self._fonts()
+        bold = QFont(small_font)
+        bold.setBold(True)
+        template = self.tr("{quality} {age}")
+        shorts = tuple(self.quality_short_words().values())
+        words = self.quality_words()
+        fixed = (words["bad-config"], words["out-of-range"], words["never-read"])
+        units = tuple(self.age_units().items())
+        key = (bold.toString(), template, shorts, fixed, units)
+        cached = _MIN_WIDTH_CACHE.get(key)
+        if cached is not None:
+            return cached
+        metrics = QFontMetricsF(bold)
+        texts = [
+            template.format(quality=short, age=format_age(age, dict(units)))
+            for short in shorts
+            for age in WIDEST_AGES_S
+        ]
+        widest = max(metrics.horizontalAdvance(text) for text in (*texts, *fixed))
+        width = max(CARD_MIN_WIDTH, math.ceil(widest + 2 * self.MARGIN + 12))
+        if len(_MIN_WIDTH_CACHE) > 64:
+            _MIN_WIDTH_CACHE.clear()
+        _MIN_WIDTH_CACHE[key] = width
+        return width
+
+    def _update_minimum_width(self) -> None:
+        self.setMinimumWidth(self.minimum_card_width())
 
     # ------------------------------------------------------------------ colours
     def colour(self, name: str) -> QColor:
-        """The colour of a role: set by QSS/``setProperty``, else its palette or palette default."""
+        """The colour of a role: set by QSS/``setProperty``, else its palette role."""
         colour = self._colours.get(name)
         if colour is not None and colour.isValid():
             return QColor(colour)
-        default = _COLOUR_DEFAULTS[name]
-        if isinstance(default, str):
-            return QColor(default)
-        return self.palette().color(default)
+        return self.palette().color(_COLOUR_DEFAULTS[name])
 
     # ------------------------------------------------------------------ layout
     def _fonts(self) -> tuple[QFont, QFont, QFont]:
@@ -324,17 +467,22 @@ class GaugeBase(QWidget):
         title_rect, body, value_rect, status_rect = self.regions()
         title_font, value_font, small_font = self._fonts()
         abnormal = state.quality != "good"
+        alarm = alarm_level(state) != "none"
         outline = QRectF(self.rect()).adjusted(1, 1, -1, -1)
 
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.colour("faceColor"))
         painter.drawRect(outline)
 
-        self.paint_body(painter, body, self.body_view())
+        # The hatch goes under the scale, so the scale's words stay readable on a failed gauge.
         if state.quality in HATCHED:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(self.colour("hatchColor"), Qt.BrushStyle.BDiagPattern))
             painter.drawRect(body)
+        painter.save()
+        painter.setClipRect(body)  # nothing of the body (a limit label) may reach the title or value
+        self.paint_body(painter, body, self.body_view())
+        painter.restore()
 
         painter.setFont(title_font)
         painter.setPen(self.colour("inkColor"))
@@ -345,7 +493,7 @@ class GaugeBase(QWidget):
 
         value_text = self.value_text()
         painter.setFont(value_font)
-        if state.alarm_active:
+        if alarm:
             width = QFontMetricsF(value_font).horizontalAdvance(value_text) + 16
             box = QRectF(value_rect.center().x() - width / 2, value_rect.top(), width, value_rect.height())
             painter.setPen(Qt.PenStyle.NoPen)
@@ -356,8 +504,8 @@ class GaugeBase(QWidget):
             painter.setPen(self.colour("mutedColor" if state.quality in HATCHED else "inkColor"))
         painter.drawText(value_rect, Qt.AlignmentFlag.AlignCenter, value_text)
 
-        status = self.status_text()
-        if status:
+        forms = self.status_forms()
+        if forms:
             painter.setFont(small_font)
             if abnormal:
                 painter.setPen(Qt.PenStyle.NoPen)
@@ -367,14 +515,14 @@ class GaugeBase(QWidget):
                 bold.setBold(True)
                 painter.setFont(bold)
             painter.setPen(self.colour("inkColor"))
-            shown = QFontMetricsF(painter.font()).elidedText(
-                status, Qt.TextElideMode.ElideRight, status_rect.width() - 4
-            )
+            shown = fit_text(QFontMetricsF(painter.font()), forms, status_rect.width() - 4)
             painter.drawText(status_rect, Qt.AlignmentFlag.AlignCenter, shown)
 
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if abnormal and state.quality != "never-read":
-            painter.setPen(QPen(self.colour("faultColor"), 2.0))
+            pen = QPen(self.colour("badQualityColor"), 2.0)
+            pen.setDashPattern(BAD_QUALITY_DASHES)
+            painter.setPen(pen)
             painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         else:
             painter.setPen(QPen(self.colour("scaleColor"), 1.0))
@@ -405,8 +553,28 @@ class GaugeBase(QWidget):
         left = QPointF(base.x() - uy * size * 0.6, base.y() + ux * size * 0.6)
         right = QPointF(base.x() + uy * size * 0.6, base.y() - ux * size * 0.6)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self.colour("faultColor"))
+        painter.setBrush(self.colour("badQualityColor"))
         painter.drawPolygon([tip, left, right])
+
+    def paint_label(
+        self, painter: QPainter, box: QRectF, text: str, align: Qt.AlignmentFlag, view: BodyView
+    ) -> None:
+        """A scale word; on a hatched (failed) body it gets a face-coloured backing so it stays legible."""
+        if view.greyed:
+            metrics = QFontMetricsF(painter.font())
+            width = min(box.width(), metrics.horizontalAdvance(text) + 4)
+            if align & Qt.AlignmentFlag.AlignRight:
+                left = box.right() - width
+            elif align & Qt.AlignmentFlag.AlignLeft:
+                left = box.left()
+            else:
+                left = box.center().x() - width / 2
+            pen = painter.pen()
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.colour("faceColor"))
+            painter.drawRect(QRectF(left, box.center().y() - metrics.height() / 2, width, metrics.height()))
+            painter.setPen(pen)
+        painter.drawText(box, align, text)
 
     # ------------------------------------------------------------------ input
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -440,9 +608,24 @@ class GaugeBase(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         """Re-word at the next tick (words are translated at paint time) when the language changes.
 
+        The minimum width follows the language and the font (it is measured on the status words).
         Palette changes need nothing here: Qt repaints the widget itself, and marking it dirty would
         cost a second repaint after every re-polish.
         """
         if event.type() == QEvent.Type.LanguageChange:
-            self._dirty = True
+            self._update_minimum_width()
+            self._mark_dirty()
+        elif event.type() == QEvent.Type.FontChange:
+            self._update_minimum_width()
         super().changeEvent(event)
+
+
+def fit_text(metrics: QFontMetricsF, forms: list[str], width: float) -> str:
+    """The first of ``forms`` (longest first) that fits ``width``; else the last, cut at its *start*.
+
+    The status forms end with the age, so even a card narrower than its minimum keeps the age.
+    """
+    for form in forms:
+        if metrics.horizontalAdvance(form) <= width:
+            return form
+    return metrics.elidedText(forms[-1], Qt.TextElideMode.ElideLeft, width)

@@ -26,17 +26,20 @@ from widgets.gauge_state import (
     DIAL_SPAN_DEG,
     DIAL_START_DEG,
     DIAL_TICK_R,
-    LIMIT_SHORT,
+    HATCHED,
     GaugeState,
     decimals_for,
     dial_angle,
     dial_frame,
+    dial_label_boxes,
+    dial_label_margin,
     format_number,
     fraction,
     nice_step,
     nice_ticks,
     numeric,
     polar,
+    spread_boxes,
 )
 
 __all__ = [
@@ -51,10 +54,14 @@ __all__ = [
 ]
 
 
-def _small_font(widget: QWidget, factor: float = 0.8) -> QFont:
+# The smallest text a scale gets (points): below this, greyed words on a failed gauge are unreadable.
+MIN_SCALE_POINTS = 8.5
+
+
+def _small_font(widget: QWidget, factor: float = 0.85) -> QFont:
     font = QFont(widget.font())
     size = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
-    font.setPointSizeF(max(6.0, size * factor))
+    font.setPointSizeF(max(MIN_SCALE_POINTS, size * factor))
     return font
 
 
@@ -77,10 +84,32 @@ class DialGauge(GaugeBase):
     def dial_frame(self) -> tuple[float, float, float]:
         """Centre x, centre y and radius of the dial in widget coordinates (tests use it)."""
         body = self.body_rect()
-        return dial_frame(body.left(), body.top(), body.width(), body.height())
+        return dial_frame(body.left(), body.top(), body.width(), body.height(), self.label_margin())
+
+    def label_margin(self) -> float:
+        """The ring outside the scale kept for the limit labels (≥ 1.5 text heights)."""
+        metrics = QFontMetricsF(_small_font(self))
+        widest = max(metrics.horizontalAdvance(mark) for mark in self.limit_marks().values())
+        return dial_label_margin(metrics.height(), widest)
+
+    def limit_label_boxes(self) -> list[tuple[str, QRectF]]:
+        """(limit kind, box) of each limit label as painted, in widget coordinates (tests use it)."""
+        view = self.body_view()
+        cx, cy, r = self.dial_frame()
+        return self._label_boxes(view, cx, cy, r)
+
+    def _label_boxes(self, view: BodyView, cx: float, cy: float, r: float) -> list[tuple[str, QRectF]]:
+        metrics = QFontMetricsF(_small_font(self))
+        marks = self.limit_marks()
+        labels = [
+            (limit, metrics.horizontalAdvance(marks[kind]) + 2, metrics.height())
+            for kind, limit in view.limits
+        ]
+        boxes = dial_label_boxes(cx, cy, r, self.label_margin(), labels, view.lo, view.hi)
+        return [(kind, QRectF(*box)) for (kind, _), box in zip(view.limits, boxes, strict=True)]
 
     def paint_body(self, painter: QPainter, rect: QRectF, view: BodyView) -> None:
-        cx, cy, r = dial_frame(rect.left(), rect.top(), rect.width(), rect.height())
+        cx, cy, r = dial_frame(rect.left(), rect.top(), rect.width(), rect.height(), self.label_margin())
         centre = QPointF(cx, cy)
 
         def at(radius: float, angle: float) -> QPointF:
@@ -106,7 +135,7 @@ class DialGauge(GaugeBase):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawArc(arc_rect(r * DIAL_SCALE_R), int(DIAL_START_DEG * 16), int(-DIAL_SPAN_DEG * 16))
         ticks = nice_ticks(view.lo, view.hi, 5 if r > 55 else 2)
-        font = _small_font(self, 0.8 if r > 55 else 0.72)
+        font = _small_font(self)
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         decimals = max(0, decimals_for(view.lo, view.hi) - 1)
@@ -118,17 +147,17 @@ class DialGauge(GaugeBase):
             pos = at(r * DIAL_TICK_R - metrics.height() * 0.9, angle)
             box = QRectF(pos.x() - 30, pos.y() - metrics.height() / 2, 60, metrics.height())
             painter.setPen(self.colour("mutedColor"))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+            self.paint_label(painter, box, label, Qt.AlignmentFlag.AlignCenter, view)
 
-        # limit marks across the scale, with their short names outside it
-        painter.setFont(font)
-        for kind, limit in view.limits:
+        # limit marks across the scale, with their short names outside it, pushed apart when close
+        marks = self.limit_marks()
+        for _, limit in view.limits:
             angle = dial_angle(limit, view.lo, view.hi)
             painter.setPen(self.limit_pen())
             painter.drawLine(at(r * DIAL_MARK_INNER_R, angle), at(r * DIAL_MARK_OUTER_R, angle))
-            pos = at(r * DIAL_MARK_OUTER_R + metrics.height() * 0.75, angle)
-            box = QRectF(pos.x() - 14, pos.y() - metrics.height() / 2, 28, metrics.height())
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, LIMIT_SHORT[kind])
+        painter.setPen(self.colour("limitColor"))
+        for kind, box in self._label_boxes(view, cx, cy, r):
+            self.paint_label(painter, box, marks[kind], Qt.AlignmentFlag.AlignCenter, view)
 
         # needle, hub and the out-of-scale marker
         if view.value is not None:
@@ -158,6 +187,24 @@ class _VerticalScaleGauge(GaugeBase):
         """The y coordinate of ``value`` on the vessel (bottom = lo, top = hi, clamped)."""
         return column.bottom() - fraction(value, lo, hi) * column.height()
 
+    def limit_label_boxes(self) -> list[tuple[str, QRectF]]:
+        """(limit kind, box) of each limit label as painted, in widget coordinates (tests use it)."""
+        body = self.body_rect()
+        return self._label_boxes(self.column_rect(body), body, self.body_view())
+
+    def _label_boxes(self, column: QRectF, body: QRectF, view: BodyView) -> list[tuple[str, QRectF]]:
+        """Limit labels right of the vessel at their limits' heights, pushed apart (HH above H)."""
+        metrics = QFontMetricsF(_small_font(self))
+        marks = self.limit_marks()
+        height = metrics.height()
+        wanted = [self.level_y(column, limit, view.lo, view.hi) for _, limit in view.limits]
+        centres = spread_boxes(wanted, [height] * len(wanted), body.top(), body.bottom())
+        left = column.right() + 14
+        return [
+            (kind, QRectF(left, y - height / 2, metrics.horizontalAdvance(marks[kind]) + 2, height))
+            for (kind, _), y in zip(view.limits, centres, strict=True)
+        ]
+
     def paint_scale(self, painter: QPainter, column: QRectF, view: BodyView) -> None:
         font = _small_font(self)
         metrics = QFontMetricsF(font)
@@ -180,18 +227,23 @@ class _VerticalScaleGauge(GaugeBase):
             painter.drawLine(QPointF(column.left() - 12, y), QPointF(column.left() - 3, y))
             box = QRectF(column.left() - 70, y - metrics.height() / 2, 55, metrics.height())
             painter.setPen(self.colour("mutedColor"))
-            painter.drawText(
-                box,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                format_number(tick, decimals),
-            )
-        for kind, limit in view.limits:
+            align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            self.paint_label(painter, box, format_number(tick, decimals), align, view)
+        for _, limit in view.limits:
             y = self.level_y(column, limit, view.lo, view.hi)
             painter.setPen(self.limit_pen())
             painter.drawLine(QPointF(column.right() - 4, y), QPointF(column.right() + 12, y))
-            box = QRectF(column.right() + 14, y - metrics.height() / 2, 30, metrics.height())
+        marks = self.limit_marks()
+        body = self.body_rect()
+        boxes = self._label_boxes(column, body, view)
+        for (_, limit), (kind, box) in zip(view.limits, boxes, strict=True):
+            y = self.level_y(column, limit, view.lo, view.hi)
+            if abs(box.center().y() - y) > 1.0:  # pushed aside: a thin leader back to its mark
+                painter.setPen(QPen(self.colour("limitColor"), 1.0))
+                painter.drawLine(QPointF(column.right() + 12, y), QPointF(box.left() - 1, box.center().y()))
+            painter.setPen(self.colour("limitColor"))
             align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-            painter.drawText(box, align, LIMIT_SHORT[kind])
+            self.paint_label(painter, box, marks[kind], align, view)
 
     def paint_clamp(self, painter: QPainter, column: QRectF, view: BodyView) -> None:
         if view.clamped == "high":
@@ -304,18 +356,29 @@ class BinaryLamp(GaugeBase):
         return self.tr("off"), self.tr("on")
 
     def is_on(self) -> bool | None:
-        """The input's state, or None when there is none to show."""
+        """The input's last known state, or None when there is none (never read, bad address)."""
         if self.state.quality in ("never-read", "bad-config"):
             return None
         number = numeric(self.state.value)
         return None if number is None else number != 0
 
-    def value_text(self) -> str:
+    def _state_word(self) -> str | None:
         on = self.is_on()
         if on is None:
-            return "—"
+            return None
         off_word, on_word = self._words()
         return on_word if on else off_word
+
+    def value_text(self) -> str:
+        """The state in words; "—" when it is not live (the word would read as a current verdict)."""
+        if self.state.quality in HATCHED:
+            return "—"
+        word = self._state_word()
+        return "—" if word is None else word
+
+    def last_value_words(self) -> str | None:
+        """A failed lamp's last word goes to the status line ("comm-fail · was clear, 7 s ago")."""
+        return self._state_word() if self.state.quality in HATCHED else None
 
     def paint_body(self, painter: QPainter, rect: QRectF, view: BodyView) -> None:
         diameter = max(16.0, min(rect.width(), rect.height()) * 0.62)

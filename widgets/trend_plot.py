@@ -15,18 +15,28 @@ Why it is built this way:
   panning with the mouse stops following the present; pressing a window button resumes it.
 - **One palette.** Colours are Qt properties (``lineColor``, ``bandColor``, …) defaulting to palette
   roles, settable from QSS with ``qproperty-lineColor: …``; grey while normal (ISA-101).
+- **The site's clock.** Times on the axis are in the site's time zone (``set_timezone``, an IANA name
+  such as ``Asia/Shanghai`` or a fixed offset such as ``+08:00``), not the workstation's: a trend
+  viewed from a control room in another zone must still match the site's logs.
+- **Labels that do not collide.** Each limit line's label ("L 0.5") sits at its own place along the
+  line (:func:`stagger_label_positions`), so close limits (L 0.1, LL 0.05) never print on top of
+  each other.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Property, QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QHideEvent, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QFontMetricsF, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from widgets.gauge_state import LIMIT_SHORT
@@ -113,12 +123,119 @@ def _colour_property(name: str) -> Property:
     return Property(QColor, getter, setter)
 
 
-def _window_words(seconds: int) -> str:
-    if seconds % 86_400 == 0:
-        return f"{seconds // 86_400} d" if seconds >= 604_800 else f"{seconds // 3600} h"
+def window_parts(seconds: int) -> tuple[str, int]:
+    """A window's length as (unit, count): ("min", 10), ("h", 24), ("d", 7)."""
+    if seconds % 604_800 == 0:
+        return "d", seconds // 86_400
     if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 60} min"
+        return "h", seconds // 3600
+    return "min", seconds // 60
+
+
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def parse_timezone(text: str | None) -> tzinfo | None:
+    """A time zone from an IANA name ("Asia/Shanghai") or a fixed offset ("+08:00", "UTC+8").
+
+    None or "" means the workstation's own zone. Raises ``ValueError`` naming the input otherwise.
+    """
+    if text is None or not text.strip():
+        return None
+    name = text.strip()
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return UTC
+    match = _OFFSET.match(name)
+    if match is not None:
+        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"time zone offset {text!r} is out of range (at most ±23:59)")
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {text!r}: expected an IANA name like 'Asia/Shanghai' "
+            "or an offset like '+08:00'"
+        ) from exc
+
+
+class ZonedDateAxis(pg.DateAxisItem):
+    """pyqtgraph's date axis in a chosen time zone (its own only knows the workstation's).
+
+    Tick *positions* use the zone's offset at the middle of the visible range (pyqtgraph places
+    ticks with one offset); tick *labels* are each formatted in the zone itself, so they stay right
+    across a daylight-saving change.
+    """
+
+    def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self._zone: tzinfo | None = None
+
+    @property
+    def zone(self) -> tzinfo | None:
+        return self._zone
+
+    def set_zone(self, zone: tzinfo | None) -> None:
+        self._zone = zone
+        self.utcOffset = None
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+        if self._zone is not None:
+            middle = (minVal + maxVal) / 2.0
+            try:
+                offset = datetime.fromtimestamp(middle, self._zone).utcoffset()
+            except (OverflowError, OSError, ValueError):
+                offset = None
+            # pyqtgraph's offset: seconds *west* of UTC, like time.timezone
+            self.utcOffset = None if offset is None else -offset.total_seconds()  # type: ignore[assignment]
+        result: list[tuple[float, list[float]]] = super().tickValues(minVal, maxVal, size)
+        return result
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if self._zone is None:
+            strings: list[str] = super().tickStrings(values, scale, spacing)
+            return strings
+        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+        if spec is None:
+            return ["" for _ in values]
+        out: list[str] = []
+        for value in values:
+            try:
+                text = datetime.fromtimestamp(value, self._zone).strftime(spec.format)
+            except (OverflowError, OSError, ValueError):
+                out.append("")
+                continue
+            if "%f" in spec.format:
+                text = text[:-3]  # milliseconds, as pyqtgraph shows them
+            elif "%Y" in spec.format:
+                text = text.lstrip("0")
+            out.append(text)
+        return out
+
+
+def stagger_label_positions(
+    widths: Sequence[float], span: float, start: float = 0.02, gap: float = 12.0
+) -> list[float]:
+    """Where each limit label goes along its line (0..1 of the plot width), left to right.
+
+    Each label starts after the previous one's box plus ``gap`` pixels, so labels never overlap
+    whatever the values (close limits such as L 0.1 and LL 0.05 would otherwise share a spot). When
+    they do not all fit, the rest start again from the left.
+    """
+    if span <= 0:
+        return [start for _ in widths]
+    positions: list[float] = []
+    x = start * span
+    for width in widths:
+        if positions and x + width > span:
+            x = start * span
+        positions.append(x / span)
+        x += width + gap
+    return positions
 
 
 class TrendPlot(QWidget):
@@ -163,8 +280,9 @@ class TrendPlot(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self._title, 1)
+        self._zone: tzinfo | None = None
         for index, seconds in enumerate(WINDOWS_S):
-            button = QPushButton(_window_words(seconds), self)
+            button = QPushButton(self.window_words(seconds), self)
             button.setObjectName(f"trendWindow{seconds}")
             button.setCheckable(True)
             button.setChecked(seconds == self._window_s)
@@ -172,7 +290,7 @@ class TrendPlot(QWidget):
             bar.addWidget(button)
         self._buttons.idClicked.connect(self._on_window_button)
 
-        self._axis = pg.DateAxisItem(orientation="bottom")
+        self._axis = ZonedDateAxis(orientation="bottom")
         self._plot = pg.PlotWidget(self, axisItems={"bottom": self._axis})
         self._plot.setObjectName("trendCanvas")
         self._plot.setMenuEnabled(False)
@@ -181,6 +299,7 @@ class TrendPlot(QWidget):
         view = self._plot.getViewBox()
         view.setMouseEnabled(x=True, y=True)
         view.sigRangeChangedManually.connect(self._on_manual_range)
+        view.sigResized.connect(self._place_limit_labels)
         self._min_curve = pg.PlotDataItem(connect="finite")
         self._max_curve = pg.PlotDataItem(connect="finite")
         self._band = pg.FillBetweenItem(self._min_curve, self._max_curve)
@@ -255,13 +374,78 @@ class TrendPlot(QWidget):
                 pos=value,
                 angle=0,
                 movable=False,
-                label=f"{LIMIT_SHORT[kind]} {value:g}",
+                label=self._limit_label(kind, value),
                 labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]},
             )
             line.setZValue(-5)
             self._plot.addItem(line)
             self._limit_lines.append(line)
         self._apply_colours()
+        self._place_limit_labels()
+
+    def limit_marks(self) -> dict[str, str]:
+        """The limit kinds' marks (HH, H, L, LL), translatable."""
+        return {
+            "high-high": self.tr("HH", "limit mark: high-high"),
+            "high": self.tr("H", "limit mark: high"),
+            "low": self.tr("L", "limit mark: low"),
+            "low-low": self.tr("LL", "limit mark: low-low"),
+        }
+
+    def _limit_label(self, kind: str, value: float) -> str:
+        return f"{self.limit_marks()[kind]} {value:g}"
+
+    def limit_label_positions(self) -> list[float]:
+        """Each limit label's place along its line (0..1), in the order of :meth:`limit_lines`."""
+        return [float(line.label.orthoPos) for line in self._limit_lines]
+
+    @Slot()
+    def _place_limit_labels(self) -> None:
+        """Stagger the labels (lowest limit first) so that none sits on another."""
+        if not self._limit_lines:
+            return
+        metrics = QFontMetricsF(self._limit_lines[0].label.textItem.font())
+        order = sorted(range(len(self._limits)), key=lambda i: self._limits[i][1])
+        widths = [metrics.horizontalAdvance(self._limit_label(*self._limits[i])) + 6 for i in order]
+        span = self._plot.getViewBox().width()
+        positions = stagger_label_positions(widths, span if span > 0 else 800.0)
+        for i, position in zip(order, positions, strict=True):
+            self._limit_lines[i].label.setPosition(position)
+
+    # ------------------------------------------------------------------ time zone
+    def set_timezone(self, name: str | None) -> None:
+        """Show times in the site's zone: an IANA name ("Asia/Shanghai"), an offset ("+08:00"), or
+        None for the workstation's. Raises ``ValueError`` naming a zone it does not know."""
+        self._zone = parse_timezone(name)
+        self._axis.set_zone(self._zone)
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The zone of the time axis (None: the workstation's)."""
+        return self._zone
+
+    @property
+    def axis(self) -> ZonedDateAxis:
+        return self._axis
+
+    # ------------------------------------------------------------------ words
+    def window_words(self, seconds: int) -> str:
+        """A window button's text ("10 min", "1 h", "24 h", "7 d"), translated."""
+        unit, count = window_parts(seconds)
+        if unit == "d":
+            return self.tr("{count} d", "trend window in days").format(count=count)
+        if unit == "h":
+            return self.tr("{count} h", "trend window in hours").format(count=count)
+        return self.tr("{count} min", "trend window in minutes").format(count=count)
+
+    def _retranslate(self) -> None:
+        for index, seconds in enumerate(WINDOWS_S):
+            button = self._buttons.button(index)
+            if button is not None:
+                button.setText(self.window_words(seconds))
+        for (kind, value), line in zip(self._limits, self._limit_lines, strict=True):
+            line.label.setFormat(self._limit_label(kind, value))
+        self._place_limit_labels()
 
     # ------------------------------------------------------------------ windows
     @property
@@ -375,6 +559,11 @@ class TrendPlot(QWidget):
     def plot_widget(self) -> pg.PlotWidget:
         return self._plot
 
+    @property
+    def live_curve(self) -> pg.PlotDataItem:
+        """The live samples' curve (tests check its drawn path breaks at gaps)."""
+        return self._live_curve
+
     # ------------------------------------------------------------------ colours
     def colour(self, name: str) -> QColor:
         colour = self._colours.get(name)
@@ -401,7 +590,9 @@ class TrendPlot(QWidget):
             line.label.setColor(limit)
 
     def changeEvent(self, event: QEvent) -> None:
-        """Follow palette and stylesheet changes (the QSS may set the colour properties)."""
+        """Follow palette and stylesheet changes (the QSS may set the colour properties) and the language."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self._apply_colours()
+        elif event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
         super().changeEvent(event)

@@ -63,6 +63,13 @@
     </message>
 </context>
 <context>
+    <name>BuildingList</name>
+    <message>
+        <source>{count} abnormal</source>
+        <translation>{count} 项异常</translation>
+    </message>
+</context>
+<context>
     <name>CameraGrid</name>
     <message>
         <source>This site has no cameras.</source>
@@ -236,12 +243,93 @@
         <translation>地址错误</translation>
     </message>
     <message>
+        <source>good</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>comm-fail</source>
+        <translation>通信故障</translation>
+    </message>
+    <message>
+        <source>stale</source>
+        <translation>数据陈旧</translation>
+    </message>
+    <message>
         <source>out of range</source>
         <translation>超出量程</translation>
     </message>
     <message>
         <source>never read</source>
         <translation>从未读取</translation>
+    </message>
+    <message>
+        <source>comm</source>
+        <comment>short for comm-fail</comment>
+        <translation>通信</translation>
+    </message>
+    <message>
+        <source>high-high</source>
+        <translation>高高</translation>
+    </message>
+    <message>
+        <source>high</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>low-low</source>
+        <translation>低低</translation>
+    </message>
+    <message>
+        <source>HH</source>
+        <comment>limit mark: high-high</comment>
+        <translation>HH</translation>
+    </message>
+    <message>
+        <source>H</source>
+        <comment>limit mark: high</comment>
+        <translation>H</translation>
+    </message>
+    <message>
+        <source>L</source>
+        <comment>limit mark: low</comment>
+        <translation>L</translation>
+    </message>
+    <message>
+        <source>LL</source>
+        <comment>limit mark: low-low</comment>
+        <translation>LL</translation>
+    </message>
+    <message>
+        <source>s</source>
+        <comment>age unit: seconds</comment>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>min</source>
+        <comment>age unit: minutes</comment>
+        <translation>分</translation>
+    </message>
+    <message>
+        <source>h</source>
+        <comment>age unit: hours</comment>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <source>d</source>
+        <comment>age unit: days</comment>
+        <translation>天</translation>
+    </message>
+    <message>
+        <source>{quality} · was {value}, {age} ago</source>
+        <translation>{quality} · 原为{value}，{age}前</translation>
+    </message>
+    <message>
+        <source>{quality} {age}</source>
+        <translation>{quality} {age}</translation>
     </message>
     <message>
         <source>in alarm</source>
@@ -398,14 +486,37 @@
     </message>
 </context>
 <context>
+    <name>Roles</name>
+    <message>
+        <source>duty officer</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <source>records clerk</source>
+        <translation>档案员</translation>
+    </message>
+    <message>
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
+</context>
+<context>
     <name>SensorsPage</name>
     <message>
         <source>No building</source>
         <translation>未归属建筑</translation>
     </message>
     <message>
-        <source>{name} — {count} abnormal</source>
-        <translation>{name} — {count} 项异常</translation>
+        <source>Abnormal points in {count} of {total} buildings.</source>
+        <translation>{total} 栋楼中 {count} 栋有异常点位。</translation>
+    </message>
+    <message>
+        <source>All {total} buildings normal.</source>
+        <translation>全部 {total} 栋楼正常。</translation>
     </message>
     <message>
         <source>Sensors</source>
@@ -514,6 +625,44 @@
     <message>
         <source>Close trend</source>
         <translation>关闭趋势图</translation>
+    </message>
+</context>
+<context>
+    <name>TrendPlot</name>
+    <message>
+        <source>HH</source>
+        <comment>limit mark: high-high</comment>
+        <translation>HH</translation>
+    </message>
+    <message>
+        <source>H</source>
+        <comment>limit mark: high</comment>
+        <translation>H</translation>
+    </message>
+    <message>
+        <source>L</source>
+        <comment>limit mark: low</comment>
+        <translation>L</translation>
+    </message>
+    <message>
+        <source>LL</source>
+        <comment>limit mark: low-low</comment>
+        <translation>LL</translation>
+    </message>
+    <message>
+        <source>{count} d</source>
+        <comment>trend window in days</comment>
+        <translation>{count} 天</translation>
+    </message>
+    <message>
+        <source>{count} h</source>
+        <comment>trend window in hours</comment>
+        <translation>{count} 小时</translation>
+    </message>
+    <message>
+        <source>{count} min</source>
+        <comment>trend window in minutes</comment>
+        <translation>{count} 分钟</translation>
     </message>
 </context>
 <context>

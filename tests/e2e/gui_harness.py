@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -207,3 +208,56 @@ def announce(config: pytest.Config, line: str) -> None:
     with capture.global_and_fixture_disabled():
         reporter.ensure_newline()
         reporter.write_line(line)
+
+
+# ---------------------------------------------------------------------- what the pixels must show
+THEME = REPO / "resources" / "themes" / "isa101.qss"
+MIN_PICTURE_COLOURS = 500  # a camera picture; a notice on the tile's plain background has < 100
+MIN_CHANGED_PIXELS = 50  # the burned-in clock alone changes more than this in a second
+COLOUR_TOLERANCE = 12  # per channel, for the lamp (antialiasing, 24-bit X screen)
+
+
+def connected_lamp_colour() -> tuple[int, int, int]:
+    """The connected lamp's fill, read from the one palette (so the test follows the theme)."""
+    text = THEME.read_text(encoding="utf-8")
+    rule = r'QLabel#lampDot\[linkState="connected"\]\s*\{[^}]*?background-color:\s*#([0-9a-fA-F]{6})'
+    found = re.search(rule, text)
+    assert found, f"no connected lamp colour in {THEME}"
+    value = found.group(1)
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def screen_problems(report: dict[str, Any], first: np.ndarray, second: np.ndarray) -> list[str]:
+    """What is wrong with two screenshots (taken at least a second apart) of the demo window.
+
+    - every tile paints a picture: the fitted frame rectangle it reports is not empty, holds more
+      than ``MIN_PICTURE_COLOURS`` distinct colours, and changes between the two grabs (the demo
+      streams burn in a running clock and pan), so neither a "Waiting for video…" notice nor a frozen
+      frame passes;
+    - every lamp shows the connected style at its centre, and that differs from the bar around it.
+    """
+    problems: list[str] = []
+    for tile in report["tiles"]:
+        name = tile["camera_id"]
+        rect = tile.get("picture") or [0, 0, 0, 0]
+        if rect[2] <= 0 or rect[3] <= 0:
+            problems.append(f"tile {name} reports no picture (rect {rect})")
+            continue
+        before, after = crop(first, rect), crop(second, rect)
+        colours = len(np.unique(before.reshape(-1, 3), axis=0))
+        if colours <= MIN_PICTURE_COLOURS:
+            problems.append(f"tile {name}: {colours} colours in its picture, not a camera image")
+        changed = int(np.count_nonzero(np.any(before != after, axis=2))) if before.shape == after.shape else 0
+        if changed < MIN_CHANGED_PIXELS:
+            problems.append(f"tile {name}: the picture did not move in a second ({changed} pixels changed)")
+    want = np.array(connected_lamp_colour())
+    for link in report["links"]:
+        x, y, width, height = link["dot"]
+        centre = first[y + height // 2, x + width // 2].astype(int)
+        beside = first[y + height // 2, max(x - 4, 0)].astype(int)  # the bar, just left of the dot
+        name = f"{link['kind']} {link['id']} lamp centre {centre.tolist()}"
+        if np.abs(centre - want).max() > COLOUR_TOLERANCE:
+            problems.append(f"{name} is not the connected colour {want.tolist()}")
+        if np.abs(centre - beside).max() <= COLOUR_TOLERANCE:
+            problems.append(f"{name} looks like the bar beside it {beside.tolist()}")
+    return problems

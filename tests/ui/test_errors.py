@@ -31,6 +31,7 @@ def test_error_in_a_worker_thread_is_shown_on_the_gui_thread(qtbot: QtBot) -> No
         worker.join(5)
         qtbot.waitUntil(lambda: bool(_boxes()), timeout=5000)
         (box,) = _boxes()
+        qtbot.addWidget(box)  # closed by the harness even if an assertion below fails
         assert "the pump-room camera thread broke" in box.detailedText()
         assert "test-failing-worker" in box.detailedText()
         box.close()
@@ -40,6 +41,7 @@ def test_error_in_a_worker_thread_is_shown_on_the_gui_thread(qtbot: QtBot) -> No
 
 def test_previous_crash_is_shown_once_without_blocking(qtbot: QtBot) -> None:
     shown = show_previous_crash("Fatal Python error: Segmentation fault", None)
+    qtbot.addWidget(shown)
     (box,) = _boxes()
     assert box is shown
     assert not box.isModal()

@@ -6,7 +6,15 @@ import pytest
 
 from app.fieldbus.quality import PointReading
 from app.site.schema import AlarmLimit, Point
-from ui.pages.sensor_view import gauge_state, is_binary, limit_beyond, numeric_limits, same_look, value_range
+from ui.pages.sensor_view import (
+    gauge_state,
+    is_binary,
+    limit_beyond,
+    numeric_limits,
+    point_label,
+    same_look,
+    value_range,
+)
 
 PRESSURE = Point(
     id="b1.pressure",
@@ -57,7 +65,34 @@ def test_a_live_value_beyond_a_limit_is_shown_in_alarm() -> None:
     state = gauge_state(PRESSURE, PointReading("b1.pressure", 0.07, 70, "good", NOW - 0.2), NOW)
     assert state.alarm_active and state.quality == "good" and state.unit == "MPa"
     assert state.limits == [("low", 0.1), ("low-low", 0.05), ("high", 1.4)]
-    assert state.range == (0.0, 1.6) and state.label == "b1.pressure"
+    assert state.range == (0.0, 1.6) and state.label == "B1 pressure"
+    assert state.alarm_priority == "medium"  # the low limit's priority (the site file's default)
+
+
+def test_the_alarm_takes_its_limits_priority() -> None:
+    state = gauge_state(PRESSURE, PointReading("b1.pressure", 0.04, 40, "good", NOW), NOW)
+    assert state.alarm_active and state.alarm_priority == "medium"
+    urgent = PRESSURE.model_copy(
+        update={"alarms": (AlarmLimit(limit="low-low", value=0.05, priority="urgent"),)}
+    )
+    state = gauge_state(urgent, PointReading("b1.pressure", 0.04, 40, "good", NOW), NOW)
+    assert state.alarm_priority == "urgent"
+    calm = gauge_state(urgent, PointReading("b1.pressure", 0.5, 500, "good", NOW), NOW)
+    assert not calm.alarm_active and calm.alarm_priority is None
+
+
+@pytest.mark.parametrize(
+    ("point_id", "label"),
+    [
+        ("b3.sprinkler.pressure", "B3 sprinkler pressure"),
+        ("yard.tank.level", "Yard tank level"),
+        ("a.pressure", "A pressure"),
+        ("shed-2_charger.current", "Shed 2 charger current"),
+        ("f12.smoke", "F12 smoke"),
+    ],
+)
+def test_a_point_gets_a_readable_title_from_its_id(point_id: str, label: str) -> None:
+    assert point_label(point_id) == label
 
 
 def test_a_dead_value_is_never_shown_in_alarm_and_keeps_its_age() -> None:

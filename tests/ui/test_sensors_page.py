@@ -61,14 +61,16 @@ def test_demo_gauges_come_alive_and_the_trend_queries_history(
     try:
         window = gui.window
         page = window.sensors_page
+        assert page.built_buildings() == []  # nothing is built until the page is shown
         window.show_page("sensors")
         assert page.buildings() == [b.id for b in site.building]  # every demo point has a building
-        assert {g.point_id for g in page.gauges()} == {p.id for p in site.point}
+        assert page.built_buildings() == [site.building[0].id]  # only the building on screen
         shapes = {"pressure": DialGauge, "level": TankGauge, "temperature": ThermometerGauge}
         for point in site.point:
             expected = BinaryLamp if point.type == "bool" else shapes.get(point.kind, DialGauge)
             assert type(page.gauge(point.id)) is expected, point.id
 
+        assert {g.point_id for g in page.gauges()} == {p.id for p in site.point}  # gauge() built them
         qtbot.waitUntil(
             lambda: all(g.state.quality == "good" for g in page.gauges()), timeout=START_TIMEOUT_MS
         )
@@ -112,7 +114,7 @@ def test_demo_gauges_come_alive_and_the_trend_queries_history(
         assert window.grab().save(str(shot))
         announce(request.config, f"screenshot saved: {shot}")
         report = window.snapshot()["sensors"]
-        assert report["gauges"] == len(site.point) and report["qualities"] == {"good": len(site.point)}
+        assert report["points"] == len(site.point) and report["qualities"] == {"good": len(site.point)}
     finally:
         gui.window.close()
         gui.shutdown()
@@ -122,10 +124,12 @@ def test_demo_gauges_come_alive_and_the_trend_queries_history(
 def test_a_comm_fail_plc_is_drawn_as_failed(
     qtbot: QtBot, tmp_path: Path, translations: Translations, request: pytest.FixtureRequest
 ) -> None:
-    """Screenshot test: one PLC stops answering; its gauges are greyed, hatched and framed as failed."""
+    """Screenshot test: one PLC stops answering; its gauges are greyed, hatched and framed (dashed, dark:
+    bad quality is not an alarm colour) as failed."""
     gui = start_session(qtbot, write_sensor_site(tmp_path / "site"), translations, None)
     try:
         window = gui.window
+        window.resize(1280, 860)  # a control-room screen: all six gauges in view for the screenshot
         page = window.sensors_page
         window.show_page("sensors")
         qtbot.waitExposed(page)
@@ -156,7 +160,8 @@ def test_a_comm_fail_plc_is_drawn_as_failed(
             assert gauge.property("quality") == "comm-fail", point_id
             assert gauge.state.value is not None, "the last value is kept, with its age"
             assert "comm-fail" in gauge.status_text() and "ago" in gauge.status_text()
-        qtbot.waitUntil(lambda: page.tabs.tabText(0) == "Pump house — 4 abnormal", timeout=3000)
+        qtbot.waitUntil(lambda: page.building_text("B1") == "Pump house\n4 abnormal", timeout=3000)
+        assert page.building_list.is_highlighted("B1")
 
         image = page.grab().toImage()
         shot = REPO_ROOT / "artifacts" / "ui" / "sensors_comm_fail.png"
@@ -166,8 +171,8 @@ def test_a_comm_fail_plc_is_drawn_as_failed(
 
         ratio = image.width() / page.width()
 
-        def look(gauge: GaugeBase) -> tuple[bool, tuple[int, int, int]]:
-            """(hatch pixels in the body's empty corner, colour of the card's left frame)."""
+        def look(gauge: GaugeBase) -> tuple[bool, int]:
+            """(hatch pixels in the body's empty corner, bad-quality pixels along the card's left edge)."""
             body = gauge.body_rect()
             origin = gauge.mapTo(page, body.topLeft().toPoint())
             hatch = gauge.colour("hatchColor")
@@ -177,18 +182,26 @@ def test_a_comm_fail_plc_is_drawn_as_failed(
                 for dx in range(12)
                 for dy in range(12)
             )
+            bad = gauge.colour("badQualityColor")
+            frame = (bad.red(), bad.green(), bad.blue())
             left = gauge.mapTo(page, gauge.rect().topLeft())
-            frame = _rgb(image, (left.x() + 1) * ratio, (left.y() + gauge.height() / 2) * ratio)
-            return hatched, frame
+            x = (left.x() + 1) * ratio  # the 2 px frame covers x 0..2
+            edge = [_rgb(image, x, (left.y() + y) * ratio) for y in range(4, gauge.height() - 4)]
+            dark = sum(1 for pixel in edge if max(abs(a - b) for a, b in zip(pixel, frame, strict=True)) < 40)
+            return hatched, dark
 
+        bad = page.gauge(FAILING_POINTS[0]).colour("badQualityColor")
+        assert max(bad.red(), bad.green(), bad.blue()) - min(bad.red(), bad.green(), bad.blue()) < 16, (
+            "bad quality is drawn in a dark neutral, never in an alarm colour"
+        )
         for point_id in FAILING_POINTS:
-            hatched, (red, green, blue) = look(page.gauge(point_id))
+            hatched, dark = look(page.gauge(point_id))
             assert hatched, f"{point_id}: a failed value is hatched"
-            assert red > 150 and green < 80 and blue < 80, f"{point_id}: the frame takes the fault colour"
+            assert dark > 20, f"{point_id}: the card is framed (dashed) in the bad-quality colour"
         for point_id in LIVE_POINTS:
-            hatched, frame = look(page.gauge(point_id))
+            hatched, dark = look(page.gauge(point_id))
             assert not hatched, f"{point_id}: a live value is not hatched"
-            assert max(frame) - min(frame) < 16, f"{point_id}: a live gauge stays grey"
+            assert dark == 0, f"{point_id}: a live gauge keeps its plain frame"
     finally:
         gui.window.close()
         gui.shutdown()

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QImage
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
 from app.site.demo import demo_site_path
 from ui.main import choose_site, describe_database, last_site_file, remember_site
 from ui.settings_store import UiSettings, load_settings, save_settings, settings_path
-from ui.theme import load_stylesheet, pick_families
+from ui.theme import apply_theme, load_stylesheet, pick_families
+
+CHINESE = "视频墙传感器报警设置"  # words the Chinese interface shows
+MISSING = "\U0010fffd"  # a private-use code point no font draws: what a missing glyph looks like
 
 
 def test_first_run_opens_the_demo() -> None:
@@ -62,3 +69,41 @@ def test_stylesheet_icon_paths_are_absolute() -> None:
     text = load_stylesheet()
     assert "@ICONS@" not in text
     assert "resources/icons/arrow-down.svg" in text
+
+
+def _rendered(qtbot: QtBot, text: str, font: QFont) -> QImage:
+    label = QLabel(text)
+    qtbot.addWidget(label)
+    label.setFont(font)
+    label.adjustSize()
+    return label.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+
+
+def _ink(image: QImage) -> bytes:
+    """The image's pixels (comparable: two renderings of the same glyph are byte-equal)."""
+    return bytes(image.constBits())[: image.sizeInBytes()]
+
+
+def test_chinese_renders_with_a_cjk_font(qtbot: QtBot, themed_app: QApplication) -> None:
+    """The theme picks a font that has Simplified Chinese, and Chinese labels draw real glyphs."""
+    cjk = apply_theme(themed_app)
+    assert cjk is not None, "no CJK font installed (the test command installs fonts-noto-cjk)"
+    assert QFontDatabase.WritingSystem.SimplifiedChinese in QFontDatabase.writingSystems(cjk)
+    assert cjk in themed_app.font().families()  # the fallback the whole interface uses
+    metrics = QFontMetrics(QFont(cjk))
+    assert all(metrics.inFontUcs4(ord(char)) for char in CHINESE)
+
+    font = themed_app.font()
+    tofu = _ink(_rendered(qtbot, MISSING, font))
+    glyphs = {char: _ink(_rendered(qtbot, char, font)) for char in CHINESE}
+    assert all(ink != tofu for ink in glyphs.values()), "a Chinese character is drawn as a missing glyph"
+    assert len(set(glyphs.values())) == len(CHINESE), "different characters must look different"
+    whole = _rendered(qtbot, CHINESE, font)
+    background = whole.pixelColor(0, 0).value()
+    dark = sum(
+        1
+        for y in range(whole.height())
+        for x in range(whole.width())
+        if whole.pixelColor(x, y).value() < background - 80
+    )
+    assert dark > 10 * len(CHINESE), "the label is blank"

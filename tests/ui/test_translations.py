@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -54,9 +55,16 @@ def test_placeholders_survive_translation() -> None:
     for message in ET.parse(TS).getroot().iter("message"):
         source = message.findtext("source") or ""
         translation = message.findtext("translation") or ""
-        names = ("{site}", "{count}", "{error}", "{what}", "{point}", "{where}", "{plc}", "{reason}")
-        for name in (*names, "{value}", "{role}", "{name}", "{seconds}"):
+        names: tuple[str, ...] = ("{site}", "{count}", "{error}", "{what}", "{point}", "{where}", "{plc}")
+        names += ("{reason}", "{value}", "{role}", "{name}", "{seconds}", "{quality}", "{age}", "{limit}")
+        names += ("{total}",)
+        for name in names:
             assert (name in source) == (name in translation), (source, translation)
+        # And no placeholder may be invented or misspelt in the translation.
+        assert sorted(re.findall(r"\{\w+\}", translation)) == sorted(re.findall(r"\{\w+\}", source)), (
+            source,
+            translation,
+        )
 
 
 def test_qm_is_compiled_from_the_ts(tmp_path: Path) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainterPath
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -120,7 +122,12 @@ def test_limits_are_drawn_as_labelled_lines(qtbot: QtBot, themed_app: QApplicati
     assert trend.limit_lines() == []
 
 
+def _subpaths(path: QPainterPath) -> int:
+    return sum(1 for i in range(path.elementCount()) if path.elementAt(i).isMoveTo())
+
+
 def test_no_value_breaks_the_line(qtbot: QtBot, themed_app: QApplication) -> None:
+    """The drawn path itself breaks at a sample without a value (not only the option saying so)."""
     trend = _shown(qtbot)
     now = time.time()
     for i in range(5):
@@ -128,13 +135,58 @@ def test_no_value_breaks_the_line(qtbot: QtBot, themed_app: QApplication) -> Non
     trend.tick()
     QApplication.processEvents()
     trend.clear_live()
-    trend.append(1.0, 1.0)
-    trend.append(2.0, None)  # comm-fail
-    trend.append(3.0, 3.0)
+    for i, value in enumerate((1.0, 1.1, None, 1.3, 1.4)):  # comm-fail in the middle
+        trend.append(now - 60 + i * 10, value)
     _, values = trend.live_arrays()
-    assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == 3.0
+    assert values[1] == 1.1 and math.isnan(values[2]) and values[3] == 1.3
+    trend.set_y_range((0.0, 2.0))
+    trend.tick()
+    QApplication.processEvents()
+    curve = trend.live_curve.curve
+    path = curve.getPath()
+    assert _subpaths(path) == 2, "one line before the outage, one after, none across it"
+    gap = path.intersects(QRectF(now - 41, 0.0, 2, 2.0))  # around the missing sample's time
+    assert not gap, "the line crosses the outage"
+    assert path.intersects(QRectF(now - 56, 0.0, 2, 2.0)), "the line is drawn where there are values"
     items = trend.plot_widget.listDataItems()
     assert items and all(item.opts["connect"] == "finite" for item in items)
+
+
+def test_axis_shows_the_site_time_zone(qtbot: QtBot, themed_app: QApplication) -> None:
+    trend = _shown(qtbot)
+    trend.grab()  # one paint: the axis measures its font then
+    assert trend.zone is None, "the workstation's zone until the page passes the site's"
+    ts = datetime(2026, 3, 1, 4, 30, tzinfo=UTC).timestamp()
+    axis = trend.axis
+
+    def label(zone: str | None) -> str:
+        trend.set_timezone(zone)
+        specs = axis.tickValues(ts - 300, ts + 300, 800)  # a 10-minute span: HH:MM ticks
+        spacing = next(sp for sp, tk in specs if ts in tk)
+        return str(axis.tickStrings([ts], 1.0, spacing)[0])
+
+    assert label("Asia/Shanghai") == "12:30"
+    assert label("UTC") == "04:30"
+    assert label("+05:30") == "10:00"
+    assert label("UTC-3") == "01:30"
+    assert label("Europe/London") == "04:30"
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        trend.set_timezone("Mars/Olympus")
+    with pytest.raises(ValueError, match="25:00"):
+        trend.set_timezone("+25:00")
+
+
+def test_limit_labels_do_not_sit_on_each_other(qtbot: QtBot, themed_app: QApplication) -> None:
+    trend = _shown(qtbot)
+    trend.set_limits([("low-low", 0.05), ("low", 0.1), ("high", 1.2), ("high-high", 1.25)])
+    trend.set_y_range((0.0, 1.6))
+    trend.tick()
+    QApplication.processEvents()
+    positions = trend.limit_label_positions()
+    assert len(set(positions)) == 4, "every label at 0.02 put L 0.1 on LL 0.05"
+    boxes = [line.label.sceneBoundingRect() for line in trend._limit_lines]
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.intersects(b), (a, b)
 
 
 def test_history_is_a_band_with_an_average(

@@ -11,7 +11,7 @@ Why it looks and behaves this way:
   (``wardroom.ui``, with the user) but not written to the audit chain of operator actions.
 - **Never on the GUI thread.** A drill talks to the simulator over TCP (up to about a second per
   simulator), so it runs as a :class:`~ui.tasks.BackgroundCall`; one drill at a time, the buttons wait
-  for its answer, and the answer is shown in plain words.
+  for its answer, and the answer is shown in plain words. Closing the window does not wait for it.
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ from app.sim.physics import trip_direction, trip_target
 from app.sim.values import initial_value
 from app.site.loader import LoadedSite
 from app.site.schema import Point, SiteFile
+from ui.i18n import role_name
 from ui.tasks import BackgroundCall
 
 log = logging.getLogger("wardroom.ui")
 
 DRILL_ROLES: tuple[str, ...] = ("supervisor", "administrator")
-CALL_WAIT_S = 3.0  # at shutdown, how long a drill in progress may take to answer
 _COLUMNS = 3  # point, when tripped, drill state
 
 
@@ -203,10 +203,14 @@ class DrillPanel(QGroupBox):
         self._drill(False)
 
     def shutdown(self) -> None:
-        """Wait (bounded) for a drill in progress; later answers are ignored. Safe to call twice."""
+        """Abandon a drill in progress (never waits); its answer is ignored. Safe to call twice.
+
+        The drill itself is one request to the simulator with its own timeout: it completes or
+        fails on its daemon thread whether or not anyone waits, and the simulator stops right after.
+        """
         self._closed = True
         for call in self._calls:
-            call.wait(CALL_WAIT_S)
+            call.abandon()
         self._calls.clear()
 
     # ------------------------------------------------------------------ drills
@@ -299,7 +303,7 @@ class DrillPanel(QGroupBox):
         elif not self._allowed:
             note = self.tr(
                 "Only a supervisor or an administrator may run drills; you are signed in as {role}."
-            ).format(role=self._role)
+            ).format(role=role_name(self._role))
         elif self._demo:
             note = self.tr(
                 "In the demo anyone may run drills. A drill changes only the simulated PLC's values "

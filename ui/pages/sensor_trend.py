@@ -3,9 +3,13 @@
 Why it works this way:
 
 - **History never blocks the GUI thread.** A historian query reads the database (SQLite on this disk
-  or a PostgreSQL server elsewhere), so each one runs as a :class:`~ui.tasks.BackgroundCall`; only its
-  result comes back, as a signal. Every query carries a generation number; a result for a point or
-  window the operator has already left is dropped instead of drawn under the wrong title.
+  or a PostgreSQL server elsewhere), so it runs on one worker (:class:`~ui.tasks.LatestCall`): one
+  query at a time, and of the requests made meanwhile only the newest waits, so clicking through the
+  windows cannot pile up threads on a slow database. Only the result comes back, as a signal. Every
+  query carries a generation number, its answer *and* its failure; one for a point or window the
+  operator has already left is dropped instead of drawn (or reported) under the wrong title.
+- **Shutdown does not wait for a query**: the one in flight is abandoned (its answer would be
+  dropped anyway) and its daemon thread ends on the database's own timeout.
 - **Live values keep the line reaching the present.** The pollers publish a value only when it moves
   by its deadband, so the page also hands over the current reading once a second; a sample older
   than the last one drawn is skipped (events are queued, so one may arrive after a newer snapshot).
@@ -27,14 +31,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.fieldbus.quality import PointReading
 from app.historian import TrendSeries
 from app.site.schema import Point
-from ui.pages.sensor_view import VALUED, numeric_limits, value_range
-from ui.tasks import BackgroundCall
+from ui.pages.sensor_view import VALUED, numeric_limits, point_label, value_range
+from ui.tasks import LatestCall
 from widgets.trend_plot import TrendPlot
 
 log = logging.getLogger("wardroom.ui")
 
 MAX_POINTS = 2000  # rows a history query may return: more than a trend has pixels across
-QUERY_WAIT_S = 3.0  # at shutdown, how long a running query may take to finish
 
 
 class HistorySource(Protocol):
@@ -47,11 +50,12 @@ class HistorySource(Protocol):
 
 @dataclass(frozen=True)
 class _Answer:
-    """A query's result with what it was asked for (so a late answer can be recognised and dropped)."""
+    """A query's outcome with what it was asked for (so a late one can be recognised and dropped)."""
 
     generation: int
     window_s: int
-    series: TrendSeries
+    series: TrendSeries | None
+    error: str = ""
 
 
 class TrendPanel(QWidget):
@@ -66,7 +70,8 @@ class TrendPanel(QWidget):
         self._point: Point | None = None
         self._history: HistorySource | None = None
         self._generation = 0
-        self._calls: list[BackgroundCall] = []
+        self._worker = LatestCall("trend-history", self)
+        self._worker.succeeded.connect(self._on_history)
         self._last_ts = -math.inf
         self._series: TrendSeries | None = None
         self._loads = 0
@@ -106,6 +111,16 @@ class TrendPanel(QWidget):
         return self._series
 
     @property
+    def note_text(self) -> str:
+        """The line under the plot (loading, history kind, or why history could not be read)."""
+        return self._note.text()
+
+    @property
+    def queries_started(self) -> int:
+        """How many history queries actually ran (a burst of clicks runs two: the first and the last)."""
+        return self._worker.started
+
+    @property
     def history_loads(self) -> int:
         """How many query results were drawn (tests wait on it)."""
         return self._loads
@@ -126,7 +141,10 @@ class TrendPanel(QWidget):
         self._plot.clear_live()
         empty = np.empty(0, dtype=np.float64)
         self._plot.set_history(empty, empty, empty, empty)
-        self._plot.set_title(point.id, point.unit)
+        self._plot.set_title(point_label(point.id), point.unit)
+        title = self._plot.findChild(QLabel, "trendTitle")
+        if title is not None:
+            title.setToolTip(point.id)  # the id a technician searches for; the title is for reading
         self._plot.set_limits(numeric_limits(point))
         self._plot.set_y_range(value_range(point))
         self._query(self._plot.window_s)
@@ -142,23 +160,19 @@ class TrendPanel(QWidget):
         self._last_ts = ts
         self._plot.append(ts, float(reading.value) if live and reading.value is not None else None)
 
+    def set_timezone(self, name: str) -> None:
+        """The site's IANA time zone for the time axis (the station's clock, not this computer's)."""
+        try:
+            self._plot.set_timezone(name)
+        except ValueError as exc:  # a zone this computer's time-zone database lacks: its own clock
+            log.warning("trend time axis stays on this computer's time zone: %s", exc)
+            self._plot.set_timezone(None)
+
     def shutdown(self) -> None:
-        """Drop pending results and wait (bounded) for queries still running. Safe to call twice."""
+        """Drop the waiting query and any answer still to come; never waits. Safe to call twice."""
         self._closed = True
         self._generation += 1
-        for call in self._calls:
-            call.wait(QUERY_WAIT_S)
-        self._prune()
-
-    def _prune(self) -> None:
-        """Forget finished queries (each is a QObject child: delete it, or they pile up)."""
-        running = []
-        for call in self._calls:
-            if call.is_running():
-                running.append(call)
-            else:
-                call.deleteLater()
-        self._calls = running
+        self._worker.close()
 
     # ------------------------------------------------------------------ history
     @Slot(int)
@@ -167,41 +181,39 @@ class TrendPanel(QWidget):
 
     def _query(self, window_s: int) -> None:
         self._generation += 1
-        self._prune()
         point, source = self._point, self._history
         if point is None or source is None or self._closed:
             return
         generation, key = self._generation, point.id
-        end = datetime.now(UTC)
-        start = end - timedelta(seconds=window_s)
 
         def run() -> _Answer:
-            return _Answer(generation, window_s, source.query(key, start, end, MAX_POINTS))
+            # The window ends when the query runs, not when it was asked for (it may have waited).
+            end = datetime.now(UTC)
+            start = end - timedelta(seconds=window_s)
+            try:
+                series = source.query(key, start, end, MAX_POINTS)
+            except Exception as exc:  # shown in the note, with the generation it belongs to
+                log.warning("history of %s could not be read: %s", key, exc, exc_info=True)
+                return _Answer(generation, window_s, None, str(exc) or type(exc).__name__)
+            return _Answer(generation, window_s, series)
 
-        call = BackgroundCall(f"trend-{key}", run, self)
-        call.succeeded.connect(self._on_history, Qt.ConnectionType.QueuedConnection)
-        call.failed.connect(self._on_history_failed, Qt.ConnectionType.QueuedConnection)
-        self._calls.append(call)
         self._note.setText(self.tr("Loading history…"))
-        call.start()
+        self._worker.submit(run)
 
     @Slot(object)
     def _on_history(self, result: object) -> None:
         assert isinstance(result, _Answer)
         if result.generation != self._generation or self._closed:
-            return  # the operator moved on to another point or window
+            return  # the operator moved on to another point or window: not this answer's news
         series = result.series
+        if series is None:
+            self._note.setText(self.tr("History could not be read: {error}").format(error=result.error))
+            return
         self._series = series
         self._plot.set_history(series.ts, series.min, series.max, series.avg)
         self._loads += 1
         self._show_note()
         self.historyLoaded.emit(series.point_key, result.window_s)
-
-    @Slot(object)
-    def _on_history_failed(self, error: object) -> None:
-        if self._closed:
-            return
-        self._note.setText(self.tr("History could not be read: {error}").format(error=error))
 
     def _show_note(self) -> None:
         series = self._series

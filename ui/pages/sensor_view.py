@@ -13,6 +13,7 @@ shown in alarm, because nothing current is known about it.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import replace
 
@@ -23,6 +24,27 @@ from widgets.gauge_state import GaugeState
 # Qualities whose value is a current reading of the sensor (out-of-range: real, but off the scale).
 VALUED: frozenset[str] = frozenset({"good", "out-of-range"})
 _SEVERITY: tuple[str, ...] = ("high-high", "low-low", "high", "low")
+
+
+_ID_PARTS = re.compile(r"[._\-\s]+")
+
+
+def point_label(point_id: str) -> str:
+    """A readable title for a point: the site file has ids but no names for points.
+
+    ``b3.sprinkler.pressure`` reads "B3 sprinkler pressure": the id's parts as words, a short part
+    with a digit (a building or floor code like ``b3``, ``f2``) in capitals, the first letter capital.
+    The id itself stays available (the gauge's tooltip) because that is what a technician searches for.
+    """
+    words = []
+    for part in _ID_PARTS.split(point_id.strip()):
+        if not part:
+            continue
+        words.append(part.upper() if len(part) <= 4 and any(c.isdigit() for c in part) else part)
+    if not words:
+        return point_id
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
 
 
 def is_binary(point: Point) -> bool:
@@ -75,9 +97,12 @@ def limit_beyond(point: Point, value: float | bool | None) -> str | None:
 def gauge_state(point: Point, reading: PointReading | None, now: float | None = None) -> GaugeState:
     """What the point's gauge shows for ``reading`` (None: not read yet)."""
     if reading is None:
-        return GaugeState(unit=point.unit, range=point.range, limits=numeric_limits(point), label=point.id)
+        return GaugeState(
+            unit=point.unit, range=point.range, limits=numeric_limits(point), label=point_label(point.id)
+        )
     age_ms = reading.age_ms(time.time() if now is None else now)
     valued = reading.quality in VALUED
+    beyond = limit_beyond(point, reading.value) if valued else None
     return GaugeState(
         value=reading.value,
         unit=point.unit,
@@ -85,9 +110,17 @@ def gauge_state(point: Point, reading: PointReading | None, now: float | None = 
         age_s=None if age_ms is None else age_ms / 1000.0,
         range=point.range,
         limits=numeric_limits(point),
-        label=point.id,
-        alarm_active=valued and limit_beyond(point, reading.value) is not None,
+        label=point_label(point.id),
+        alarm_active=beyond is not None,
+        alarm_priority=alarm_priority(point, beyond),
     )
+
+
+def alarm_priority(point: Point, limit: str | None) -> str | None:
+    """The site file's priority of the alarm at ``limit`` (the gauge takes that priority's colour)."""
+    if limit is None:
+        return None
+    return next((alarm.priority for alarm in point.alarms if alarm.limit == limit), None)
 
 
 def same_look(old: GaugeState | None, new: GaugeState) -> bool:

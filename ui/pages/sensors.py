@@ -1,14 +1,20 @@
 """The Sensors page: every PLC point of the site as a gauge, per building, and a trend on click.
 
-How values reach the screen (DESIGN §1, §3):
+How it stays cheap on a site with thousands of points (DESIGN §1, §3):
 
-- The pollers publish ``PointValueChanged``/``PointQualityChanged``; the bridge re-emits them as
-  queued signals, so the handlers here run on the GUI thread. A handler only stores the snapshot on
-  the gauge (``set_state`` never paints); each building's ``GaugeGrid`` repaints from its own timer at
-  no more than 5 Hz, and only while it is shown.
-- Once a second, while the page is shown, the page also reads every point's current reading from the
-  pollers' store (a locked dictionary copy, no I/O), so quality changes missed while a gauge was
-  hidden and the present end of the trend line are never more than a second behind.
+- **Buildings on the left, one grid at a time.** A list names every building with its count of
+  abnormal points (highlighted, and summed above the list), so a building in trouble is never
+  scrolled out of sight the way a tab was. A building's gauge grid is built the first time it is
+  shown, not when the window opens: 4,000 points cost nothing until someone looks at them.
+- **Batched values.** The pollers publish ``PointValueChanged``/``PointQualityChanged``; the bridge
+  hands them over in batches (``pointsChanged``, newest reading per point, a few times a second), so
+  a 50-PLC outage is a handful of calls here, not 10,000 signals. A handler stores the snapshot (on
+  the gauge when its grid exists; ``set_state`` never paints) and keeps the per-building abnormal
+  counts; each ``GaugeGrid`` repaints from its own timer at no more than 5 Hz, only while shown.
+- **A 1 Hz look at what is on screen.** While the page is shown it asks the pollers' store for the
+  current reading of the shown building's points and of the open trend, one point at a time
+  (``reading(id)``: a locked dictionary lookup, no copy of every reading), so the present end of the
+  trend line and any change missed while a grid did not exist are never more than a second behind.
 - Clicking a gauge opens its trend (:mod:`ui.pages.sensor_trend`); history comes from the historian
   off the GUI thread.
 
@@ -25,14 +31,17 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtCore import Property, QEvent, Qt, QTimer, Slot
+from PySide6.QtGui import QBrush, QColor, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QScrollArea,
     QSplitter,
-    QTabWidget,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -57,13 +66,107 @@ NO_BUILDING = ""  # the group of points the site file places in no building
 
 
 class ReadingSource(Protocol):
-    """What the page needs of ``app.fieldbus.manager.FieldbusManager``."""
+    """What the page needs of ``app.fieldbus.manager.FieldbusManager``: one point's current reading."""
 
-    def readings(self) -> dict[str, PointReading]: ...
+    def reading(self, point_id: str) -> PointReading | None: ...
+
+
+def _colour_property(name: str) -> Property:
+    """A QColor property settable from QSS (``qproperty-<name>``): the list takes no hard-coded colour."""
+
+    def getter(self: BuildingList) -> QColor:
+        return QColor(self._colours.get(name, QColor()))
+
+    def setter(self: BuildingList, colour: QColor | str) -> None:
+        self._colours[name] = QColor(colour)
+        self.show_counts()
+
+    return Property(QColor, getter, setter)
+
+
+class BuildingList(QListWidget):
+    """The buildings with their abnormal-point counts; a building with any is highlighted.
+
+    The order stays the site file's (an item does not move under the operator's pointer); abnormal
+    items take the palette's notice colour, set from QSS as ``qproperty-abnormalColor``.
+    """
+
+    abnormalColor = _colour_property("abnormalColor")
+    abnormalTextColor = _colour_property("abnormalTextColor")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("buildingList")
+        self._colours: dict[str, QColor] = {}
+        self._names: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setUniformItemSizes(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def add_building(self, building_id: str, name: str) -> None:
+        item = QListWidgetItem(self)
+        item.setData(Qt.ItemDataRole.UserRole, building_id)
+        self._names[building_id] = name
+        self._counts[building_id] = 0
+
+    def building_ids(self) -> list[str]:
+        return [str(self.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.count())]
+
+    def current_building(self) -> str | None:
+        item = self.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def text_of(self, building_id: str) -> str:
+        return self.item(self.building_ids().index(building_id)).text()
+
+    def is_highlighted(self, building_id: str) -> bool:
+        return self._counts.get(building_id, 0) > 0
+
+    def set_names(self, names: dict[str, str]) -> None:
+        """Display names (the "No building" group's is translated, so it changes with the language)."""
+        self._names.update(names)
+        self.show_counts()
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        self._counts.update(counts)
+        self.show_counts()
+
+    def show_counts(self) -> None:
+        highlight = self._colours.get("abnormalColor")
+        ink = self._colours.get("abnormalTextColor")
+        reworded = False
+        for row in range(self.count()):
+            item = self.item(row)
+            building_id = str(item.data(Qt.ItemDataRole.UserRole))
+            name = self._names.get(building_id, building_id)
+            count = self._counts.get(building_id, 0)
+            # Two lines, never wrapped: the name (elided if long; whole in the tooltip) and the count,
+            # which stays whole however narrow the list gets.
+            text = name + "\n" + self.tr("{count} abnormal").format(count=count) if count else name
+            if item.text() != text:
+                item.setText(text)
+                item.setToolTip(text.replace("\n", " — "))
+                reworded = True
+            if count and highlight is not None and highlight.isValid():
+                item.setBackground(QBrush(highlight))
+                if ink is not None and ink.isValid():
+                    item.setForeground(QBrush(ink))
+            else:
+                item.setData(Qt.ItemDataRole.BackgroundRole, None)
+                item.setData(Qt.ItemDataRole.ForegroundRole, None)
+        if reworded:
+            self.doItemsLayout()  # an item that gained or lost its count line changes height
 
 
 class PlcStateLabel(QLabel):
-    """One PLC's poller state in words; ``linkState`` (unknown/connected/disconnected) for the QSS."""
+    """One PLC's poller state in words; ``linkState`` (unknown/connected/disconnected) for the QSS.
+
+    The *reason* a PLC is down ("PLC fire-panel-a at 127.0.0.1:5020 did not answer within 1000 ms")
+    comes from the Qt-free core in English, the same text the CLI and the log print, and is shown as
+    it is; the words around it are translated.
+    """
 
     def __init__(self, plc_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,7 +216,7 @@ class PlcStateLabel(QLabel):
 
 
 class SensorsPage(QWidget):
-    """Gauges per building (tabs, plus "No building"), PLC poller states, and a trend on click."""
+    """Gauges per building (a list on the left, plus "No building"), PLC poller states, a trend on click."""
 
     def __init__(
         self, site: SiteFile, bridge: CoreBridge | None = None, parent: QWidget | None = None
@@ -122,11 +225,22 @@ class SensorsPage(QWidget):
         self.setObjectName("sensorsPage")
         self._site = site
         self._points: dict[str, Point] = {point.id: point for point in site.point}
-        self._states: dict[str, GaugeState] = {}
-        self._building_of: dict[str, str] = {}
         self._source: ReadingSource | None = None
         self._closed = False
-        self._titles_dirty = True
+        self._counts_dirty = True
+        self._building_names: dict[str, str] = {b.id: b.name for b in site.building}
+        known = set(self._building_names)
+        # Every point's current look, built or not: the counts and the report come from here.
+        self._states: dict[str, GaugeState] = {}
+        self._building_of: dict[str, str] = {}
+        self._members: dict[str, list[Point]] = {group: [] for group in self._groups()}
+        self._abnormal: Counter[str] = Counter()
+        for point in site.point:
+            group = point.building if point.building in known else NO_BUILDING
+            assert group is not None
+            self._building_of[point.id] = group
+            self._members[group].append(point)
+            self._states[point.id] = gauge_state(point, None)
 
         self._title = QLabel(self)
         self._title.setObjectName("pageTitle")
@@ -145,43 +259,69 @@ class SensorsPage(QWidget):
             plc_layout.addWidget(label)
         plc_box.setVisible(bool(site.plc))
 
-        self._tabs = QTabWidget(self)
-        self._tabs.setObjectName("sensorTabs")
-        self._tabs.currentChanged.connect(self._on_tab_changed)
-        self._tabs.setDocumentMode(True)
+        # Buildings on the left; each one's grid is built on its first show (see _ensure_grid).
+        self._summary = QLabel(self)
+        self._summary.setObjectName("buildingSummary")
+        self._summary.setWordWrap(True)
+        self._summary.setProperty("abnormal", "")
+        self._list = BuildingList(self)
+        self._stack = QStackedWidget(self)
+        self._stack.setObjectName("buildingPages")
+        self._scrolls: dict[str, QScrollArea] = {}
         self._grids: dict[str, GaugeGrid] = {}
-        self._building_names: dict[str, str] = {b.id: b.name for b in site.building}
-        for building_id in self._groups():
-            self._add_tab(building_id)
+        for building_id in self._members:
+            self._list.add_building(building_id, self._building_names.get(building_id, ""))
+            scroll = QScrollArea(self._stack)
+            scroll.setObjectName("gaugeScroll")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self._scrolls[building_id] = scroll
+            self._stack.addWidget(scroll)
+        self._list.currentRowChanged.connect(self._on_building_chosen)
+        if self._list.count():
+            self._list.setCurrentRow(0)
+        side = QWidget(self)
+        side.setObjectName("buildingSide")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(4)
+        side_layout.addWidget(self._summary)
+        side_layout.addWidget(self._list, 1)
+        self._side = side
 
         self._trend = TrendPanel(self)
         self._trend.setVisible(False)
+        self._trend.set_timezone(site.site.timezone)
         self._trend.closeRequested.connect(self.close_trend)
         self._splitter = QSplitter(Qt.Orientation.Vertical, self)
         self._splitter.setObjectName("sensorSplitter")
         self._splitter.setChildrenCollapsible(False)
-        self._splitter.addWidget(self._tabs)
+        self._splitter.addWidget(self._stack)
         self._splitter.addWidget(self._trend)
 
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(10)
+        body.addWidget(side)
+        body.addWidget(self._splitter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(8)
         layout.addWidget(self._title)
         layout.addWidget(plc_box)
         layout.addWidget(self._note)
-        layout.addWidget(self._splitter, 1)
+        layout.addLayout(body, 1)
 
         self._timer = QTimer(self)
         self._timer.setObjectName("sensorsRefresh")
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         if bridge is not None:
-            connect_queued(bridge.pointValueChanged, self.on_point_value)
-            connect_queued(bridge.pointQualityChanged, self.on_point_quality)
+            connect_queued(bridge.pointsChanged, self.on_points)
             connect_queued(bridge.linkStateChanged, self.on_link_state)
         self._retranslate()
 
-    # ------------------------------------------------------------------ building the tabs
+    # ------------------------------------------------------------------ building the grids
     def _groups(self) -> list[str]:
         """Building ids in file order, then the "No building" group if any point has none."""
         known = set(self._building_names)
@@ -190,27 +330,29 @@ class SensorsPage(QWidget):
             groups.append(NO_BUILDING)
         return groups
 
-    def _add_tab(self, building_id: str) -> None:
+    def _ensure_grid(self, building_id: str) -> GaugeGrid:
+        """The building's grid, built now if this is its first show (all its gauges in one batch)."""
+        grid = self._grids.get(building_id)
+        if grid is not None:
+            return grid
+        started = time.monotonic()
         grid = GaugeGrid()
-        known = set(self._building_names)
-        for point in self._site.point:
-            group = point.building if point.building in known else NO_BUILDING
-            if group != building_id:
-                continue
+        gauges: list[GaugeBase] = []
+        for point in self._members[building_id]:
             gauge = make_gauge(point.kind, point.id, binary=is_binary(point))
-            state = gauge_state(point, None)
-            gauge.set_state(state)
-            grid.add(gauge)
-            self._states[point.id] = state
-            self._building_of[point.id] = building_id
+            gauge.set_state(self._states[point.id])
+            gauges.append(gauge)
+        grid.add_many(gauges)  # one layout pass for the whole building, not one per gauge
         grid.clicked.connect(self.open_trend)
-        scroll = QScrollArea(self._tabs)
-        scroll.setObjectName("gaugeScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(grid)
+        self._scrolls[building_id].setWidget(grid)
         self._grids[building_id] = grid
-        self._tabs.addTab(scroll, "")
+        log.debug(
+            "sensors: grid of %s built (%d gauges, %.0f ms)",
+            building_id or "(no building)",
+            len(gauges),
+            (time.monotonic() - started) * 1000,
+        )
+        return grid
 
     # ------------------------------------------------------------------ public
     @property
@@ -218,27 +360,48 @@ class SensorsPage(QWidget):
         return self._trend
 
     @property
-    def tabs(self) -> QTabWidget:
-        return self._tabs
+    def building_list(self) -> BuildingList:
+        return self._list
 
     def buildings(self) -> list[str]:
-        """Group ids in tab order ("" is the "No building" group)."""
+        """Group ids in list order ("" is the "No building" group)."""
+        return list(self._members)
+
+    def current_building(self) -> str | None:
+        return self._list.current_building()
+
+    def building_text(self, building_id: str) -> str:
+        """The building's entry in the list as shown (name, and its abnormal count when any)."""
+        return self._list.text_of(building_id)
+
+    def abnormal_count(self, building_id: str) -> int:
+        return self._abnormal[building_id]
+
+    def built_buildings(self) -> list[str]:
+        """The buildings whose grid exists (shown at least once)."""
         return list(self._grids)
 
     def grid(self, building_id: str) -> GaugeGrid:
-        return self._grids[building_id]
+        """The building's grid (built now if it was never shown)."""
+        return self._ensure_grid(building_id)
 
     def gauge(self, point_id: str) -> GaugeBase:
-        return self._grids[self._building_of[point_id]].gauge(point_id)
+        """The point's gauge (its building's grid is built now if it was never shown)."""
+        return self._ensure_grid(self._building_of[point_id]).gauge(point_id)
 
     def gauges(self) -> list[GaugeBase]:
+        """The gauges that exist: those of the buildings shown so far."""
         return [gauge for grid in self._grids.values() for gauge in grid.gauges()]
+
+    def state(self, point_id: str) -> GaugeState:
+        """What the point's gauge shows, or would show if its building were open."""
+        return self._states[point_id]
 
     def plc_label(self, plc_id: str) -> PlcStateLabel:
         return self._plc_labels[plc_id]
 
     def show_building(self, building_id: str) -> None:
-        self._tabs.setCurrentIndex(list(self._grids).index(building_id))
+        self._list.setCurrentRow(list(self._members).index(building_id))
 
     def attach(
         self,
@@ -253,7 +416,8 @@ class SensorsPage(QWidget):
         self._trend.set_history_source(history)
         for event in links:
             self.on_link_state(event)
-        self.refresh()
+        if self.isVisible():
+            self.refresh()
 
     @Slot(str)
     def open_trend(self, point_id: str) -> None:
@@ -267,44 +431,47 @@ class SensorsPage(QWidget):
             self._splitter.setSizes([total * 55 // 100, total * 45 // 100])
         self._trend.show_point(point)
         if self._source is not None:
-            reading = self._source.readings().get(point_id)
+            reading = self._source.reading(point_id)
             if reading is not None:
                 self._trend.add_reading(reading, time.time())
 
     @Slot(int)
-    def _on_tab_changed(self, _index: int) -> None:
+    def _on_building_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        self._stack.setCurrentIndex(row)
         if self.isVisible():
-            self.refresh()
+            self.refresh()  # builds the grid on its first show, then brings it up to date
 
     @Slot()
     def close_trend(self) -> None:
         self._trend.setVisible(False)
 
     def snapshot(self) -> dict[str, Any]:
-        """What the gauges show (for the GUI report): counts by quality, in alarm, PLC states."""
-        gauges = self.gauges()
+        """What the page shows (for the GUI report): qualities of every point, in alarm, PLC states."""
+        states = self._states
         return {
-            "gauges": len(gauges),
-            "qualities": dict(Counter(gauge.state.quality for gauge in gauges)),
-            "in_alarm": sorted(g.point_id for g in gauges if g.state.alarm_active),
+            "points": len(states),
+            "gauges": sum(len(grid.gauges()) for grid in self._grids.values()),
+            "qualities": dict(Counter(state.quality for state in states.values())),
+            "in_alarm": sorted(point_id for point_id, state in states.items() if state.alarm_active),
+            "abnormal": {building: count for building, count in self._abnormal.items() if count},
             "plcs": {plc_id: label.state for plc_id, label in self._plc_labels.items()},
         }
 
     def shutdown(self) -> None:
-        """Stop the refresh and wait (bounded) for history queries. Safe to call twice."""
+        """Stop the refresh and drop history queries (never waits). Safe to call twice."""
         self._closed = True
         self._timer.stop()
         self._source = None
         self._trend.shutdown()
 
     # ------------------------------------------------------------------ values in
-    @Slot(object)
-    def on_point_value(self, event: PointValueChanged) -> None:
-        self._take(event.reading, event.at.timestamp())
-
-    @Slot(object)
-    def on_point_quality(self, event: PointQualityChanged) -> None:
-        self._take(event.reading, event.at.timestamp())
+    @Slot(list)
+    def on_points(self, events: list[PointValueChanged | PointQualityChanged]) -> None:
+        """A batch from the bridge: the newest event of each point that changed."""
+        for event in events:
+            self._take(event.reading, event.at.timestamp())
 
     @Slot(object)
     def on_link_state(self, event: LinkStateChanged) -> None:
@@ -314,58 +481,71 @@ class SensorsPage(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """The shown building's (and the trend's) current readings from the pollers, then the tab titles.
+        """The shown building's (and the trend's) current readings from the pollers, then the counts.
 
-        Memory only. Points on hidden tabs are kept current by the events alone: the refresh is for
-        what is on screen, so a site with thousands of points costs the GUI thread little.
+        One lookup per point on screen: hidden buildings are kept current by the batched events
+        alone, so a site with thousands of points costs the GUI thread little.
         """
+        if self._closed:
+            return
+        shown = self._list.current_building() if self.isVisible() else None
+        if shown is not None:
+            self._ensure_grid(shown)
         source = self._source
-        if source is not None and not self._closed:
+        if source is not None:
             now = time.time()
-            readings = source.readings()
-            shown = list(self._grids)[self._tabs.currentIndex()] if self._grids else None
-            wanted = {gauge.point_id for gauge in self._grids[shown].gauges()} if shown is not None else set()
+            wanted = [point.id for point in self._members[shown]] if shown is not None else []
             if self._trend.isVisible() and self._trend.point_id is not None:
-                wanted.add(self._trend.point_id)
+                wanted.append(self._trend.point_id)
             for point_id in wanted:
-                reading = readings.get(point_id)
+                reading = source.reading(point_id)
                 if reading is not None:
                     self._take(reading, now)
-        if self._titles_dirty:
-            self._update_tab_titles()
+        if self._counts_dirty:
+            self._show_counts()
 
     def _take(self, reading: PointReading, at: float) -> None:
         point = self._points.get(reading.point_id)
         if point is None or self._closed:
             return
         state = gauge_state(point, reading)
-        old = self._states.get(point.id)
+        old = self._states[point.id]
         if not same_look(old, state):
             self._states[point.id] = state
-            self._grids[self._building_of[point.id]].set_state(point.id, state)
-            if old is None or old.quality != state.quality or old.alarm_active != state.alarm_active:
-                self._titles_dirty = True  # counted on the next refresh, not once per event
+            building = self._building_of[point.id]
+            grid = self._grids.get(building)
+            if grid is not None:
+                grid.set_state(point.id, state)
+            was, now = _abnormal(old), _abnormal(state)
+            if was != now:
+                self._abnormal[building] += 1 if now else -1
+                self._counts_dirty = True  # shown on the next refresh, not once per event
         self._trend.add_reading(reading, at)
 
-    def _update_tab_titles(self) -> None:
-        self._titles_dirty = False
-        abnormal: Counter[str] = Counter()
-        for point_id, state in self._states.items():
-            if state.alarm_active or state.quality not in ("good", "never-read"):
-                abnormal[self._building_of[point_id]] += 1
-        for index, building_id in enumerate(self._grids):
-            name = self._building_names.get(building_id) or self.tr("No building")
-            count = abnormal[building_id]
-            text = self.tr("{name} — {count} abnormal").format(name=name, count=count) if count else name
-            if self._tabs.tabText(index) != text:
-                self._tabs.setTabText(index, text)
+    def _show_counts(self) -> None:
+        self._counts_dirty = False
+        self._list.set_counts(dict(self._abnormal))
+        troubled = sum(1 for count in self._abnormal.values() if count)
+        if troubled:
+            text = self.tr("Abnormal points in {count} of {total} buildings.").format(
+                count=troubled, total=len(self._members)
+            )
+        else:
+            text = self.tr("All {total} buildings normal.").format(total=len(self._members))
+        self._summary.setText(text)
+        set_style_property(self._summary, "abnormal", "yes" if troubled else "no")
 
     # ------------------------------------------------------------------ Qt
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The building list takes a fifth of the page, between 160 and 260 px: gauges get the rest."""
+        self._side.setFixedWidth(max(160, min(260, event.size().width() // 5)))
+        super().resizeEvent(event)
+
     def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         if not self._closed:
             self.refresh()
             self._timer.start()
-        super().showEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._timer.stop()
@@ -385,4 +565,11 @@ class SensorsPage(QWidget):
                 "handling."
             )
         )
-        self._update_tab_titles()
+        if NO_BUILDING in self._members:
+            self._list.set_names({NO_BUILDING: self.tr("No building")})
+        self._show_counts()
+
+
+def _abnormal(state: GaugeState) -> bool:
+    """Counted against its building: in alarm, or not a current good value (never read aside)."""
+    return state.alarm_active or state.quality not in ("good", "never-read")

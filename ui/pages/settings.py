@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
-from ui.i18n import LANGUAGES, Translations
+from ui.i18n import LANGUAGES, Translations, role_name
 from ui.pages.drills import DrillPanel
 from ui.settings_store import load_settings, save_settings
 
@@ -83,10 +83,13 @@ class SettingsPage(QWidget):
         self._station_box = QGroupBox(content)
         self._facts_labels = [QLabel(self._station_box) for _ in range(4)]
         station_form = QFormLayout(self._station_box)
-        values = (facts.site_file, facts.database, facts.user, facts.role)
+        self._role = facts.role
+        values = (facts.site_file, facts.database, facts.user, role_name(facts.role))
+        self._fact_values: list[QLabel] = []
         for label, value in zip(self._facts_labels, values, strict=True):
             shown = QLabel(value, self._station_box)
             shown.setWordWrap(True)
+            self._fact_values.append(shown)
             station_form.addRow(label, shown)
 
         self._drills: DrillPanel | None = None
@@ -125,7 +128,7 @@ class SettingsPage(QWidget):
             self._drills.attach(loaded)
 
     def shutdown(self) -> None:
-        """Wait (bounded) for a drill in progress."""
+        """Abandon a drill in progress (never waits)."""
         if self._drills is not None:
             self._drills.shutdown()
 
@@ -156,6 +159,7 @@ class SettingsPage(QWidget):
         texts = (self.tr("Site file:"), self.tr("Database:"), self.tr("Signed in as:"), self.tr("Role:"))
         for label, text in zip(self._facts_labels, texts, strict=True):
             label.setText(text)
+        self._fact_values[3].setText(role_name(self._role))  # the role id in words of the language
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
