@@ -250,7 +250,13 @@ class Station:
         self._service("historian", "starting", f"{len(self.site.point)} point(s)")
         # ``latest`` is bound late: the pollers start after the historian, so their first values
         # are recorded, and the heartbeat asks them (not its own memory) what a steady point reads.
-        historian = Historian(self.db, latest=self._latest_reading)
+        settings = self.site.historian
+        historian = Historian(
+            self.db,
+            latest=self._latest_reading,
+            retention_days=settings.retention_days,
+            max_interval_s=settings.max_interval_s,
+        )
         try:
             historian.start()
         except Exception as exc:

@@ -37,7 +37,7 @@ from app.site.checks import (
     run_checks,
 )
 from app.site.messages import describe, path_text
-from app.site.schema import Building, Camera, Plc, Point, SiteFile, SiteInfo
+from app.site.schema import Building, Camera, HistorianSettings, Plc, Point, SiteFile, SiteInfo
 from app.site.toml_lines import TomlLocator
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,7 +45,9 @@ M = TypeVar("M", bound=BaseModel)
 __all__ = ["LoadedSite", "SiteError", "SiteFileError", "TomlLocator", "check_site_file", "load_site"]
 
 SECTIONS: dict[str, type[BaseModel]] = {"building": Building, "plc": Plc, "point": Point, "camera": Camera}
-_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]]"
+# Optional single tables beside [site], each validated on its own so its errors carry their line.
+SETTINGS_TABLES: dict[str, type[BaseModel]] = {"historian": HistorianSettings}
+_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]], [historian]"
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,10 @@ def _read_site(
 ) -> tuple[SiteRecords, list[Problem]]:
     problems: list[Problem] = []
     for key, value in data.items():
-        if key in SECTIONS or key == "site":
+        if key in SECTIONS or key in SETTINGS_TABLES or key == "site":
             continue
         written = f"[[{key}]]" if isinstance(value, list) else f"[{key}]" if isinstance(value, dict) else key
-        hint = did_you_mean(key, ["site", *SECTIONS])
+        hint = did_you_mean(key, ["site", *SECTIONS, *SETTINGS_TABLES])
         problems.append(Problem((key,), f"unknown section {written}{hint} (allowed: {_ALLOWED_SECTIONS})"))
     site: SiteInfo | None = None
     site_raw = data.get("site")
@@ -158,6 +160,15 @@ def _read_site(
         problems.append(Problem(("site",), "site must be one table: write [site] (single brackets) once"))
     else:
         site, _, found = _read_record(SiteInfo, site_raw, ("site",), "[site]", datetimes)
+        problems += found
+    for table, table_model in SETTINGS_TABLES.items():
+        table_raw = data.get(table)
+        if table_raw is None:
+            continue
+        if not isinstance(table_raw, dict):
+            problems.append(Problem((table,), f"{table} must be one table: write [{table}] once"))
+            continue
+        _, _, found = _read_record(table_model, table_raw, (table,), f"[{table}]", datetimes)
         problems += found
     sections: dict[str, list[Record[Any]]] = {}
     for section, model in SECTIONS.items():

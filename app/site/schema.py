@@ -132,6 +132,13 @@ class Camera(_Strict):
         return self.name or self.id
 
 
+class HistorianSettings(_Strict):
+    """``[historian]`` (optional): how long trends are kept and how often a flat line is sampled."""
+
+    retention_days: float = Field(default=90, gt=0)
+    max_interval_s: float = Field(default=60, gt=0)
+
+
 class SiteFile(_Strict):
     """A whole validated site file. ``path``/``sha256`` are filled by the loader, not by the file."""
 
@@ -140,3 +147,4 @@ class SiteFile(_Strict):
     plc: tuple[Plc, ...] = ()
     point: tuple[Point, ...] = ()
     camera: tuple[Camera, ...] = ()
+    historian: HistorianSettings = HistorianSettings()

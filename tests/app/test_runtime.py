@@ -241,13 +241,17 @@ def test_a_stopped_plc_turns_comm_fail_within_its_bound(tmp_path: Path) -> None:
 def test_station_syncs_the_site_into_the_database_first(tmp_path: Path) -> None:
     from app.storage.database import open_database
 
-    loaded = load_site(write_site(tmp_path, SITE.format(panel_port=0)))
+    text = SITE.format(panel_port=0) + "\n[historian]\nretention_days = 7\n"
+    loaded = load_site(write_site(tmp_path, text))
     db = open_database(f"sqlite:///{tmp_path / 'w.sqlite3'}")
     bus = EventBus()
     events = Events(bus)
     station = Station(loaded, db, bus, link_interval_s=0.5)
     try:
         station.start()
+        assert station.historian is not None
+        now = datetime.now(UTC)
+        assert now - station.historian.cutoff(now) == timedelta(days=7)  # the file's retention
         first = events.services[:2]
         assert [(e.service, e.status) for e in first] == [("site sync", "starting"), ("site sync", "stopped")]
         assert loaded.sha256[:12] in first[1].detail

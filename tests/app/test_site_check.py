@@ -362,3 +362,47 @@ def test_any_text_gives_a_site_or_located_errors(lines: list[str]) -> None:
             for error in exc.errors:
                 assert 1 <= error.line <= line_count, error
     TomlLocator(text).line_of(("point", 0, "alarms", 0, "limit"))
+
+
+HISTORIAN_SITE = """\
+[site]
+name = "H"
+timezone = "Asia/Shanghai"
+
+[historian]
+retention_days = 30
+max_interval_s = 15
+"""
+
+
+def test_historian_table_sets_retention_and_heartbeat(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text(HISTORIAN_SITE, encoding="utf-8")
+    site = load_site(path).site
+    assert (site.historian.retention_days, site.historian.max_interval_s) == (30, 15)
+    default = tmp_path / "d.toml"
+    default.write_text(HISTORIAN_SITE.split("[historian]")[0], encoding="utf-8")
+    assert load_site(default).site.historian.retention_days == 90
+
+
+@pytest.mark.parametrize(
+    ("replace", "line", "words"),
+    [
+        ("max_interval_s = 15", 7, 'unknown key "max_intervl_s"'),
+        ("retention_days = 30", 6, "retention_days = 0 is out of range"),
+        ("[historian]", 5, 'unknown section [histrian]; did you mean "historian"?'),
+    ],
+)
+def test_historian_table_errors_name_their_line(tmp_path: Path, replace: str, line: int, words: str) -> None:
+    broken = {
+        "max_interval_s = 15": "max_intervl_s = 15",
+        "retention_days = 30": "retention_days = 0",
+        "[historian]": "[histrian]",
+    }[replace]
+    path = tmp_path / "h.toml"
+    path.write_text(HISTORIAN_SITE.replace(replace, broken), encoding="utf-8")
+    code, errors, _ = check_site_file(path)
+    assert code == 2
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"{path}:{line}: "), errors
+    assert words in errors[0]
