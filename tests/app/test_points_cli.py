@@ -355,3 +355,46 @@ def test_plant_writer_audits_a_write_the_plc_does_not_take(tmp_path: Path, plant
         writer.write("wang", "pump.start", "on", timeout_s=3)
     actions = audit_actions(Path(str(plant_db.engine.url.database)))
     assert ("wang", "point.write-failed", "pump.start") in actions
+
+
+def test_points_watch_streams_changes_until_interrupted(tmp_path: Path, server: ModbusServer) -> None:
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server.set_registers(10, [420])
+    site = write_site(tmp_path, server.port)
+    exe = shutil.which("wardroom", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    out = tmp_path / "watch.out"
+
+    def wait_for(needle: str, timeout_s: float) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and needle not in out.read_text(encoding="utf-8"):
+            time.sleep(0.1)
+        return out.read_text(encoding="utf-8")
+
+    with open(out, "w", encoding="utf-8") as sink:
+        proc = subprocess.Popen([exe, "points", "watch", "--site", str(site), "pump.pressure"],
+                                stdout=sink, stderr=subprocess.STDOUT, env=dict(os.environ))
+    try:
+        text = wait_for("0.42 MPa", 20)
+        assert "pump.pressure" in text and "0.42 MPa" in text, text
+        server.set_registers(10, [870])
+        text = wait_for("0.87 MPa", 10)
+        assert "0.87 MPa" in text, text
+        assert "tank.level" not in text, "only the watched points are printed"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=10)
+    assert code == 0
+
+
+def test_points_watch_refuses_unknown_points(tmp_path: Path) -> None:
+    site = write_site(tmp_path, closed_port())
+    result = wardroom("points", "watch", "--site", str(site), "pump.pressure", "no.such.point")
+    assert result.returncode == 2
+    assert "no.such.point" in result.stderr
