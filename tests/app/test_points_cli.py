@@ -137,6 +137,11 @@ def test_points_list_refuses_a_bad_site_file(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"{bad}:1:")
 
 
+def add_user(url: str, name: str, role: str) -> None:
+    added = wardroom("users", "add", name, "--role", role, "--database", url, stdin="long-enough-pw\n")
+    assert added.returncode == 0, added.stderr
+
+
 def audit_actions(db: Path) -> list[tuple[str, str, str]]:
     con = sqlite3.connect(db)
     try:
@@ -149,12 +154,7 @@ def test_points_write_reaches_the_plc_and_is_audited(tmp_path: Path, server: Mod
     site = write_site(tmp_path, server.port)
     db = tmp_path / "w.sqlite3"
     url = f"sqlite:///{db}"
-    assert (
-        wardroom(
-            "users", "add", "wang", "--role", "supervisor", "--database", url, stdin="long-enough-pw\n"
-        ).returncode
-        == 0
-    )
+    add_user(url, "wang", "supervisor")
 
     setpoint = wardroom(
         "points", "write", "--site", str(site), "pump.setpoint", "12.5", "--user", "wang", "--database", url
@@ -179,12 +179,7 @@ def test_points_write_refuses_a_read_only_point(tmp_path: Path, server: ModbusSe
     site = write_site(tmp_path, server.port)
     db = tmp_path / "r.sqlite3"
     url = f"sqlite:///{db}"
-    assert (
-        wardroom(
-            "users", "add", "wang", "--role", "supervisor", "--database", url, stdin="long-enough-pw\n"
-        ).returncode
-        == 0
-    )
+    add_user(url, "wang", "supervisor")
 
     result = wardroom(
         "points", "write", "--site", str(site), "pump.pressure", "0.9", "--user", "wang", "--database", url
@@ -202,12 +197,7 @@ def test_points_write_refuses_unknown_users_and_records_clerks(tmp_path: Path, s
         "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "ghost", "--database", url
     )
     assert nobody.returncode == 2 and "no user 'ghost'" in nobody.stderr
-    assert (
-        wardroom(
-            "users", "add", "clerk", "--role", "records-clerk", "--database", url, stdin="long-enough-pw\n"
-        ).returncode
-        == 0
-    )
+    add_user(url, "clerk", "records-clerk")
     clerk = wardroom(
         "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "clerk", "--database", url
     )
