@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from app.commands.common import EXIT_USAGE, err, load_site_or_exit, open_db_or_exit
+from app.commands.common import EXIT_USAGE, err, load_site_or_exit, open_db_or_exit, say
 from app.commands.points import points_app
 from app.commands.simulate import simulate_app
 
@@ -163,7 +163,7 @@ def station(
 
     def show(event: LinkStateChanged | ServiceStateChanged | PointQualityChanged) -> None:
         stamp = event.at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        print(f"{stamp} {event.describe()}", flush=True)
+        say(f"{stamp} {event.describe()}")
 
     def show_quality(event: PointQualityChanged) -> None:
         # Comm-fail is already one PLC line, and start-up "never-read -> good" would flood the
@@ -175,16 +175,16 @@ def station(
     bus.subscribe(ServiceStateChanged, show)
     bus.subscribe(PointQualityChanged, show_quality)
     runtime = Station(loaded, db, bus)
-    print(f"station: site {loaded.site.site.name!r} from {loaded.path}", flush=True)
+    say(f"station: site {loaded.site.site.name!r} from {loaded.path}")
     try:
         runtime.start()
         while not stop.wait(0.2):
             pass
-        print("station: stopping", flush=True)
+        say("station: stopping")
     finally:
         runtime.stop()
         db.close()
-    print("station: stopped", flush=True)
+    say("station: stopped")
 
 
 @users_app.command("add")

@@ -7,6 +7,8 @@ the site loader and the storage layer happen inside the helpers, so ``wardroom -
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,20 @@ EXIT_STORAGE = 1
 """Exit status when the database cannot be opened or used."""
 EXIT_USAGE = 2
 """Exit status for a refused request: a bad site file, an unknown id, a refused write."""
+
+
+_say_lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    """One whole line on stdout, safe to call from any thread.
+
+    Event lines come from poller, simulator and monitor threads at once; ``print`` writes the text
+    and the newline separately, so two threads could splice their lines together.
+    """
+    with _say_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def err(message: str) -> None:

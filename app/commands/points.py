@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.commands.common import EXIT_STORAGE, EXIT_USAGE, err, load_site_or_exit, open_db_or_exit
+from app.commands.common import (
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    err,
+    load_site_or_exit,
+    open_db_or_exit,
+    say,
+)
 
 if TYPE_CHECKING:
     from app.fieldbus.quality import PointReading
@@ -157,11 +164,11 @@ def points_watch(
         if reading.point_id in wanted:
             row = reading_row(points[reading.point_id], reading, time.time())
             stamp = event.at.strftime("%H:%M:%S")
-            print(f"{stamp} {_format_row(row)}", flush=True)
+            say(f"{stamp} {_format_row(row)}")
 
     def show_link(event: LinkStateChanged) -> None:
         if event.kind == "plc" and event.id in plcs:
-            print(f"{event.at.strftime('%H:%M:%S')} {event.describe()}", flush=True)
+            say(f"{event.at.strftime('%H:%M:%S')} {event.describe()}")
 
     bus = EventBus()
     bus.subscribe(PointValueChanged, show)

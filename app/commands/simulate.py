@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from app.commands.common import EXIT_USAGE, err, load_site_or_exit
+from app.commands.common import EXIT_USAGE, err, load_site_or_exit, say
 
 simulate_app = typer.Typer(
     help="Serve a site's simulated PLCs (wardroom simulate --site FILE) and run drills on them.",
@@ -73,7 +73,7 @@ def _serve(path: Path) -> None:
     signal.signal(signal.SIGTERM, on_signal)
 
     def on_drill(point_id: str, on: bool) -> None:
-        typer.echo(f"simulate: drill {'TRIPPED' if on else 'restored'} {point_id}")
+        say(f"simulate: drill {'TRIPPED' if on else 'restored'} {point_id}")  # ticker thread
 
     running: list[ModbusSimulator] = []
     try:
