@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Property, QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -65,7 +65,7 @@ from widgets.gauge_state import (
     numeric_limits,
     scale_of,
 )
-from widgets.style import set_style_property
+from widgets.style import colour_property, set_style_property
 
 Role = QPalette.ColorRole
 
@@ -98,22 +98,6 @@ _MIN_WIDTH_CACHE: dict[tuple[object, ...], int] = {}
 _LIMIT_ORDER: tuple[str, ...] = ("high-high", "low-low", "high", "low")
 
 
-def _colour_property(name: str) -> Property:
-    """A ``QColor`` Qt property that QSS can set (``qproperty-<name>``), defaulting to the palette."""
-
-    def getter(self: GaugeBase) -> QColor:
-        return self.colour(name)
-
-    def setter(self: GaugeBase, colour: QColor | str) -> None:
-        new = QColor(colour)
-        if self._colours.get(name) == new:
-            return  # a re-polish sets every qproperty again: repaint only for a real change
-        self._colours[name] = new
-        self.update()
-
-    return Property(QColor, getter, setter)
-
-
 @dataclass(frozen=True)
 class BodyView:
     """What a gauge's body needs to draw, worked out once per paint from the state."""
@@ -135,19 +119,19 @@ class GaugeBase(QWidget):
 
     clicked = Signal(str)
 
-    faceColor = _colour_property("faceColor")
-    inkColor = _colour_property("inkColor")
-    mutedColor = _colour_property("mutedColor")
-    scaleColor = _colour_property("scaleColor")
-    bandColor = _colour_property("bandColor")
-    fillColor = _colour_property("fillColor")
-    limitColor = _colour_property("limitColor")
-    hatchColor = _colour_property("hatchColor")
-    alarmTextColor = _colour_property("alarmTextColor")
-    badQualityColor = _colour_property("badQualityColor")
-    noticeColor = _colour_property("noticeColor")
-    alarmColor = _colour_property("alarmColor")
-    faultColor = _colour_property("faultColor")  # deprecated: see _COLOUR_DEFAULTS
+    faceColor = colour_property("faceColor")
+    inkColor = colour_property("inkColor")
+    mutedColor = colour_property("mutedColor")
+    scaleColor = colour_property("scaleColor")
+    bandColor = colour_property("bandColor")
+    fillColor = colour_property("fillColor")
+    limitColor = colour_property("limitColor")
+    hatchColor = colour_property("hatchColor")
+    alarmTextColor = colour_property("alarmTextColor")
+    badQualityColor = colour_property("badQualityColor")
+    noticeColor = colour_property("noticeColor")
+    alarmColor = colour_property("alarmColor")
+    faultColor = colour_property("faultColor")  # deprecated: see _COLOUR_DEFAULTS
 
     MARGIN = 6.0
 
@@ -398,6 +382,9 @@ class GaugeBase(QWidget):
         self.setMinimumWidth(self.minimum_card_width())
 
     # ------------------------------------------------------------------ colours
+    def _colours_changed(self) -> None:
+        self.update()
+
     def colour(self, name: str) -> QColor:
         """The colour of a role: set by QSS/``setProperty``, else its palette role."""
         colour = self._colours.get(name)

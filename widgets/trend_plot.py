@@ -35,11 +35,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Property, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFontMetricsF, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from widgets.gauge_state import LIMIT_SHORT
+from widgets.style import colour_property
 
 WINDOWS_S: tuple[int, ...] = (600, 3600, 86_400, 604_800)
 MAX_RATE_HZ = 4.0
@@ -110,17 +111,6 @@ class RingBuffer:
     def clear(self) -> None:
         self._next = 0
         self._count = 0
-
-
-def _colour_property(name: str) -> Property:
-    def getter(self: TrendPlot) -> QColor:
-        return self.colour(name)
-
-    def setter(self: TrendPlot, colour: QColor | str) -> None:
-        self._colours[name] = QColor(colour)
-        self._apply_colours()
-
-    return Property(QColor, getter, setter)
 
 
 def window_parts(seconds: int) -> tuple[str, int]:
@@ -243,12 +233,12 @@ class TrendPlot(QWidget):
 
     windowChanged = Signal(int)
 
-    backgroundColor = _colour_property("backgroundColor")
-    inkColor = _colour_property("inkColor")
-    lineColor = _colour_property("lineColor")
-    bandColor = _colour_property("bandColor")
-    avgColor = _colour_property("avgColor")
-    limitColor = _colour_property("limitColor")
+    backgroundColor = colour_property("backgroundColor")
+    inkColor = colour_property("inkColor")
+    lineColor = colour_property("lineColor")
+    bandColor = colour_property("bandColor")
+    avgColor = colour_property("avgColor")
+    limitColor = colour_property("limitColor")
 
     def __init__(
         self,
@@ -570,6 +560,9 @@ class TrendPlot(QWidget):
         if colour is not None and colour.isValid():
             return QColor(colour)
         return self.palette().color(_COLOUR_DEFAULTS[name])
+
+    def _colours_changed(self) -> None:
+        self._apply_colours()
 
     def _apply_colours(self) -> None:
         ink = self.colour("inkColor")
