@@ -218,3 +218,18 @@ def install_excepthook(show: Callable[[str], None] | None) -> Callable[[], None]
         threading.excepthook = previous_thread_hook
 
     return restore
+
+
+def start_entry_point(
+    show: Callable[[str], None] | None = None, *, stderr_level: str | None = None
+) -> tuple[str | None, Callable[[], None]]:
+    """The one start-up path of every entry point that runs for a while (GUI, station, simulate).
+
+    Logging first (so the rest can log), then the crash file (whose previous report is returned for
+    the caller to show in its own way), then the excepthook that logs and ``show``s uncaught errors.
+    Returns (the previous crash report or None, a function that restores the previous hooks).
+    """
+    setup_logging(stderr_level=stderr_level)
+    previous_crash = install_crash_handlers()
+    restore_hooks = install_excepthook(show)
+    return previous_crash, restore_hooks

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Double, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, one_of, utcnow
-from models.site import KEY_LENGTH, SyncedMixin
+from models.base import KEY_LENGTH, Base, SyncedMixin, UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from models.site import Point

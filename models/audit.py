@@ -1,6 +1,6 @@
 """The audit log: an append-only chain of rows, each sealed by SHA-256 over (content, previous hash).
 
-Ids are assigned by ``app.audit`` (last id + 1 under the head lock), not by a sequence, so the chain
+Ids are assigned by ``app.audit.chain`` (last id + 1 under the head lock), not by a sequence, so the chain
 has no gaps unless a row was deleted. ``AuditHead`` is a single row (id 1) updated in the same
 transaction as every append: it remembers the newest hash, the row count and the last id, which is
 what reveals deleting the newest rows (the chain alone would still look intact). The initial

@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import CheckConstraint, DateTime, Dialect, MetaData, String, false
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -77,3 +77,21 @@ class Base(DeclarativeBase):
     """Base of every Wardroom table; its metadata is what Alembic compares against."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+KEY_LENGTH = 200
+"""Longest id a site file may give a building, PLC, point, camera or alarm definition."""
+
+
+class SyncedMixin:
+    """Columns every site-file-synced table has: the file's id and a retired flag."""
+
+    @declared_attr
+    def key(cls) -> Mapped[str]:
+        return mapped_column(String(KEY_LENGTH), unique=True, doc="the id in the site file")
+
+    @declared_attr
+    def retired(cls) -> Mapped[bool]:
+        return mapped_column(
+            default=False, server_default=false(), doc="no longer in the site file; kept for history"
+        )

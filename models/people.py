@@ -2,7 +2,7 @@
 employment support, and the duty teams and rosters that staff the control room.
 
 These are personal data: keep only what a service needs (no identity-document numbers here), and
-every view or export of them is audited by the services (``app.audit``). Records hang off a person
+every view or export of them is audited by the services (``app.audit.chain``). Records hang off a person
 with ``RESTRICT`` so a careless delete cannot silently erase a care history; a link that may
 legitimately end (a resident moving out of a household, a carer leaving) is ``SET NULL``.
 """

@@ -1,6 +1,6 @@
 """The site's configuration tables: buildings, floors, zones, cameras, PLCs and points.
 
-The site file is the source of truth for these rows (``app.sitesync`` writes them on every start).
+The site file is the source of truth for these rows (``app.site.sync`` writes them on every start).
 Each synced table carries the file's id as ``key`` (unique per table) next to an integer primary
 key, so history tables can reference a row cheaply and a renamed label does not break the link. A row
 that leaves the file is marked ``retired`` instead of being deleted: alarms, incidents and operator
@@ -18,30 +18,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Double, ForeignKey, Integer, String, Text, false
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime
+from models.base import Base, SyncedMixin, UTCDateTime
 
 if TYPE_CHECKING:
     from models.alarms import AlarmDefinition
 
-KEY_LENGTH = 200
 SITE_KEY = "site"
 """A database serves one site: its single ``sites`` row always has this key."""
-
-
-class SyncedMixin:
-    """Columns every site-file-synced table has: the file's id and a retired flag."""
-
-    @declared_attr
-    def key(cls) -> Mapped[str]:
-        return mapped_column(String(KEY_LENGTH), unique=True, doc="the id in the site file")
-
-    @declared_attr
-    def retired(cls) -> Mapped[bool]:
-        return mapped_column(
-            default=False, server_default=false(), doc="no longer in the site file; kept for history"
-        )
 
 
 class Site(SyncedMixin, Base):

@@ -1,6 +1,6 @@
 """Users of Wardroom and their roles.
 
-Passwords are argon2id hashes (``app.users`` hashes and verifies; the table only stores). A user is
+Passwords are argon2id hashes (``app.auth.users`` hashes and verifies; the table only stores). A user is
 disabled rather than deleted: alarm transitions, notes and operator actions keep pointing at them.
 ``failed_attempts`` and ``locked_until`` implement the lock after repeated wrong passwords.
 """

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.users import AuthError, UserInfo
+from app.auth.users import AuthError, UserInfo
 from ui.tasks import BackgroundCall
 
 log = logging.getLogger("wardroom.ui")

@@ -23,13 +23,13 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from sqlalchemy.engine import make_url
 
-from app.bootstrap import install_crash_handlers, install_excepthook, setup_logging
+from app.auth.users import UserInfo, UserService
+from app.bootstrap import start_entry_point
 from app.paths import RESOURCES, state_dir
 from app.site.demo import demo_site_path
 from app.site.loader import LoadedSite, SiteFileError, load_site
 from app.storage.database import Database, open_database
 from app.storage.engine import StorageError, demo_database_url
-from app.users import UserInfo, UserService
 from ui.i18n import Translations
 from ui.login import CreateAdminDialog, LoginDialog
 from ui.main_window import REPORT_ENV
@@ -213,10 +213,8 @@ def _application() -> QApplication:
 def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int:
     """Open the control room; returns the process exit code (0 after a clean close or SIGTERM)."""
     app = _application()
-    setup_logging()
-    previous_crash = install_crash_handlers()
     reporter = ErrorReporter()
-    restore_hooks = install_excepthook(reporter.report)
+    previous_crash, restore_hooks = start_entry_point(reporter.report)
     translations = Translations(app)
     translations.install(load_settings().language)
     cjk = apply_theme(app)

@@ -68,7 +68,7 @@ def _rect_list(rect: QRect) -> list[int]:
 
 
 class StationView(Protocol):
-    """What the window needs from a started ``app.runtime.Station``."""
+    """What the window needs from a started ``app.station.Station``."""
 
     @property
     def loaded(self) -> LoadedSite: ...

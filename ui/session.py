@@ -21,8 +21,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 
 from app.events import EventBus
-from app.runtime import Station
 from app.site.loader import LoadedSite
+from app.station import Station
 from app.storage.database import Database
 from ui.bridge import CoreBridge
 from ui.i18n import Translations

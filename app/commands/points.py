@@ -13,7 +13,6 @@ the simulator that ``wardroom simulate``, ``wardroom station`` or the GUI is run
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,25 +22,26 @@ import typer
 from app.commands.common import (
     EXIT_STORAGE,
     EXIT_USAGE,
+    DatabaseOpt,
+    JsonOpt,
     err,
     load_site_or_exit,
     open_db_or_exit,
+    print_json,
     say,
+    stop_signals,
+    wait_until_stopped,
 )
 
 if TYPE_CHECKING:
     from app.fieldbus.quality import PointReading
-    from app.plant_writes import PlantManager
+    from app.fieldbus.writes import PlantManager
     from app.site.loader import LoadedSite
     from app.site.schema import Point, SiteFile
 
 points_app = typer.Typer(help="Read, watch and write PLC points.", no_args_is_help=True)
 
 SiteOpt = Annotated[Path, typer.Option("--site", help="Site file (TOML).")]
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option("--database", help="Database URL for the audit record (default: as for other commands)."),
-]
 
 
 def endpoints_for(loaded: LoadedSite, site: SiteFile | None = None) -> dict[str, tuple[str, int]]:
@@ -103,7 +103,7 @@ def _format_row(row: dict[str, Any]) -> str:
 @points_app.command("list")
 def points_list(
     site: SiteOpt,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")] = False,
+    as_json: JsonOpt = False,
     timeout_s: Annotated[
         float, typer.Option("--timeout", help="Give up on a PLC after this many seconds.")
     ] = 10.0,
@@ -124,7 +124,7 @@ def points_list(
     now = time.time()
     rows = [reading_row(point, readings.get(point.id), now) for point in loaded.site.point]
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     for row in rows:
         typer.echo(_format_row(row))
@@ -136,9 +136,6 @@ def points_watch(
     point_ids: Annotated[list[str], typer.Argument(help="Point ids to watch.")],
 ) -> None:
     """Stream value and quality changes of the given points until interrupted."""
-    import signal
-    import threading
-
     from app.events import EventBus, LinkStateChanged
     from app.fieldbus.events import PointQualityChanged, PointValueChanged
     from app.fieldbus.manager import FieldbusManager
@@ -151,13 +148,6 @@ def points_watch(
         raise typer.Exit(EXIT_USAGE)
     wanted = set(point_ids)
     plcs = {points[pid].plc for pid in point_ids}
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
 
     def show(event: PointValueChanged | PointQualityChanged) -> None:
         reading = event.reading
@@ -174,13 +164,13 @@ def points_watch(
     bus.subscribe(PointValueChanged, show)
     bus.subscribe(PointQualityChanged, show)
     bus.subscribe(LinkStateChanged, show_link)
-    manager = FieldbusManager(loaded.site, bus, endpoints_for(loaded))
-    manager.start()
-    try:
-        while not stop.wait(0.2):
-            pass
-    finally:
-        manager.stop()
+    with stop_signals() as stop:
+        manager = FieldbusManager(loaded.site, bus, endpoints_for(loaded))
+        manager.start()
+        try:
+            wait_until_stopped(stop)
+        finally:
+            manager.stop()
 
 
 @points_app.command("write")
@@ -194,10 +184,10 @@ def points_write(
 ) -> None:
     """Write a value to a writable point (audited); a refused write exits 2, a failed one 1.
 
-    The checks (user, role, writable point, value) and the audit live in ``app.plant_writes``, the
+    The checks (user, role, writable point, value) and the audit live in ``app.fieldbus.writes``, the
     service the GUI uses too; this command only reports its answer.
     """
-    from app.plant_writes import PlantWriter, WriteFailed, WriteRefused
+    from app.fieldbus.writes import PlantWriter, WriteFailed, WriteRefused
     from app.storage.engine import StorageError
 
     loaded = load_site_or_exit(site)

@@ -18,7 +18,17 @@ from typing import Annotated
 
 import typer
 
-from app.commands.common import EXIT_USAGE, err, load_site_or_exit, say
+from app.commands.common import (
+    EXIT_USAGE,
+    JsonOpt,
+    err,
+    load_site_or_exit,
+    print_json,
+    say,
+    start_logged_command,
+    stop_signals,
+    wait_until_stopped,
+)
 
 simulate_app = typer.Typer(
     help="Serve a site's simulated PLCs (wardroom simulate --site FILE) and run drills on them.",
@@ -50,60 +60,49 @@ def simulate(ctx: typer.Context, site: SiteOpt = None) -> None:
 
 
 def _serve(path: Path) -> None:
-    import signal
-    import threading
-
-    from app.bootstrap import setup_logging
     from app.sim.drillmap import drill_db, drill_unit, plc_points
-    from app.sim.modbus_sim import ModbusSimulator
+    from app.sim.simulator import PlcSimulator
 
     loaded = load_site_or_exit(path)
     plcs = [p for p in loaded.site.plc if p.simulated]
     if not plcs:
         err(f"wardroom simulate: site file {path} has no simulated PLC (simulated = true)")
         raise typer.Exit(EXIT_USAGE)
-    setup_logging(stderr_level="WARNING")
-
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    start_logged_command(stderr_level="WARNING")
 
     def on_drill(point_id: str, on: bool) -> None:
         say(f"simulate: drill {'TRIPPED' if on else 'restored'} {point_id}")  # ticker thread
 
-    running: list[ModbusSimulator] = []
-    try:
-        for plc in plcs:
-            points = plc_points(plc, loaded.site.point)
-            try:
-                sim = ModbusSimulator(plc, points, site_path=loaded.path, on_drill=on_drill)
-                sim.start()
-            except Exception as exc:
-                err(f"simulate: PLC {plc.id} could not start: {exc}")
-                continue
-            running.append(sim)
-            where = (
-                f"drill data block DB{drill_db(plc, points)}"
-                if plc.protocol == "s7"
-                else f"drill unit {drill_unit(plc)}"
-            )
-            typer.echo(
-                f"simulate: PLC {plc.id} ({plc.protocol}) on {sim.endpoint}, {len(points)} point(s), {where}"
-            )
-        if not running:
-            err("wardroom simulate: no simulated PLC could start")
-            raise typer.Exit(1)
-        typer.echo(f"simulate: serving site {loaded.site.site.name!r} from {loaded.path}; Ctrl+C to stop")
-        while not stop.wait(0.2):
-            pass
-        typer.echo("simulate: stopping")
-    finally:
-        for sim in reversed(running):
-            sim.stop(STOP_TIMEOUT_S / max(len(running), 1))
+    with stop_signals() as stop:
+        running: list[PlcSimulator] = []
+        try:
+            for plc in plcs:
+                points = plc_points(plc, loaded.site.point)
+                try:
+                    sim = PlcSimulator(plc, points, site_path=loaded.path, on_drill=on_drill)
+                    sim.start()
+                except Exception as exc:
+                    err(f"simulate: PLC {plc.id} could not start: {exc}")
+                    continue
+                running.append(sim)
+                where = (
+                    f"drill data block DB{drill_db(plc, points)}"
+                    if plc.protocol == "s7"
+                    else f"drill unit {drill_unit(plc)}"
+                )
+                typer.echo(
+                    f"simulate: PLC {plc.id} ({plc.protocol}) on {sim.endpoint}, "
+                    f"{len(points)} point(s), {where}"
+                )
+            if not running:
+                err("wardroom simulate: no simulated PLC could start")
+                raise typer.Exit(1)
+            typer.echo(f"simulate: serving site {loaded.site.site.name!r} from {loaded.path}; Ctrl+C to stop")
+            wait_until_stopped(stop)
+            typer.echo("simulate: stopping")
+        finally:
+            for sim in reversed(running):
+                sim.stop(STOP_TIMEOUT_S / max(len(running), 1))
     typer.echo("simulate: stopped")
 
 
@@ -137,11 +136,9 @@ def restore(ctx: typer.Context, point_id: PointArg, site: SiteOpt = None) -> Non
 def points(
     ctx: typer.Context,
     site: SiteOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the points a drill can trip, with what a trip does to each."""
-    import json
-
     from app.sim.drill import drillable_points
     from app.sim.physics import trip_description
 
@@ -151,7 +148,7 @@ def points(
         for p in drillable_points(loaded)
     ]
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     if not rows:
         typer.echo(f"site file {loaded.path} has no point on a simulated PLC")

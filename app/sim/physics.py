@@ -27,7 +27,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.sim.values import Drift, from_raw, initial_value, to_raw
+from app.sim.values import Drift, initial_value, served_value
 from app.site.schema import Point
 
 _LOW = ("low", "low-low")
@@ -56,11 +56,6 @@ TIMINGS: dict[str, Timing] = {
     "current": Timing(3.0, 6.0),
 }
 DEFAULT_TIMING = Timing(5.0, 10.0)
-
-
-def _served(point: Point, value: float) -> float:
-    """What a client decodes after scaling, rounding and clamping to the point's type."""
-    return from_raw(point, to_raw(point, value))
 
 
 def _span(point: Point, calm: float) -> float:
@@ -105,7 +100,7 @@ def trip_target(point: Point) -> float:
             limit = max(limits)
             ceiling = end if end is not None and end > limit else limit + max(abs(calm - limit), 1e-6)
             target = limit + TRIP_FRACTION * (ceiling - limit)
-    return _served(point, target)
+    return served_value(point, target)
 
 
 def trip_description(point: Point) -> str:

@@ -56,6 +56,11 @@ def from_raw(point: Point, raw: codec.Raw) -> float:
     return float(codec.to_engineering(raw, _scale(point), point.offset))
 
 
+def served_value(point: Point, value: float) -> float:
+    """The value a client will decode: what survives scaling, rounding and clamping to the type."""
+    return from_raw(point, to_raw(point, value))
+
+
 def registers(point: Point, raw: codec.Raw, word_order: str) -> list[int]:
     """The point's Modbus registers: :func:`app.fieldbus.codec.encode_registers`, plus the bool
     "word flag" (a bool in a whole register reads nonzero/zero, which the codec decodes but leaves

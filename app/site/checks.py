@@ -12,7 +12,6 @@ Checks know nothing of text or lines: each ``Problem`` names the path of the off
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import itertools
 import json
@@ -27,6 +26,7 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import BaseModel, ValidationError
 
 from app.site.address import parse_address, type_fit_error
+from app.site.messages import did_you_mean, q
 from app.site.schema import (
     BOOL_LIMITS,
     CAMERA_SCHEMES,
@@ -49,25 +49,6 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".webm", ".mjpg", ".mjpeg"})
 _LIMIT_RANK = {"low-low": 0, "low": 1, "high": 2, "high-high": 3}
 _HOST_RE = re.compile(r"[A-Za-z0-9._:-]+")
-
-
-def q(value: object) -> str:
-    """Show a value the way it is written in TOML (double-quoted strings, true/false)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(q(v) for v in value) + "]"
-    return str(value)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ``; did you mean "x"?`` suffix for typos, or ''. A cut-short word ("prot") means its completion."""
-    options = list(choices)
-    prefixed = [c for c in options if len(word) >= 3 and c.startswith(word) and c != word]
-    close = prefixed[:1] or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
 
 
 def record_label(section: str, index: int, raw: object) -> str:
@@ -650,26 +631,3 @@ def _self_intersection(polygon: Sequence[Pt]) -> tuple[int, int] | None:
             if _segments_meet(a1, a2, b1, b2):
                 return (i, j)
     return None
-
-
-# ----------------------------------------------------------------------------------- `site check`
-
-
-def check_site_file(path: str | Path) -> tuple[int, list[str], str]:
-    """``wardroom site check FILE``: (exit code, stderr lines, stdout summary line).
-
-    Exit 0 with a one-line summary for a valid file, else 2 with every error as ``FILE:LINE: ...``.
-    Starts nothing and imports no Qt, OpenCV or torch, so it answers in a fraction of a second.
-    """
-    from app.site.loader import SiteFileError, load_site  # the loader imports this module
-
-    try:
-        loaded = load_site(path)
-    except SiteFileError as exc:
-        return 2, [str(e) for e in exc.errors], ""
-    site = loaded.site
-    summary = (
-        f"{path}: site {q(site.site.name)} — {len(site.building)} building(s), {len(site.plc)} PLC(s), "
-        f"{len(site.point)} point(s), {len(site.camera)} camera(s): OK"
-    )
-    return 0, [], summary

@@ -31,18 +31,16 @@ from app.site.checks import (
     Problem,
     Record,
     SiteRecords,
-    check_site_file,
-    did_you_mean,
     record_label,
     run_checks,
 )
-from app.site.messages import describe, path_text
+from app.site.messages import describe, did_you_mean, path_text
 from app.site.schema import Building, Camera, HistorianSettings, Plc, Point, SiteFile, SiteInfo
 from app.site.toml_lines import TomlLocator
 
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["LoadedSite", "SiteError", "SiteFileError", "TomlLocator", "check_site_file", "load_site"]
+__all__ = ["LoadedSite", "SiteError", "SiteFileError", "TomlLocator", "load_site"]
 
 SECTIONS: dict[str, type[BaseModel]] = {"building": Building, "plc": Plc, "point": Point, "camera": Camera}
 # Optional single tables beside [site], each validated on its own so its errors carry their line.

@@ -9,16 +9,35 @@ are added by the loader.
 
 from __future__ import annotations
 
+import difflib
+import json
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from app.site.checks import did_you_mean, q
+__all__ = ["describe", "did_you_mean", "path_text", "q"]
 
-__all__ = ["describe", "path_text"]
+
+def q(value: object) -> str:
+    """Show a value the way it is written in TOML (double-quoted strings, true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(q(v) for v in value) + "]"
+    return str(value)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``; did you mean "x"?`` suffix for typos, or ''. A cut-short word ("prot") means its completion."""
+    options = list(choices)
+    prefixed = [c for c in options if len(word) >= 3 and c.startswith(word) and c != word]
+    close = prefixed[:1] or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
 
 
 def path_text(loc: Sequence[str | int]) -> str:

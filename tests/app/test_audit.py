@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app.audit import chain as audit
 from app.storage.database import Database
 from models.audit import AuditEntry, AuditHead
 from tests.models.support import fresh_pg_database, sqlite_url

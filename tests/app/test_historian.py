@@ -54,7 +54,7 @@ FloatArray = npt.NDArray[np.float64]
 
 # ---------------------------------------------------------------------------------------- helpers
 def add_points(db: Database, keys: list[str], deadbands: list[float] | None = None) -> None:
-    """Site rows the samples hang off (what ``app.sitesync`` would have written)."""
+    """Site rows the samples hang off (what ``app.site.sync`` would have written)."""
 
     def run(session: Session) -> None:
         plc = Plc(key="fire-panel-a", protocol="modbus-tcp", host="127.0.0.1", port=5020)

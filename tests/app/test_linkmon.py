@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 
 from app.events import EventBus, LinkStateChanged
-from app.linkmon import LinkMonitor, LinkTarget, camera_target
 from app.sim.mjpeg import MjpegServer
 from app.site.schema import Camera
+from app.video.linkmon import LinkMonitor, LinkTarget, camera_target
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.05) -> bool:
@@ -97,7 +97,7 @@ def test_camera_link_connects_then_reports_outage(tmp_path: Path) -> None:
 
 def test_the_module_is_camera_only() -> None:
     """PLC links are the pollers' job now (app.fieldbus); no PLC check survives here."""
-    import app.linkmon as linkmon
+    import app.video.linkmon as linkmon
 
     leftovers = {"plc_target", "modbus_tcp_check", "modbus_rtu_check", "s7_check", "judge_modbus_reply"}
     assert leftovers.isdisjoint(dir(linkmon))

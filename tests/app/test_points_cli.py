@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from app.auth.users import UserService
 from app.events import EventBus
 from app.fieldbus.manager import FieldbusManager
-from app.plant_writes import PlantWriter, WriteFailed, WriteRefused
+from app.fieldbus.writes import PlantWriter, WriteFailed, WriteRefused
 from app.site.loader import load_site
 from app.site.schema import SiteFile
 from app.storage.database import Database, open_database
-from app.users import UserService
 from tests.app.test_cli import wardroom
 from tests.fieldbus.servers import ModbusServer
 

@@ -18,7 +18,7 @@ import pytest
 from pymodbus.client import ModbusTcpClient
 
 from app.sim import drill, drillmap, registry
-from app.sim.modbus_sim import ModbusSimulator
+from app.sim.simulator import PlcSimulator
 from app.site.loader import LoadedSite, load_site
 from app.site.schema import Plc, Point
 
@@ -109,12 +109,12 @@ def panel(loaded: LoadedSite) -> Plc:
 
 
 @pytest.fixture
-def simulators() -> Iterator[Callable[..., ModbusSimulator]]:
-    started: list[ModbusSimulator] = []
+def simulators() -> Iterator[Callable[..., PlcSimulator]]:
+    started: list[PlcSimulator] = []
 
-    def start(loaded: LoadedSite, *, register: bool = True, **kwargs: object) -> ModbusSimulator:
+    def start(loaded: LoadedSite, *, register: bool = True, **kwargs: object) -> PlcSimulator:
         plc = next(p for p in loaded.site.plc if p.id == "panel")
-        sim = ModbusSimulator(
+        sim = PlcSimulator(
             plc,
             panel_points(loaded),
             tick_s=0.05,
@@ -148,7 +148,7 @@ def client() -> Iterator[Callable[[int], ModbusTcpClient]]:
 
 def test_drill_unit_switches_trip_points_on_the_running_server(
     tmp_path: Path,
-    simulators: Callable[..., ModbusSimulator],
+    simulators: Callable[..., PlcSimulator],
     client: Callable[[int], ModbusTcpClient],
 ) -> None:
     loaded = write_site(tmp_path)
@@ -189,7 +189,7 @@ def test_drill_unit_switches_trip_points_on_the_running_server(
 
 def test_a_plc_on_unit_247_gets_its_drills_on_246(
     tmp_path: Path,
-    simulators: Callable[..., ModbusSimulator],
+    simulators: Callable[..., PlcSimulator],
     client: Callable[[int], ModbusTcpClient],
 ) -> None:
     loaded = write_site(tmp_path, unit=247)
@@ -204,7 +204,7 @@ def test_a_plc_on_unit_247_gets_its_drills_on_246(
 
 def test_drill_api_finds_the_simulator_through_the_registry(
     tmp_path: Path,
-    simulators: Callable[..., ModbusSimulator],
+    simulators: Callable[..., PlcSimulator],
     client: Callable[[int], ModbusTcpClient],
 ) -> None:
     loaded = write_site(tmp_path)
@@ -241,7 +241,7 @@ def test_drill_api_finds_the_simulator_through_the_registry(
 
 
 def test_a_site_file_edited_after_start_is_refused(
-    tmp_path: Path, simulators: Callable[..., ModbusSimulator]
+    tmp_path: Path, simulators: Callable[..., PlcSimulator]
 ) -> None:
     loaded = write_site(tmp_path)
     sim = simulators(loaded)
@@ -253,7 +253,7 @@ def test_a_site_file_edited_after_start_is_refused(
 
 
 def test_a_fixed_port_simulator_is_found_without_the_registry(
-    tmp_path: Path, simulators: Callable[..., ModbusSimulator]
+    tmp_path: Path, simulators: Callable[..., PlcSimulator]
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -285,7 +285,7 @@ def test_stale_and_corrupt_registry_entries_are_ignored(tmp_path: Path) -> None:
 
 
 def test_s7_simulators_have_a_drill_data_block(
-    tmp_path: Path, simulators: Callable[..., ModbusSimulator]
+    tmp_path: Path, simulators: Callable[..., PlcSimulator]
 ) -> None:
     import snap7
 
@@ -335,7 +335,7 @@ def test_a_drill_set_before_start_is_served_from_the_start(
     tmp_path: Path, client: Callable[[int], ModbusTcpClient]
 ) -> None:
     loaded = write_site(tmp_path)
-    sim = ModbusSimulator(panel(loaded), panel_points(loaded), tick_s=0.05, vary=False)
+    sim = PlcSimulator(panel(loaded), panel_points(loaded), tick_s=0.05, vary=False)
     sim.trip("b3.smoke")
     port = sim.start()
     try:

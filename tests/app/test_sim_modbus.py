@@ -13,7 +13,7 @@ from pymodbus.client import ModbusTcpClient
 from app.fieldbus import codec
 from app.fieldbus.codec import encode_registers
 from app.sim import values
-from app.sim.modbus_sim import ModbusSimulator
+from app.sim.simulator import PlcSimulator
 from app.sim.values import initial_value, to_raw
 from app.site.schema import Plc, Point
 
@@ -120,7 +120,7 @@ def test_serves_expected_raw_values(
     word_order: Literal["big", "little"], client_factory: Callable[[int], ModbusTcpClient]
 ) -> None:
     plc = make_plc(word_order)
-    sim = ModbusSimulator(plc, modbus_points(), vary=False)
+    sim = PlcSimulator(plc, modbus_points(), vary=False)
     port = sim.start()
     try:
         assert port > 0 and sim.port == port
@@ -174,7 +174,7 @@ def test_serves_expected_raw_values(
 def test_values_drift_gently_but_pinned_values_do_not(
     client_factory: Callable[[int], ModbusTcpClient],
 ) -> None:
-    sim = ModbusSimulator(make_plc(), modbus_points(), tick_s=0.05, seed=1)
+    sim = PlcSimulator(make_plc(), modbus_points(), tick_s=0.05, seed=1)
     port = sim.start()
     try:
         client = client_factory(port)
@@ -195,13 +195,13 @@ def test_values_drift_gently_but_pinned_values_do_not(
 
 
 def test_unknown_point_and_busy_port_are_reported() -> None:
-    first = ModbusSimulator(make_plc(), modbus_points(), vary=False)
+    first = PlcSimulator(make_plc(), modbus_points(), vary=False)
     port = first.start()
     try:
         with pytest.raises(KeyError, match="nope"):
             first.set_value("nope", 1.0)
         busy = Plc.model_validate({"id": "other", "protocol": "modbus-tcp", "port": port, "simulated": True})
-        second = ModbusSimulator(busy, [], vary=False)
+        second = PlcSimulator(busy, [], vary=False)
         with pytest.raises(RuntimeError, match=f"could not listen on 127.0.0.1:{port}"):
             second.start()
         second.stop()
@@ -220,7 +220,7 @@ def test_s7_simulator_serves_db_and_flags() -> None:
          "range": [0.0, 40.0]},
     ]  # fmt: skip
     points = [Point.model_validate({"plc": "s7plc", **p}) for p in raw]
-    sim = ModbusSimulator(plc, points, vary=False)
+    sim = PlcSimulator(plc, points, vary=False)
     port = sim.start()
     client = snap7.client.Client()
     try:

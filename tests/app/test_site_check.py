@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.site.checks import check_site_file
+from app.commands.site import check_site_file
 from app.site.demo import demo_site_path, export_demo
 from app.site.loader import SiteError, SiteFileError, TomlLocator, load_site
 
@@ -205,7 +205,7 @@ def test_check_imports_nothing_heavy() -> None:
     """`site check` must answer fast: no Qt, OpenCV or torch behind it."""
     code = (
         "import sys\n"
-        "from app.site.checks import check_site_file\n"
+        "from app.commands.site import check_site_file\n"
         "from app.site.demo import demo_site_path\n"
         "assert check_site_file(demo_site_path())[0] == 0\n"
         "heavy = ('PySide6', 'cv2', 'torch', 'ultralytics', 'numpy', 'sqlalchemy')\n"

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app.audit import chain as audit
 from app.site.schema import SiteFile
-from app.sitesync import SyncResult, sync_site
+from app.site.sync import SyncResult, sync_site
 from app.storage.database import Database
 from models.alarms import AlarmDefinition, AlarmOccurrence
 from models.audit import AuditEntry

@@ -13,9 +13,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from app import audit
+from app.audit import chain as audit
+from app.auth.users import AuthError, UserInfo, UserService, duration_in_words
 from app.storage.database import Database
-from app.users import AuthError, UserInfo, UserService, duration_in_words
 from models.audit import AuditEntry
 from models.users import User
 from tests.models.support import sqlite_url

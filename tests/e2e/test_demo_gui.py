@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from app.audit import verify
+from app.audit.chain import verify
 from app.site.demo import demo_site_path
 from app.site.loader import load_site
 from app.storage.database import open_database

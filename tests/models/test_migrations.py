@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 import models
-from app import audit
+from app.audit import chain as audit
 from app.storage.database import Database
 from models.audit import GENESIS_HASH, AuditHead
 from models.migrations import alembic_config

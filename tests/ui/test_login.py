@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
+from app.auth.users import UserInfo, UserService
 from app.storage.database import Database, open_database
-from app.users import UserInfo, UserService
 from ui.login import CreateAdminDialog, LoginDialog
 
 CHECK_TIMEOUT_MS = 15_000  # argon2 on two shared cores

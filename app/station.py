@@ -29,19 +29,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
-from app.linkmon import LinkMonitor, LinkTarget, camera_target
 from app.site.schema import Camera, Plc, SiteFile
+from app.video.linkmon import LinkMonitor, LinkTarget, camera_target
 
 if TYPE_CHECKING:
     from app.fieldbus.manager import FieldbusManager
     from app.fieldbus.quality import PointReading
     from app.historian import Historian
     from app.sim.mjpeg import MjpegServer
-    from app.sim.modbus_sim import ModbusSimulator
+    from app.sim.simulator import PlcSimulator
     from app.site.loader import LoadedSite
     from app.storage.database import Database
 
-log = logging.getLogger("wardroom.runtime")
+log = logging.getLogger("wardroom.station")
 
 LINK_CHECK_TIMEOUT_MS = 3000
 SIM_HOST = "127.0.0.1"  # simulators bind loopback only
@@ -51,7 +51,7 @@ SIM_HOST = "127.0.0.1"  # simulators bind loopback only
 class _Running:
     """What a start brought up, so stop can take it down in reverse order."""
 
-    simulators: dict[str, ModbusSimulator] = field(default_factory=dict)
+    simulators: dict[str, PlcSimulator] = field(default_factory=dict)
     mjpeg: dict[int, MjpegServer] = field(default_factory=dict)  # by requested port (0 = any)
     historian: Historian | None = None
     fieldbus: FieldbusManager | None = None
@@ -124,7 +124,7 @@ class Station:
             states.update({("plc", plc_id): event for plc_id, event in self._plc_links.items()})
         return states
 
-    def simulator(self, plc_id: str) -> ModbusSimulator | None:
+    def simulator(self, plc_id: str) -> PlcSimulator | None:
         """The running simulator of a simulated PLC (drills and tests change values through it)."""
         return self._running.simulators.get(plc_id)
 
@@ -163,7 +163,7 @@ class Station:
         self._start_link_monitor()
 
     def _sync(self) -> None:
-        from app.sitesync import sync_site
+        from app.site.sync import sync_site
 
         assert self.db is not None
         self._service("site sync", "starting", str(self.loaded.path))
@@ -178,14 +178,14 @@ class Station:
         )
 
     def _start_plc_simulator(self, plc: Plc) -> None:
-        from app.sim.modbus_sim import ModbusSimulator
+        from app.sim.simulator import PlcSimulator
 
         service = f"PLC simulator {plc.id}"
         self._service(service, "starting", plc.protocol)
         try:
             # With the site file's path it announces its port, so `wardroom simulate trip` can reach it.
             points = [p for p in self.site.point if p.plc == plc.id]
-            sim = ModbusSimulator(plc, points, host=SIM_HOST, site_path=self.loaded.path)
+            sim = PlcSimulator(plc, points, host=SIM_HOST, site_path=self.loaded.path)
             port = sim.start()
         except Exception as exc:
             self._failed[("plc", plc.id)] = f"its simulator could not start: {exc}"

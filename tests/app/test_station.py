@@ -17,9 +17,9 @@ from pymodbus.client import ModbusTcpClient
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.fieldbus.events import PointQualityChanged
-from app.runtime import Station
 from app.sim import registry
 from app.site.loader import load_site
+from app.station import Station
 
 SITE = """\
 [site]

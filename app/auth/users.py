@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import audit
+from app.audit import chain as audit
 from app.storage.database import Database
 from models.base import utcnow
 from models.users import ROLES, User

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app.audit import chain as audit
 from app.storage.database import Database
 from models.alarms import AlarmDefinition
 from models.base import Base, utcnow

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app.audit import append
-from app.users import UserService
+from app.audit.chain import append
+from app.auth.users import UserService
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -19,7 +19,7 @@ from app.sim import drillmap
 from app.sim.values import s7_bytes, to_raw
 
 if TYPE_CHECKING:
-    from app.sim.modbus_sim import SimPoint
+    from app.sim.plc import SimPoint
     from app.site.schema import Plc
 
 log = logging.getLogger("wardroom.sim")

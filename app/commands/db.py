@@ -1,0 +1,19 @@
+"""``wardroom db``: the database itself (schema migrations)."""
+
+from __future__ import annotations
+
+import typer
+
+from app.commands.common import DatabaseOpt, open_db_or_exit
+
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOpt = None) -> None:
+    """Apply every pending schema migration."""
+    db = open_db_or_exit(database)
+    try:
+        typer.echo(f"database {db.engine.url.render_as_string(hide_password=True)} is at the newest schema")
+    finally:
+        db.close()
