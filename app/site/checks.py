@@ -25,6 +25,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
+from app.alarms.limits import LIMIT_STACK
 from app.site.address import parse_address, type_fit_error
 from app.site.messages import did_you_mean, q
 from app.site.schema import (
@@ -47,7 +48,7 @@ M = TypeVar("M", bound=BaseModel)
 PROTOCOLS = ("modbus-tcp", "modbus-rtu", "s7")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".webm", ".mjpg", ".mjpeg"})
-_LIMIT_RANK = {"low-low": 0, "low": 1, "high": 2, "high-high": 3}
+_LIMIT_RANK = {name: rank for rank, name in enumerate(LIMIT_STACK)}
 _HOST_RE = re.compile(r"[A-Za-z0-9._:-]+")
 
 
