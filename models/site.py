@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Double, ForeignKey, Integer, String, Text, false
+from sqlalchemy import Double, ForeignKey, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, SyncedMixin, UTCDateTime
@@ -40,6 +40,9 @@ class Site(SyncedMixin, Base):
     source_path: Mapped[str] = mapped_column(Text, default="")
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The site file's [security] table, so commands run without the file log in by the same rules.
+    lockout_attempts: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
+    lockout_minutes: Mapped[float] = mapped_column(Double, default=15.0, server_default=text("15"))
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")
 

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import chain as audit
+from app.auth.permissions import Action, PermissionRefused, require
 from app.storage.database import Database
 from models.base import utcnow
+from models.site import SITE_KEY, Site
 from models.users import ROLES, User
 
 MAX_NAME_LENGTH = 64
@@ -36,8 +39,39 @@ ANONYMOUS = "anonymous"
 MAX_AUDIT_TARGET = 200
 
 
+DEFAULT_LOCKOUT_ATTEMPTS = 5
+DEFAULT_LOCKOUT_MINUTES = 15.0
+
+
 class AuthError(Exception):
     """A login was refused; the message is fit to show the person at the console."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """A site's ``[security]`` rules for logging in, and its time zone (for "locked until 14:05")."""
+
+    lockout_attempts: int = DEFAULT_LOCKOUT_ATTEMPTS
+    lockout_minutes: float = DEFAULT_LOCKOUT_MINUTES
+    timezone: str = "UTC"
+
+
+def stored_policy(db: Database) -> LoginPolicy:
+    """The policy of the site last synced into ``db`` (defaults before the first sync)."""
+    with db.session() as session:
+        site = session.scalar(select(Site).where(Site.key == SITE_KEY))
+        if site is None:
+            return LoginPolicy()
+        return LoginPolicy(site.lockout_attempts, site.lockout_minutes, site.timezone)
+
+
+def site_clock(at: datetime, timezone: str) -> str:
+    """``at`` as HH:MM on the site's wall clock (UTC if the zone is unknown here)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return at.astimezone(zone).strftime("%H:%M")
 
 
 @dataclass(frozen=True)
@@ -49,10 +83,11 @@ class UserInfo:
     role: str
     locked_until: datetime | None
     created_at: datetime
+    disabled: bool = False
 
     @classmethod
     def of(cls, user: User) -> UserInfo:
-        return cls(user.id, user.name, user.role, user.locked_until, user.created_at)
+        return cls(user.id, user.name, user.role, user.locked_until, user.created_at, bool(user.disabled))
 
 
 def check_name(name: str) -> None:
@@ -95,15 +130,21 @@ class UserService:
     def __init__(
         self,
         db: Database,
-        max_attempts: int = 5,
-        lockout_s: float = 300,
+        max_attempts: int | None = None,
+        lockout_s: float | None = None,
         hasher: PasswordHasher | None = None,
+        *,
+        policy: LoginPolicy | None = None,
     ) -> None:
+        """Lockout rules: the arguments, else ``policy`` (a site file's), else the synced site's."""
+        policy = policy or (stored_policy(db) if max_attempts is None or lockout_s is None else LoginPolicy())
+        max_attempts = policy.lockout_attempts if max_attempts is None else max_attempts
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.db = db
         self.max_attempts = max_attempts
-        self.lockout_s = lockout_s
+        self.lockout_s = policy.lockout_minutes * 60 if lockout_s is None else lockout_s
+        self.timezone = policy.timezone
         self.hasher = hasher or PasswordHasher()
 
     @cached_property
@@ -189,7 +230,8 @@ class UserService:
         if locked_until is not None and locked_until > now:
             self._audit_failure(name, "account locked")
             raise AuthError(
-                "this account is locked after too many wrong passwords; "
+                f"{name} is locked until {site_clock(locked_until, self.timezone)} (site time) after "
+                "too many wrong passwords; "
                 f"try again in {duration_in_words((locked_until - now).total_seconds())}"
             )
         if not self._verify(password_hash, password):
@@ -202,6 +244,77 @@ class UserService:
             raise AuthError(WRONG)
         new_hash = self.hasher.hash(password) if self.hasher.check_needs_rehash(password_hash) else None
         return self.db.write(lambda s: self._login_ok(s, user_id, new_hash))
+
+    def authorize(self, name: str, password: str, action: Action, refused_action: str, target: str) -> UserInfo:
+        """Log ``name`` in and require ``action`` of their role; a refused role is audited.
+
+        ``AuthError`` for a refused login (audited by :meth:`authenticate`); ``PermissionRefused``
+        (audited as ``refused_action`` on ``target``) when the role may not.
+        """
+        user = self.authenticate(name, password)
+        try:
+            require(user, action)
+        except PermissionRefused as exc:
+            self.audit(user.name, refused_action, target, {"reason": str(exc)})
+            raise
+        return user
+
+    def audit(self, actor: str, action: str, target: str, details: dict[str, object] | None = None) -> None:
+        """One audit row in its own transaction."""
+        self.db.write(lambda s: audit.append(s, actor, action, target=target[:MAX_AUDIT_TARGET], details=details))
+
+    # ------------------------------------------------------------------ account changes
+    def set_password(self, name: str, new_password: str, actor: str) -> UserInfo:
+        """Give ``name`` a new password (the caller proved the old one, or is an administrator)."""
+        check_password(new_password)
+        new_hash = self.hasher.hash(new_password)
+
+        def do(session: Session) -> UserInfo:
+            user = self._existing(session, name)
+            user.password_hash = new_hash
+            user.failed_attempts = 0
+            audit.append(session, actor, "user.passwd", target=name)
+            return UserInfo.of(user)
+
+        return self.db.write(do)
+
+    def set_disabled(self, name: str, disabled: bool, actor: str) -> UserInfo:
+        """Disable (nobody can log in as them; their history stays) or enable ``name``."""
+
+        def do(session: Session) -> UserInfo:
+            user = self._existing(session, name)
+            if disabled and user.role == "administrator" and not user.disabled:
+                others = session.scalar(
+                    select(func.count())
+                    .select_from(User)
+                    .where(User.role == "administrator", User.disabled.is_(False), User.id != user.id)
+                )
+                if not others:
+                    raise ValueError(f"{name} is the last administrator; add another one first")
+            user.disabled = disabled
+            audit.append(session, actor, "user.disable" if disabled else "user.enable", target=name)
+            return UserInfo.of(user)
+
+        return self.db.write(do)
+
+    def unlock(self, name: str, actor: str) -> UserInfo:
+        """End a lockout now and forget the wrong passwords counted so far."""
+
+        def do(session: Session) -> UserInfo:
+            user = self._existing(session, name)
+            user.locked_until = None
+            user.failed_attempts = 0
+            audit.append(session, actor, "user.unlock", target=name)
+            return UserInfo.of(user)
+
+        return self.db.write(do)
+
+    @staticmethod
+    def _existing(session: Session, name: str) -> User:
+        user = session.execute(select(User).where(User.name == name).with_for_update()).scalar_one_or_none()
+        if user is None:
+            raise ValueError(f"there is no user {name!r}")
+        return user
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:

@@ -35,7 +35,16 @@ from app.site.checks import (
     run_checks,
 )
 from app.site.messages import describe, did_you_mean, path_text
-from app.site.schema import Building, Camera, HistorianSettings, Plc, Point, SiteFile, SiteInfo
+from app.site.schema import (
+    Building,
+    Camera,
+    HistorianSettings,
+    Plc,
+    Point,
+    SecuritySettings,
+    SiteFile,
+    SiteInfo,
+)
 from app.site.toml_lines import TomlLocator
 
 M = TypeVar("M", bound=BaseModel)
@@ -44,8 +53,8 @@ __all__ = ["LoadedSite", "SiteError", "SiteFileError", "TomlLocator", "load_site
 
 SECTIONS: dict[str, type[BaseModel]] = {"building": Building, "plc": Plc, "point": Point, "camera": Camera}
 # Optional single tables beside [site], each validated on its own so its errors carry their line.
-SETTINGS_TABLES: dict[str, type[BaseModel]] = {"historian": HistorianSettings}
-_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]], [historian]"
+SETTINGS_TABLES: dict[str, type[BaseModel]] = {"historian": HistorianSettings, "security": SecuritySettings}
+_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security]"
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,13 @@ class HistorianSettings(_Strict):
     max_interval_s: float = Field(default=60, gt=0)
 
 
+class SecuritySettings(_Strict):
+    """``[security]`` (optional): how many wrong passwords lock an account, and for how long."""
+
+    lockout_attempts: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: float = Field(default=15, gt=0, le=10080)
+
+
 class SiteFile(_Strict):
     """A whole validated site file. ``path``/``sha256`` are filled by the loader, not by the file."""
 
@@ -148,3 +155,4 @@ class SiteFile(_Strict):
     point: tuple[Point, ...] = ()
     camera: tuple[Camera, ...] = ()
     historian: HistorianSettings = HistorianSettings()
+    security: SecuritySettings = SecuritySettings()

@@ -85,6 +85,8 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "timezone": site_file.site.timezone,
                 "source_path": path,
                 "source_sha256": loaded.sha256,
+                "lockout_attempts": site_file.security.lockout_attempts,
+                "lockout_minutes": site_file.security.lockout_minutes,
             }
         },
         counts,
