@@ -85,7 +85,6 @@ _COLOUR_DEFAULTS: dict[str, Role] = {
     "badQualityColor": Role.WindowText,
     "noticeColor": Role.ToolTipBase,
     "alarmColor": Role.Highlight,
-    "faultColor": Role.Shadow,  # accepted from older stylesheets; no longer drawn (badQualityColor)
 }
 
 # Pen of the bad-quality frame: dashed, so it differs from an alarm by shape as well as colour.
@@ -93,9 +92,6 @@ BAD_QUALITY_DASHES: list[float] = [3.0, 2.0]
 CARD_MIN_WIDTH = 150
 CARD_MIN_HEIGHT = 180
 _MIN_WIDTH_CACHE: dict[tuple[object, ...], int] = {}
-
-# Severity order when naming the limit a value is beyond.
-_LIMIT_ORDER: tuple[str, ...] = ("high-high", "low-low", "high", "low")
 
 
 @dataclass(frozen=True)
@@ -131,7 +127,6 @@ class GaugeBase(QWidget):
     badQualityColor = colour_property("badQualityColor")
     noticeColor = colour_property("noticeColor")
     alarmColor = colour_property("alarmColor")
-    faultColor = colour_property("faultColor")  # deprecated: see _COLOUR_DEFAULTS
 
     MARGIN = 6.0
 
@@ -311,26 +306,11 @@ class GaugeBase(QWidget):
         if quality in ("bad-config", "out-of-range", "never-read"):
             return [words[quality]]
         if alarm_level(state) != "none":
-            beyond = self.limit_exceeded()
-            if beyond is None:
+            limit_word = self.limit_words().get(state.alarm_limit or "")
+            if limit_word is None:
                 return [self.tr("in alarm")]
-            return [self.tr("{limit} alarm").format(limit=self.limit_words()[beyond])]
+            return [self.tr("{limit} alarm").format(limit=limit_word)]
         return []
-
-    def limit_exceeded(self) -> str | None:
-        """The most severe limit the current value is beyond (high-high before high), if any."""
-        number = numeric(self._state.value)
-        if number is None:
-            return None
-        limits = numeric_limits(self._state)
-        for kind in _LIMIT_ORDER:
-            for limit_kind, limit in limits:
-                if limit_kind != kind:
-                    continue
-                high, low = kind.startswith("high"), kind.startswith("low")
-                if (high and number >= limit) or (low and number <= limit):
-                    return kind
-        return None
 
     def _live_age(self) -> float | None:
         """The value's age now: its age when it arrived plus the time since (it keeps counting)."""

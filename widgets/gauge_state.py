@@ -46,6 +46,8 @@ class GaugeState:
     ``alarm_priority`` (fire/urgent/high/medium/low) says how urgent that alarm is, so the gauge's
     alarm box takes that priority's colour (a priority alone also puts the gauge in alarm; an alarm
     without a priority is ``medium``, the site file's default). See :func:`alarm_level`.
+    ``alarm_limit`` names the limit the value is beyond (high-high/high/low/low-low/on/off), as the
+    page worked it out (the widget shows it, it does not decide it); None when not known.
     """
 
     value: float | bool | None = None
@@ -57,6 +59,7 @@ class GaugeState:
     label: str = ""
     alarm_active: bool = False
     alarm_priority: str | None = None
+    alarm_limit: str | None = None
 
 
 def alarm_level(state: GaugeState) -> str:

@@ -67,6 +67,9 @@ def test_a_live_value_beyond_a_limit_is_shown_in_alarm() -> None:
     assert state.limits == [("low", 0.1), ("low-low", 0.05), ("high", 1.4)]
     assert state.range == (0.0, 1.6) and state.label == "B1 pressure"
     assert state.alarm_priority == "medium"  # the low limit's priority (the site file's default)
+    assert state.alarm_limit == "low", "the gauge is told which limit, as plain data"
+    stale = gauge_state(PRESSURE, PointReading("b1.pressure", 0.01, 10, "stale", NOW - 9), NOW)
+    assert stale.alarm_limit is None and not stale.alarm_active
 
 
 def test_the_alarm_takes_its_limits_priority() -> None:

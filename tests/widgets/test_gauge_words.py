@@ -140,7 +140,12 @@ def test_status_words_are_all_translated(qtbot: QtBot, pseudo_translated: None) 
         (lamp, GaugeState(False, "", "comm-fail", 3720.0)),
         (lamp, GaugeState(True, "", "stale", 7.0)),
         (dial, GaugeState(0.7, "", "comm-fail", 2 * 86_400.0, (0, 1))),
-        (dial, GaugeState(0.2, "", "good", 0.1, (0, 1), [("low-low", 0.3)], alarm_active=True)),
+        (
+            dial,
+            GaugeState(
+                0.2, "", "good", 0.1, (0, 1), [("low-low", 0.3)], alarm_active=True, alarm_limit="low-low"
+            ),
+        ),
         (dial, GaugeState(None, "", "never-read")),
         (dial, GaugeState(None, "", "bad-config")),
         (dial, GaugeState(2.0, "", "out-of-range", 0.1, (0, 1))),

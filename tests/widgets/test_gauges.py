@@ -303,10 +303,15 @@ def test_age_keeps_counting_between_snapshots(qtbot: QtBot) -> None:
 def test_alarm_is_coloured_and_named(qtbot: QtBot, themed_app: QApplication) -> None:
     gauge = DialGauge("p1")
     _show(qtbot, gauge)
-    gauge.set_state(_state("good", 0.25, alarm_active=True))
+    gauge.set_state(_state("good", 0.25, alarm_active=True, alarm_limit="low-low"))
     gauge.refresh()
     assert gauge.property("alarm") == "medium", "an alarm without a priority is medium (the default)"
-    assert gauge.status_text() == "low-low alarm"
+    assert gauge.status_text() == "low-low alarm", "the limit is named as the page passed it"
+    gauge.set_state(_state("good", 0.25, alarm_active=True))
+    gauge.refresh()
+    assert gauge.status_text() == "in alarm", "the gauge does not work out the limit itself"
+    gauge.set_state(_state("good", 0.25, alarm_active=True, alarm_limit="low-low"))
+    gauge.refresh()
     image = gauge.grab().toImage()
     _, _, value_rect, _ = gauge.regions()
     alarm = gauge.colour("alarmColor")

@@ -28,10 +28,11 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.alarms.limits import is_live
 from app.fieldbus.quality import PointReading
 from app.historian import TrendSeries
 from app.site.schema import Point
-from ui.pages.sensor_view import VALUED, numeric_limits, point_label, value_range
+from ui.pages.sensor_view import numeric_limits, point_label, value_range
 from ui.tasks import LatestCall
 from widgets.trend_plot import TrendPlot
 
@@ -153,7 +154,7 @@ class TrendPanel(QWidget):
         """One live sample of the shown point (``at``: wall time when not live; a gap then)."""
         if self._point is None or reading.point_id != self._point.id:
             return
-        live = reading.quality in VALUED and reading.value is not None and reading.last_good_at is not None
+        live = is_live(reading.quality) and reading.value is not None and reading.last_good_at is not None
         ts = reading.last_good_at if live and reading.last_good_at is not None else at
         if ts <= self._last_ts:
             return

@@ -3,11 +3,12 @@
 Kept apart from the page so the rules are plain functions a test can call: which gauge a point gets,
 which limits its scale draws, and when it is shown *in alarm*.
 
-The alarm mark here is a plain comparison of the value with the point's alarm limits, so an operator
-sees a sprinkler main below its low limit at once. It is not the alarm engine: it knows no on/off
-delays, deadbands, acknowledgement or shelving, and raises nothing; a value merely *looks* like an
-alarm on its gauge. A value that is not live (comm-fail, stale, bad address, never read) is never
-shown in alarm, because nothing current is known about it.
+The alarm mark here is the plain limit comparison of :mod:`app.alarms.limits`, so an operator sees a
+sprinkler main below its low limit at once. It is not the alarm engine: it knows no on/off delays,
+deadbands, acknowledgement or shelving, and raises nothing; a value merely *looks* like an alarm on
+its gauge. A value that is not live (comm-fail, stale, bad address, never read) is never shown in
+alarm, because nothing current is known about it. The gauge receives the limit's name as plain data
+(``GaugeState.alarm_limit``): widgets do not decide it.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ import re
 import time
 from dataclasses import replace
 
+from app.alarms.limits import limit_beyond as _limit_beyond
+from app.alarms.limits import reading_beyond
 from app.fieldbus.quality import PointReading
 from app.site.schema import NUMERIC_LIMITS, Point
 from widgets.gauge_state import GaugeState
-
-# Qualities whose value is a current reading of the sensor (out-of-range: real, but off the scale).
-VALUED: frozenset[str] = frozenset({"good", "out-of-range"})
-_SEVERITY: tuple[str, ...] = ("high-high", "low-low", "high", "low")
-
 
 _ID_PARTS = re.compile(r"[._\-\s]+")
 
@@ -69,29 +67,19 @@ def value_range(point: Point) -> tuple[float, float] | None:
 
 
 def limit_beyond(point: Point, value: float | bool | None) -> str | None:
-    """The most severe alarm limit ``value`` is at or beyond ("high-high", "low", "on"...), or None.
+    """The most severe alarm limit of ``point`` that ``value`` is at or beyond, or None."""
+    return _limit_beyond(value, _limits_of(point), binary=is_binary(point))
 
-    A plain comparison (see the module docstring): no delay, no deadband, no latching.
-    """
-    if value is None:
+
+def _limits_of(point: Point) -> list[tuple[str, float | None]]:
+    return [(alarm.limit, alarm.value) for alarm in point.alarms]
+
+
+def reading_limit(point: Point, reading: PointReading | None) -> str | None:
+    """The limit the point's reading is beyond, when the reading is live (the banner counts these)."""
+    if reading is None:
         return None
-    if is_binary(point) or isinstance(value, bool):
-        on = bool(value)
-        for alarm in point.alarms:
-            if (alarm.limit == "on" and on) or (alarm.limit == "off" and not on):
-                return alarm.limit
-        return None
-    number = float(value)
-    if not math.isfinite(number):
-        return None
-    limits = numeric_limits(point)
-    for kind in _SEVERITY:
-        for limit_kind, limit in limits:
-            if limit_kind != kind:
-                continue
-            if (kind.startswith("high") and number >= limit) or (kind.startswith("low") and number <= limit):
-                return kind
-    return None
+    return reading_beyond(reading.quality, reading.value, _limits_of(point), binary=is_binary(point))
 
 
 def gauge_state(point: Point, reading: PointReading | None, now: float | None = None) -> GaugeState:
@@ -101,8 +89,7 @@ def gauge_state(point: Point, reading: PointReading | None, now: float | None = 
             unit=point.unit, range=point.range, limits=numeric_limits(point), label=point_label(point.id)
         )
     age_ms = reading.age_ms(time.time() if now is None else now)
-    valued = reading.quality in VALUED
-    beyond = limit_beyond(point, reading.value) if valued else None
+    beyond = reading_limit(point, reading)
     return GaugeState(
         value=reading.value,
         unit=point.unit,
@@ -113,6 +100,7 @@ def gauge_state(point: Point, reading: PointReading | None, now: float | None = 
         label=point_label(point.id),
         alarm_active=beyond is not None,
         alarm_priority=alarm_priority(point, beyond),
+        alarm_limit=beyond,
     )
 
 
