@@ -4,7 +4,10 @@ The GUI thread only paints and handles input; anything that may wait on a disk, 
 password hash (starting the station, checking a login) runs here instead. As in Orange's
 ``concurrent`` helpers, the task is a plain function that never touches a widget; its outcome comes
 back through ``succeeded``/``failed``, which Qt queues into the GUI thread because this object lives
-there and the worker thread emits.
+there and the worker thread emits. A task may take one argument, the call's
+:class:`~app.workers.CancelToken`: ``cancel()`` and ``abandon()`` set it, and a long task checks
+``token.cancelled`` (or sleeps on ``token.wait``) to end early. A task without parameters is called
+as before.
 
 Shutdown runs against one deadline (``ui.session``), so calls whose answers no longer matter
 (history queries, drills) are *abandoned*, not joined: their threads are daemons, end on their own
@@ -14,13 +17,30 @@ lets the newest request wait, so an operator clicking fast cannot start a thread
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from app.workers import CancelToken, Worker
+
 log = logging.getLogger("wardroom.ui")
+
+# A plain function, or one that takes the call's cancel token.
+Task = Callable[[], object] | Callable[[CancelToken], object]
+
+
+def takes_token(fn: Task) -> bool:
+    """Whether ``fn`` has a required positional parameter (it is then passed the cancel token)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: call it plainly
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(p.kind in positional and p.default is inspect.Parameter.empty for p in parameters)
 
 
 class BackgroundCall(QObject):
@@ -29,12 +49,13 @@ class BackgroundCall(QObject):
     succeeded = Signal(object)  # fn's return value
     failed = Signal(object)  # the exception fn raised
 
-    def __init__(self, name: str, fn: Callable[[], object], parent: QObject | None = None) -> None:
+    def __init__(self, name: str, fn: Task, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._name = name
         self._fn = fn
+        self._with_token = takes_token(fn)
         # daemon: a call stuck past its own timeouts must not keep a closing application alive.
-        self._thread = threading.Thread(target=self._run, name=f"wardroom-{name}", daemon=True)
+        self._worker = Worker(f"wardroom-{name}", self._run)
         self._started = False
         self._gate = threading.Lock()
         self._abandoned = False
@@ -43,21 +64,29 @@ class BackgroundCall(QObject):
     def name(self) -> str:
         return self._name
 
+    @property
+    def token(self) -> CancelToken:
+        """The cancel token the task receives (if it takes one)."""
+        return self._worker.token
+
     def start(self) -> None:
         if self._started:
             raise RuntimeError(f"background call {self._name!r} was already started")
         self._started = True
-        self._thread.start()
+        self._worker.start()
 
     def is_running(self) -> bool:
-        return self._thread.is_alive()
+        return self._worker.is_alive()
+
+    def cancel(self) -> None:
+        """Ask the task to end early (its token); whatever it then returns or raises is still reported."""
+        self._worker.cancel()
 
     def wait(self, timeout_s: float) -> bool:
         """Wait (bounded) for the call to end; True if it ended or never started."""
         if not self._started:
             return True
-        self._thread.join(timeout_s)
-        if self._thread.is_alive():
+        if not self._worker.join(timeout_s):
             log.warning("%s still running after %.1f s", self._name, timeout_s)
             return False
         return True
@@ -71,10 +100,14 @@ class BackgroundCall(QObject):
         """
         with self._gate:
             self._abandoned = True
+        self._worker.cancel()
 
-    def _run(self) -> None:
+    def _run(self, token: CancelToken) -> None:
         try:
-            result = self._fn()
+            if self._with_token:
+                result = cast(Callable[[CancelToken], object], self._fn)(token)
+            else:
+                result = cast(Callable[[], object], self._fn)()
         except Exception as exc:  # reported through the signal, and logged with its traceback
             log.exception("%s failed", self._name)
             self._emit(False, exc)
@@ -108,7 +141,7 @@ class LatestCall(QObject):
         super().__init__(parent)
         self._name = name
         self._running: BackgroundCall | None = None
-        self._waiting: Callable[[], object] | None = None
+        self._waiting: Task | None = None
         self._closed = False
         self._started = 0
 
@@ -120,7 +153,7 @@ class LatestCall(QObject):
     def is_running(self) -> bool:
         return self._running is not None and self._running.is_running()
 
-    def submit(self, fn: Callable[[], object]) -> None:
+    def submit(self, fn: Task) -> None:
         """Run ``fn`` now if nothing runs, else after the running call (replacing any waiting one)."""
         if self._closed:
             return
@@ -130,13 +163,14 @@ class LatestCall(QObject):
         self._start(fn)
 
     def close(self) -> None:
-        """Drop the waiting call and any outcome still to come; the running call is not waited for."""
+        """Drop the waiting call and any outcome still to come; the running call is cancelled (its
+        token) but not waited for."""
         self._closed = True
         self._waiting = None
         if self._running is not None:
             self._running.abandon()
 
-    def _start(self, fn: Callable[[], object]) -> None:
+    def _start(self, fn: Task) -> None:
         call = BackgroundCall(self._name, fn, self)
         call.succeeded.connect(self._on_succeeded, Qt.ConnectionType.QueuedConnection)
         call.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)

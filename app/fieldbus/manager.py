@@ -37,6 +37,7 @@ from app.fieldbus.s7 import S7Link
 from app.fieldbus.state import PlcState, PlcStats, ReadingStore
 from app.site.address import parse_address, type_fit_error
 from app.site.schema import Plc, Point, SiteFile
+from app.workers import CancelToken, Worker
 
 log = logging.getLogger("wardroom.fieldbus")
 
@@ -167,7 +168,7 @@ class FieldbusManager:
         self._store = ReadingStore()
         self._points = {p.id: p for p in site.point}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._worker: Worker | None = None
         self._built: _Built | None = None
         self._stop_event: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -175,24 +176,24 @@ class FieldbusManager:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        if self._thread is not None:
+        if self._worker is not None:
             raise RuntimeError("FieldbusManager already started")
         self._ready.clear()
         self._failure = None
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="fieldbus", daemon=True)
-        self._thread.start()
+        self._worker = Worker("fieldbus", self._run, on_cancel=self._end_loop).start()
         if not self._ready.wait(timeout=5.0):
             raise FieldbusStartError("the fieldbus poller did not start within 5 s")
         failure = self._failure
         if failure is not None:
-            self._thread.join(timeout=2.0)
-            self._thread = None
+            self._worker.join(2.0)
+            self._worker = None
             raise FieldbusStartError(
                 f"the fieldbus poller could not start: {failure.__class__.__name__}: {failure}"
             ) from failure
 
-    def _run(self) -> None:
+    def _run(self, token: CancelToken) -> None:
+        del token  # on_cancel ends the loop
         loop = self._loop
         assert loop is not None
         asyncio.set_event_loop(loop)
@@ -232,21 +233,22 @@ class FieldbusManager:
 
     def stop(self, timeout_s: float = 2.0) -> None:
         """Stop polling, close every connection, end the worker thread (within ``timeout_s``)."""
-        thread, loop = self._thread, self._loop
-        if thread is None or loop is None:
+        worker = self._worker
+        if worker is None or self._loop is None:
             return
-        if self._stop_event is not None and not loop.is_closed():
+        worker.stop(timeout_s)
+        self._worker = None
+
+    def _end_loop(self) -> None:
+        loop = self._loop
+        if loop is not None and self._stop_event is not None and not loop.is_closed():
             with suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self._stop_event.set)
-        thread.join(timeout=timeout_s)
-        if thread.is_alive():
-            log.error("fieldbus poller did not stop within %.1f s", timeout_s)
-        self._thread = None
 
     @property
     def running(self) -> bool:
         """Whether the poller thread is alive (a crash of the loop would end it)."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker is not None and self._worker.is_alive()
 
     # ------------------------------------------------------------------ queries
     def readings(self) -> dict[str, PointReading]:
@@ -272,7 +274,7 @@ class FieldbusManager:
         if not point.writable:
             raise WriteError(f"point {point_id} is not writable (the site file does not say writable = true)")
         built, loop = self._built, self._loop
-        if built is None or loop is None or self._thread is None:
+        if built is None or loop is None or self._worker is None:
             raise WriteError(f"cannot write {point_id}: the poller is not running")
         plc_id = built.point_plc.get(point_id)
         state = built.states.get(plc_id or "")

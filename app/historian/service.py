@@ -35,6 +35,7 @@ from app.historian.query import TrendSeries, trend
 from app.historian.rules import IGNORED_QUALITIES, VALUED_QUALITIES, PointTrack
 from app.storage.database import Database
 from app.storage.engine import StorageError
+from app.workers import CancelToken, Worker
 from models.history import PointSample
 from models.site import Point
 
@@ -116,8 +117,7 @@ class Historian:
         self._unknown: dict[str, float] = {}  # key -> monotonic time of the failed lookup
         self._buffer: list[_Row] = []
         self._dropped = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker: Worker | None = None
 
     # ------------------------------------------------------------------ points
     def load_points(self) -> int:
@@ -321,12 +321,10 @@ class Historian:
     # ------------------------------------------------------------------ background thread
     def start(self) -> None:
         """Load the points and start the flush/heartbeat/purge thread (first purge after a minute)."""
-        if self._thread is not None and self._thread.is_alive():
+        if self._worker is not None and self._worker.is_alive():
             return
         self.load_points()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="wardroom-historian", daemon=True)
-        self._thread.start()
+        self._worker = Worker("wardroom-historian", self._run).start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Stop the thread and write what is buffered, all within ``timeout_s``.
@@ -336,20 +334,17 @@ class Historian:
         in time are logged as lost, not raised.
         """
         deadline = time.monotonic() + timeout_s
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout_s)
-            if thread.is_alive():
-                log.error("historian thread did not stop within %s s", timeout_s)
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop(timeout_s)
         try:
             self.flush(timeout_s=max(0.0, deadline - time.monotonic()))
         except Exception:
             log.exception("historian: final flush failed; %d samples not written", self.pending)
 
-    def _run(self) -> None:
+    def _run(self, token: CancelToken) -> None:
         next_purge = time.monotonic() + min(60.0, self.purge_every_s)
-        while not self._stop.wait(self.flush_interval_s):
+        while not token.wait(self.flush_interval_s):
             try:
                 self.heartbeat()
                 self.flush()

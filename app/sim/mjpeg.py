@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.sim.media import FrameSource, open_source
+from app.workers import CancelToken, Worker
 
 log = logging.getLogger("wardroom.sim")
 
@@ -123,9 +124,8 @@ class MjpegServer:
         self.fps = fps
         self._shared = _Shared()
         self._httpd: _HttpServer | None = None
-        self._serve_thread: threading.Thread | None = None
-        self._producer: threading.Thread | None = None
-        self._halt = threading.Event()
+        self._serve_worker: Worker | None = None
+        self._producer: Worker | None = None
 
     @staticmethod
     def _norm(path: str) -> str:
@@ -149,15 +149,14 @@ class MjpegServer:
         if self._httpd is not None:
             return self.port
         self._shared.stopping = False
-        self._halt.clear()
         self._httpd = _HttpServer((self.host, self.port), self._shared)
         self.port = int(self._httpd.server_address[1])
-        self._producer = threading.Thread(target=self._produce, name="mjpeg-producer", daemon=True)
-        self._producer.start()
-        self._serve_thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="mjpeg-http", daemon=True
-        )
-        self._serve_thread.start()
+        httpd = self._httpd
+        self._producer = Worker("mjpeg-producer", self._produce).start()
+        # serve_forever polls its own shutdown flag: stop() ends it with httpd.shutdown().
+        self._serve_worker = Worker(
+            "mjpeg-http", lambda _token: httpd.serve_forever(poll_interval=0.1)
+        ).start()
         log.info("MJPEG server on %s:%d with %d stream(s)", self.host, self.port, len(self._shared.streams))
         return self.port
 
@@ -167,7 +166,9 @@ class MjpegServer:
         httpd = self._httpd
         if httpd is None:
             return
-        self._halt.set()
+        workers = [w for w in (self._serve_worker, self._producer) if w is not None]
+        for worker in workers:
+            worker.cancel()
         with self._shared.cond:
             self._shared.stopping = True
             self._shared.cond.notify_all()
@@ -178,9 +179,12 @@ class MjpegServer:
                 sock.shutdown(socket.SHUT_RDWR)
         httpd.shutdown()
         httpd.server_close()
-        for thread in [self._serve_thread, self._producer, *threads]:
-            if thread is not None and thread is not threading.current_thread():
+        for worker in workers:
+            worker.stop(deadline - time.monotonic())
+        for thread in threads:
+            if thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
+        self._serve_worker = self._producer = None
         self._httpd = None
         log.info("MJPEG server on %s:%d stopped", self.host, self.port)
 
@@ -193,14 +197,14 @@ class MjpegServer:
         for stream in streams:
             stream.source.close()
 
-    def _produce(self) -> None:
+    def _produce(self, token: CancelToken) -> None:
         import cv2
 
         cv2.setNumThreads(1)
         period = 1.0 / self.fps
         next_at = time.monotonic()
         params = [int(cv2.IMWRITE_JPEG_QUALITY), JPEG_QUALITY]
-        while not self._halt.is_set():
+        while not token.cancelled:
             with self._shared.cond:
                 # Streams nobody watches are not encoded, except once so a new client starts at once.
                 todo = [s for s in self._shared.streams.values() if s.clients > 0 or not s.jpeg]
@@ -225,4 +229,4 @@ class MjpegServer:
             if delay < 0:  # fell behind (slow machine): don't try to catch up with a burst
                 next_at = time.monotonic()
                 delay = 0
-            self._halt.wait(delay)
+            token.wait(delay)

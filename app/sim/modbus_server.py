@@ -17,6 +17,7 @@ from app.sim import drillmap
 from app.sim.plc import SimPoint
 from app.sim.values import registers, to_raw
 from app.site.schema import Plc
+from app.workers import CancelToken, Worker
 
 log = logging.getLogger("wardroom.sim")
 
@@ -65,7 +66,7 @@ class ModbusBackend:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: ModbusTcpServer | None = None
         self._quit: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
+        self._worker: Worker | None = None
 
     def _blocks(
         self, points: Sequence[SimPoint]
@@ -127,15 +128,15 @@ class ModbusBackend:
         return None
 
     def start(self) -> int:
-        self._thread = threading.Thread(target=self._run, name=f"modbus-sim-{self._plc.id}", daemon=True)
-        self._thread.start()
+        self._worker = Worker(f"modbus-sim-{self._plc.id}", self._run, on_cancel=self._quit_loop).start()
         if not self._ready.wait(START_TIMEOUT_S):
             raise RuntimeError(f"did not start listening within {START_TIMEOUT_S:.0f} s")
         if self._error is not None:
             raise RuntimeError(str(self._error)) from self._error
         return self._port
 
-    def _run(self) -> None:
+    def _run(self, token: CancelToken) -> None:
+        del token  # on_cancel ends the loop
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
@@ -161,13 +162,17 @@ class ModbusBackend:
         await self._quit.wait()
         await self._server.shutdown()
 
-    def stop(self, timeout_s: float) -> None:
+    def _quit_loop(self) -> None:
         loop, quit_ = self._loop, self._quit
         if loop is not None and quit_ is not None:
             with suppress(RuntimeError):  # loop already closed
                 loop.call_soon_threadsafe(quit_.set)
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+
+    def stop(self, timeout_s: float) -> None:
+        if self._worker is not None:
+            self._worker.stop(timeout_s)
+        else:
+            self._quit_loop()
 
     def _call(self, coro: Callable[[], Coroutine[Any, Any, object]]) -> object:
         """Run a coroutine on the server's loop (the datastore belongs to that thread)."""

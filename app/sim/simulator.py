@@ -28,6 +28,7 @@ from app.sim.physics import Plant
 from app.sim.plc import Backend, SimPoint, build_points
 from app.sim.values import served_value
 from app.site.schema import Plc, Point
+from app.workers import CancelToken, Worker
 
 if TYPE_CHECKING:
     from app.sim.registry import SimulatorEntry
@@ -71,10 +72,9 @@ class PlcSimulator:
         self._plant = Plant([sp.point for sp in served], seed=seed, vary=vary)
         self._tick_s = tick_s
         self._lock = threading.Lock()
-        self._halt = threading.Event()
         self._kick = threading.Event()
         self._backend: Backend | None = None
-        self._ticker: threading.Thread | None = None
+        self._ticker: Worker | None = None
         self._entry: SimulatorEntry | None = None
 
     @property
@@ -103,9 +103,7 @@ class PlcSimulator:
             for point_id in self._plant.tripped:  # drilled before start: serve those switches as on
                 backend.set_drill(self._order.index(point_id), True)
             self._backend = backend
-        self._halt.clear()
-        self._ticker = threading.Thread(target=self._tick, name=f"plc-sim-tick-{self.plc.id}", daemon=True)
-        self._ticker.start()
+        self._ticker = Worker(f"plc-sim-tick-{self.plc.id}", self._tick, on_cancel=self._kick.set).start()
         if self.site_path is not None:
             self._register()
         log.info("simulated PLC %s (%s) listening on %s", self.plc.id, self.plc.protocol, self.endpoint)
@@ -137,11 +135,9 @@ class PlcSimulator:
     def stop(self, timeout_s: float = 2.0) -> None:
         """Stop the ticker and the server; returns within about ``timeout_s``."""
         self._unregister()
-        self._halt.set()
-        self._kick.set()
-        if self._ticker is not None:
-            self._ticker.join(timeout_s / 2)
-            self._ticker = None
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.stop(timeout_s / 2)
         if self._backend is not None:
             self._backend.stop(timeout_s / 2)
             self._backend = None
@@ -206,12 +202,12 @@ class PlcSimulator:
                 flips.append((point_id, on))
         return flips
 
-    def _tick(self) -> None:
+    def _tick(self, token: CancelToken) -> None:
         last = time.monotonic()
-        while not self._halt.is_set():
+        while not token.cancelled:
             self._kick.wait(self._tick_s)
             self._kick.clear()
-            if self._halt.is_set():
+            if token.cancelled:
                 break
             backend = self._backend
             if backend is None:
@@ -235,5 +231,5 @@ class PlcSimulator:
                     for point_id, on in flips:
                         self._on_drill(point_id, on)
             except Exception:  # a failed tick must not kill the simulator
-                if not self._halt.is_set():
+                if not token.cancelled:
                     log.exception("simulated PLC %s: could not update values", self.plc.id)

@@ -36,6 +36,7 @@ from app.storage.engine import (
     sqlite_path,
     write_engine,
 )
+from app.workers import CancelToken, Worker
 from models.migrations import alembic_config
 
 log = logging.getLogger("wardroom.storage")
@@ -110,7 +111,7 @@ class Database:
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         self._jobs: queue.Queue[tuple[Callable[[], object], Future[object]] | _Stop] = queue.Queue()
-        self._writer: threading.Thread | None = None
+        self._writer: Worker | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._check_connect()
@@ -185,7 +186,7 @@ class Database:
             if self._closed:
                 raise StorageError("the database has been closed")
             return self._translate(job)
-        if threading.current_thread() is self._writer:
+        if self._writer is not None and self._writer.is_current():
             raise RuntimeError("Database.write called from inside a write: pass the session along instead")
         future: Future[object] = Future()
         with self._lock:
@@ -217,10 +218,10 @@ class Database:
 
     def _ensure_writer(self) -> None:
         if self._writer is None or not self._writer.is_alive():
-            self._writer = threading.Thread(target=self._writer_loop, name="wardroom-db-writer", daemon=True)
-            self._writer.start()
+            self._writer = Worker("wardroom-db-writer", self._writer_loop).start()
 
-    def _writer_loop(self) -> None:
+    def _writer_loop(self, token: CancelToken) -> None:
+        del token  # the queue is drained up to the _Stop that close() puts behind the last job
         while True:
             item = self._jobs.get()
             if isinstance(item, _Stop):
@@ -243,9 +244,7 @@ class Database:
             if writer is not None:
                 self._jobs.put(_Stop())
         if writer is not None:
-            writer.join(timeout_s)
-            if writer.is_alive():
-                log.error("the database writer did not stop within %s s", timeout_s)
+            writer.stop(timeout_s)
         self.engine.dispose()
 
     def __enter__(self) -> Database:

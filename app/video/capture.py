@@ -22,6 +22,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import numpy as np
 
+from app.workers import CancelToken, Worker
+
 log = logging.getLogger("wardroom.video")
 
 CaptureStatus = Literal["connected", "disconnected"]
@@ -164,16 +166,13 @@ class FrameGrabber:
         self._lock = threading.Lock()
         self._latest: tuple[np.ndarray, float, int] | None = None
         self._seq = 0
-        self._halt = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker: Worker | None = None
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._worker is not None and self._worker.is_alive():
             return
-        self._halt.clear()
         self.reason = "connecting"
-        self._thread = threading.Thread(target=self._run, name=f"capture-{self.camera_id}", daemon=True)
-        self._thread.start()
+        self._worker = Worker(f"capture-{self.camera_id}", self._run, stuck_level=logging.INFO).start()
 
     def stop(self, timeout_s: float = 2.0) -> bool:
         """Ask the thread to end; True if it ended within ``timeout_s``.
@@ -181,12 +180,10 @@ class FrameGrabber:
         A thread blocked inside FFmpeg (a camera that stopped answering) ends by itself when that call
         times out; it is a daemon and releases its capture on the way out.
         """
-        self._halt.set()
-        thread = self._thread
-        if thread is None:
+        worker = self._worker
+        if worker is None:
             return True
-        thread.join(timeout_s)
-        return not thread.is_alive()
+        return worker.stop(timeout_s)
 
     def latest(self) -> tuple[np.ndarray, float, int] | None:
         """(BGR frame, monotonic timestamp, sequence number) of the newest frame, or None yet."""
@@ -207,11 +204,11 @@ class FrameGrabber:
                 except Exception:
                     log.exception("camera %s: status callback failed", self.camera_id)
 
-    def _run(self) -> None:
+    def _run(self, token: CancelToken) -> None:
         _cv2()
         backoff = BACKOFF_START_S
         label = _label(self.camera_id, self.url)
-        while not self._halt.is_set():
+        while not token.cancelled:
             started = time.monotonic()
             cap = open_capture(self.url, self.open_timeout_ms, self.read_timeout_ms)
             try:
@@ -220,15 +217,15 @@ class FrameGrabber:
                         "disconnected",
                         _open_failure(label, self.url, self.open_timeout_ms, time.monotonic() - started),
                     )
-                elif self._read_loop(cap, label):
+                elif self._read_loop(cap, label, token):
                     backoff = BACKOFF_START_S  # it delivered frames: the next outage starts afresh
             finally:
                 cap.release()
-            if self._halt.wait(backoff):
+            if token.wait(backoff):
                 break
             backoff = min(backoff * 2, BACKOFF_MAX_S)
 
-    def _read_loop(self, cap: Any, label: str) -> bool:
+    def _read_loop(self, cap: Any, label: str, token: CancelToken) -> bool:
         """Read until the stream fails or we are stopped; True if at least one frame arrived."""
         cv2 = _cv2()
         pace = 0.0
@@ -236,7 +233,7 @@ class FrameGrabber:
             fps = cap.get(cv2.CAP_PROP_FPS) or FILE_FPS_DEFAULT
             pace = 1.0 / fps if 0 < fps < 1000 else 1.0 / FILE_FPS_DEFAULT
         got_any = False
-        while not self._halt.is_set():
+        while not token.cancelled:
             ok, frame = cap.read()
             if (not ok or frame is None) and pace and got_any:  # end of a file: loop it
                 cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
@@ -256,6 +253,6 @@ class FrameGrabber:
             got_any = True
             if self.status != "connected":
                 self._set("connected", "")
-            if pace and self._halt.wait(pace):
+            if pace and token.wait(pace):
                 break
         return got_any

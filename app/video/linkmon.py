@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from app.events import EventBus, LinkKind, LinkStateChanged, LinkStatus
 from app.site.schema import Camera
+from app.workers import CancelToken, Worker
 
 log = logging.getLogger("wardroom.linkmon")
 
@@ -50,24 +51,19 @@ class LinkMonitor:
             (t.kind, t.id): LinkStateChanged(kind=t.kind, id=t.id, status="unknown", endpoint=t.endpoint)
             for t in self.targets
         }
-        self._halt = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker: Worker | None = None
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._worker is not None and self._worker.is_alive():
             return
-        self._halt.clear()
-        self._thread = threading.Thread(target=self._run, name="link-monitor", daemon=True)
-        self._thread.start()
+        self._worker = Worker("link-monitor", self._run, stuck_level=logging.INFO).start()
 
     def stop(self, timeout_s: float = 2.0) -> bool:
         """Stop after the check in progress (if any); True if the thread ended within ``timeout_s``."""
-        self._halt.set()
-        thread = self._thread
-        if thread is None:
+        worker = self._worker
+        if worker is None:
             return True
-        thread.join(timeout_s)
-        return not thread.is_alive()
+        return worker.stop(timeout_s)
 
     def states(self) -> dict[tuple[str, str], LinkStateChanged]:
         """The latest state per (kind, id); "unknown" until a target's first check finishes."""
@@ -96,12 +92,12 @@ class LinkMonitor:
             self.bus.publish(event)
         return event
 
-    def _run(self) -> None:
+    def _run(self, token: CancelToken) -> None:
         due = {id(t): time.monotonic() for t in self.targets}
-        while not self._halt.is_set() and self.targets:
+        while not token.cancelled and self.targets:
             target = min(self.targets, key=lambda t: due[id(t)])
             delay = due[id(target)] - time.monotonic()
-            if delay > 0 and self._halt.wait(delay):
+            if delay > 0 and token.wait(delay):
                 break
             self.check_now(target)
             due[id(target)] = max(due[id(target)] + self.interval_s, time.monotonic())
