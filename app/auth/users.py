@@ -245,7 +245,9 @@ class UserService:
         new_hash = self.hasher.hash(password) if self.hasher.check_needs_rehash(password_hash) else None
         return self.db.write(lambda s: self._login_ok(s, user_id, new_hash))
 
-    def authorize(self, name: str, password: str, action: Action, refused_action: str, target: str) -> UserInfo:
+    def authorize(
+        self, name: str, password: str, action: Action, refused_action: str, target: str
+    ) -> UserInfo:
         """Log ``name`` in and require ``action`` of their role; a refused role is audited.
 
         ``AuthError`` for a refused login (audited by :meth:`authenticate`); ``PermissionRefused``
@@ -261,7 +263,8 @@ class UserService:
 
     def audit(self, actor: str, action: str, target: str, details: dict[str, object] | None = None) -> None:
         """One audit row in its own transaction."""
-        self.db.write(lambda s: audit.append(s, actor, action, target=target[:MAX_AUDIT_TARGET], details=details))
+        short = target[:MAX_AUDIT_TARGET]
+        self.db.write(lambda s: audit.append(s, actor, action, target=short, details=details))
 
     # ------------------------------------------------------------------ account changes
     def set_password(self, name: str, new_password: str, actor: str) -> UserInfo:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    from app.auth.users import UserInfo
     from app.site.loader import LoadedSite
     from app.storage.database import Database
 
@@ -131,3 +133,121 @@ def open_db_or_exit(url: str | None) -> Database:
     except StorageError as exc:
         err(f"wardroom: {exc}")
         raise typer.Exit(EXIT_STORAGE) from exc
+
+
+# ---------------------------------------------------------------------- demo mode and operator login
+DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the bundled demo site and the demo database.")]
+"""The one ``--demo`` option: demo mode is a mode (demo site + demo database), not a site file."""
+
+UserOpt = Annotated[
+    str,
+    typer.Option("--user", help="Operator acting; the password is read from the first line of stdin."),
+]
+"""The one ``--user`` option of every command that acts as an operator."""
+
+
+def database_url(database: str | None, demo: bool) -> str | None:
+    """``--database`` if given; in demo mode the demo database; else None (env, then data folder)."""
+    if database is None and demo:
+        from app.storage.engine import demo_database_url
+
+        return demo_database_url()
+    return database
+
+
+def site_path(site: Path | None, demo: bool, command: str = "wardroom") -> Path:
+    """The site file: ``--site``, else the bundled demo with ``--demo``; exit 2 when neither."""
+    if site is not None:
+        return site
+    if demo:
+        from app.site.demo import demo_site_path
+
+        return demo_site_path()
+    err(f"{command}: --site FILE (or --demo) is required")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def read_secrets(prompts: list[str]) -> list[str]:
+    """One line of stdin per prompt (asked without echo on a terminal); '' where none was given."""
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return [getpass.getpass(prompt) for prompt in prompts]
+    lines: list[str] = []
+    for _ in prompts:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        lines.append(line.rstrip("\r\n"))
+    return lines
+
+
+def login_or_exit(
+    db: Database,
+    name: str,
+    password: str,
+    *,
+    site: LoadedSite | None = None,
+    on_refused: Callable[[str], None] | None = None,
+) -> UserInfo:
+    """Log the operator in before anything happens, or say why not on stderr and exit 2.
+
+    ``password`` comes from :func:`read_secrets`; an empty one is a refusal like a wrong one (and is
+    audited as ``user.login-failed``). The lockout rules are the site file's when one is given, else
+    those last synced into the database. ``on_refused(reason)`` lets a command audit its own refusal
+    (e.g. ``point.write-refused``) before the exit.
+    """
+    from app.auth.users import ANONYMOUS, WRONG, AuthError, LoginPolicy, UserService
+
+    policy = None
+    if site is not None:
+        security = site.site.security
+        policy = LoginPolicy(security.lockout_attempts, security.lockout_minutes, site.site.site.timezone)
+    users = UserService(db, policy=policy)
+    try:
+        if not password:
+            users.audit(ANONYMOUS, "user.login-failed", name, {"reason": "no password given"})
+            raise AuthError(f"{WRONG} (no password on standard input)")
+        return users.authenticate(name, password)
+    except AuthError as exc:
+        if on_refused is not None:
+            on_refused(str(exc))
+        err(f"wardroom: refused: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def operator_or_exit(
+    db: Database,
+    name: str,
+    *,
+    site: LoadedSite | None = None,
+    on_refused: Callable[[str], None] | None = None,
+) -> UserInfo:
+    """:func:`login_or_exit` with the password from the first line of stdin."""
+    (password,) = read_secrets([f"Password for {name}: "])
+    return login_or_exit(db, name, password, site=site, on_refused=on_refused)
+
+
+def parse_time_or_exit(text: str, timezone: str, option: str) -> datetime:
+    """An ISO time as an aware UTC datetime; without an offset (or a bare date) in the site's zone."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        parsed = datetime.fromisoformat(text.strip())  # a bare date is its midnight
+    except ValueError as exc:
+        err(f"wardroom: {option} {text!r} is not an ISO date or time (e.g. 2026-12-07 or 2026-12-07T14:05)")
+        raise typer.Exit(EXIT_USAGE) from exc
+    if parsed.tzinfo is None:
+        try:
+            parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def site_timezone(db: Database, site: LoadedSite | None = None) -> str:
+    """The site's time zone: the site file's when given, else the synced site's, else UTC."""
+    if site is not None:
+        return site.site.site.timezone
+    from app.auth.users import stored_policy
+
+    return stored_policy(db).timezone

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from app.commands.common import DatabaseOpt, open_db_or_exit
+from app.commands.common import DatabaseOpt, DemoOpt, database_url, open_db_or_exit
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def db_upgrade(database: DatabaseOpt = None) -> None:
+def db_upgrade(demo: DemoOpt = False, database: DatabaseOpt = None) -> None:
     """Apply every pending schema migration."""
-    db = open_db_or_exit(database)
+    db = open_db_or_exit(database_url(database, demo))
     try:
         typer.echo(f"database {db.engine.url.render_as_string(hide_password=True)} is at the newest schema")
     finally:

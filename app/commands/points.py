@@ -4,8 +4,9 @@
   its quality; it exits 0 even when PLCs are down (a dead PLC is an answer, not a failure), 2 for a
   bad site file.
 - ``points watch --site FILE POINT_ID ...`` streams changes until SIGINT/SIGTERM.
-- ``points write --site FILE POINT_ID VALUE --user NAME`` writes a ``writable = true`` point; every
-  attempt, refused or not, is audited under the named user.
+- ``points write --site FILE POINT_ID VALUE --user NAME`` (password on the first line of stdin) writes
+  a ``writable = true`` point; every attempt, refused or not, is audited.
+- ``--demo`` instead of ``--site`` means the bundled demo site (and, for a write, the demo database).
 
 Simulated PLCs with ``port = 0`` are found through the simulators registry, so these commands read
 the simulator that ``wardroom simulate``, ``wardroom station`` or the GUI is running.
@@ -23,25 +24,30 @@ from app.commands.common import (
     EXIT_STORAGE,
     EXIT_USAGE,
     DatabaseOpt,
+    DemoOpt,
     JsonOpt,
+    UserOpt,
+    database_url,
     err,
     load_site_or_exit,
     open_db_or_exit,
+    operator_or_exit,
     print_json,
     say,
+    site_path,
     stop_signals,
     wait_until_stopped,
 )
 
 if TYPE_CHECKING:
     from app.fieldbus.quality import PointReading
-    from app.fieldbus.writes import PlantManager
+    from app.fieldbus.writes import WriteFunction
     from app.site.loader import LoadedSite
     from app.site.schema import Point, SiteFile
 
 points_app = typer.Typer(help="Read, watch and write PLC points.", no_args_is_help=True)
 
-SiteOpt = Annotated[Path, typer.Option("--site", help="Site file (TOML).")]
+SiteOptional = Annotated[Path | None, typer.Option("--site", help="Site file (TOML); or --demo.")]
 
 
 def endpoints_for(loaded: LoadedSite, site: SiteFile | None = None) -> dict[str, tuple[str, int]]:
@@ -102,7 +108,8 @@ def _format_row(row: dict[str, Any]) -> str:
 
 @points_app.command("list")
 def points_list(
-    site: SiteOpt,
+    site: SiteOptional = None,
+    demo: DemoOpt = False,
     as_json: JsonOpt = False,
     timeout_s: Annotated[
         float, typer.Option("--timeout", help="Give up on a PLC after this many seconds.")
@@ -119,7 +126,7 @@ def points_list(
     """
     from app.fieldbus.manager import poll_once
 
-    loaded = load_site_or_exit(site)
+    loaded = load_site_or_exit(site_path(site, demo))
     readings = poll_once(loaded.site, endpoints_for(loaded), timeout_s=timeout_s)
     now = time.time()
     rows = [reading_row(point, readings.get(point.id), now) for point in loaded.site.point]
@@ -132,19 +139,20 @@ def points_list(
 
 @points_app.command("watch")
 def points_watch(
-    site: SiteOpt,
     point_ids: Annotated[list[str], typer.Argument(help="Point ids to watch.")],
+    site: SiteOptional = None,
+    demo: DemoOpt = False,
 ) -> None:
     """Stream value and quality changes of the given points until interrupted."""
     from app.events import EventBus, LinkStateChanged
     from app.fieldbus.events import PointQualityChanged, PointValueChanged
     from app.fieldbus.manager import FieldbusManager
 
-    loaded = load_site_or_exit(site)
+    loaded = load_site_or_exit(site_path(site, demo))
     points = {p.id: p for p in loaded.site.point}
     unknown = [pid for pid in point_ids if pid not in points]
     if unknown:
-        err(f"wardroom: no such point in {site}: {', '.join(unknown)}")
+        err(f"wardroom: no such point in {loaded.path}: {', '.join(unknown)}")
         raise typer.Exit(EXIT_USAGE)
     wanted = set(point_ids)
     plcs = {points[pid].plc for pid in point_ids}
@@ -173,40 +181,59 @@ def points_watch(
             manager.stop()
 
 
-@points_app.command("write")
-def points_write(
-    site: SiteOpt,
-    point_id: Annotated[str, typer.Argument(help="Point id (must be writable = true in the site file).")],
-    value: Annotated[str, typer.Argument(help="Engineering value (numbers), or on/off for bool points.")],
-    user: Annotated[str, typer.Option("--user", help="Operator the write is recorded under.")],
-    database: DatabaseOpt = None,
-    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the PLC.")] = 5.0,
-) -> None:
-    """Write a value to a writable point (audited); a refused write exits 2, a failed one 1.
+def plc_write_function(loaded: LoadedSite) -> WriteFunction:
+    """Write through a poller of just the written point's PLC, started for the write and stopped after."""
 
-    The checks (user, role, writable point, value) and the audit live in ``app.fieldbus.writes``, the
-    service the GUI uses too; this command only reports its answer.
-    """
-    from app.fieldbus.writes import PlantWriter, WriteFailed, WriteRefused
-    from app.storage.engine import StorageError
-
-    loaded = load_site_or_exit(site)
-
-    def manager_for(part: SiteFile) -> PlantManager:
+    def write(part: SiteFile, point_id: str, value: float | bool, timeout_s: float) -> None:
         from app.events import EventBus
         from app.fieldbus.manager import FieldbusManager
 
-        return FieldbusManager(part, EventBus(), endpoints_for(loaded, part))
+        manager = FieldbusManager(part, EventBus(), endpoints_for(loaded, part))
+        try:
+            manager.start()
+            manager.write(point_id, value, timeout_s=timeout_s)
+        finally:
+            manager.stop(2.0)
 
-    db = open_db_or_exit(database)
+    return write
+
+
+@points_app.command("write")
+def points_write(
+    point_id: Annotated[str, typer.Argument(help="Point id (must be writable = true in the site file).")],
+    value: Annotated[str, typer.Argument(help="Engineering value (numbers), or on/off for bool points.")],
+    user: UserOpt,
+    site: SiteOptional = None,
+    demo: DemoOpt = False,
+    database: DatabaseOpt = None,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the PLC.")] = 5.0,
+) -> None:
+    """Write a value to a writable point as --user (password: first line of stdin); audited.
+
+    A refused write (login, role, point, value) exits 2, a failed one 1; the audit log holds
+    point.write-requested before the PLC is touched, then point.write or point.write-failed. The
+    checks and the audit live in ``app.fieldbus.writes``, the service the GUI uses too.
+    """
+    from app.fieldbus.writes import PlantWriter, WriteFailed, WriteNotRecorded, WriteRefused
+    from app.storage.engine import StorageError
+
+    loaded = load_site_or_exit(site_path(site, demo))
+    db = open_db_or_exit(database_url(database, demo))
     try:
-        outcome = PlantWriter(db, loaded, manager_for).write(user, point_id, value, timeout_s=timeout_s)
+        writer = PlantWriter(db, loaded, plc_write_function(loaded))
+        operator = operator_or_exit(
+            db, user, site=loaded, on_refused=lambda why: writer.refuse(user, point_id, value, why)
+        )
+        outcome = writer.write(operator, point_id, value, timeout_s=timeout_s)
     except WriteRefused as exc:
         err(f"wardroom: refused: {exc.reason}")
         raise typer.Exit(EXIT_USAGE) from exc
     except WriteFailed as exc:
         err(f"wardroom: write failed: {exc.reason}")
         raise typer.Exit(1) from exc
+    except WriteNotRecorded as exc:
+        err(f"wardroom: {exc.reason}")
+        raise typer.Exit(EXIT_STORAGE) from exc
     except StorageError as exc:
         err(f"wardroom: {exc}")
         raise typer.Exit(EXIT_STORAGE) from exc

@@ -2,9 +2,13 @@
 
 - ``wardroom simulate --site FILE`` serves the site's simulated PLCs (with physics) until SIGINT or
   SIGTERM, printing each one's endpoint; a drill on any of them is printed as it happens.
-- ``wardroom simulate trip POINT_ID --site FILE`` / ``restore`` flip the point's drill switch on the
-  *running* simulator, whichever process runs it (this command, ``wardroom station`` or the GUI).
-  Exit 2: unknown point, or its PLC is not simulated; exit 1: no running simulator found.
+- ``wardroom simulate trip POINT_ID --site FILE --user NAME`` / ``restore`` flip the point's drill
+  switch on the *running* simulator, whichever process runs it (this command, ``wardroom station`` or
+  the GUI). A drill is an operator action: the password is read from the first line of stdin, the role
+  is checked by ``app.sim.drill.DrillService`` and the drill audited. Exit 2: refused (login, role),
+  unknown point, or its PLC is not simulated; exit 1: no running simulator found.
+- ``--demo`` instead of ``--site``: the bundled demo site (and the demo database), where the demo's
+  duty officer may drill too.
 - ``wardroom simulate points --site FILE [--json]`` lists the drillable points.
 
 Registered by ``app.cli`` as ``app.add_typer(simulate_app, name="simulate")``. Imports happen inside
@@ -20,9 +24,15 @@ import typer
 
 from app.commands.common import (
     EXIT_USAGE,
+    DatabaseOpt,
+    DemoOpt,
     JsonOpt,
+    UserOpt,
+    database_url,
     err,
     load_site_or_exit,
+    open_db_or_exit,
+    operator_or_exit,
     print_json,
     say,
     start_logged_command,
@@ -41,22 +51,32 @@ PointArg = Annotated[str, typer.Argument(help="Point id from the site file.")]
 STOP_TIMEOUT_S = 4.0
 
 
-def _site_path(ctx: typer.Context, site: Path | None) -> Path:
-    """``--site`` given to the sub-command, else to ``wardroom simulate`` itself."""
-    chosen = site if site is not None else (ctx.obj if isinstance(ctx.obj, Path) else None)
+def _demo(ctx: typer.Context, demo: bool) -> bool:
+    """``--demo`` given to the sub-command or to ``wardroom simulate`` itself."""
+    return demo or (isinstance(ctx.obj, tuple) and bool(ctx.obj[1]))
+
+
+def _site_path(ctx: typer.Context, site: Path | None, demo: bool = False) -> Path:
+    """``--site`` given to the sub-command, else to ``wardroom simulate`` itself, else the demo's."""
+    given = ctx.obj[0] if isinstance(ctx.obj, tuple) else None
+    chosen = site if site is not None else given
+    if chosen is None and _demo(ctx, demo):
+        from app.site.demo import demo_site_path
+
+        chosen = demo_site_path()
     if chosen is None:
-        err("wardroom simulate: --site FILE is required")
+        err("wardroom simulate: --site FILE (or --demo) is required")
         raise typer.Exit(EXIT_USAGE)
-    return chosen
+    return Path(chosen)
 
 
 @simulate_app.callback()
-def simulate(ctx: typer.Context, site: SiteOpt = None) -> None:
+def simulate(ctx: typer.Context, site: SiteOpt = None, demo: DemoOpt = False) -> None:
     """Serve the simulated PLCs of a site until interrupted (no sub-command), or run a drill."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = site
+        ctx.obj = (site, demo)
         return
-    _serve(_site_path(ctx, site))
+    _serve(_site_path(ctx, site, demo))
 
 
 def _serve(path: Path) -> None:
@@ -106,43 +126,72 @@ def _serve(path: Path) -> None:
     typer.echo("simulate: stopped")
 
 
-def _drill(ctx: typer.Context, point_id: str, site: Path | None, on: bool) -> None:
+def _drill(
+    ctx: typer.Context,
+    point_id: str,
+    site: Path | None,
+    on: bool,
+    user: str,
+    demo: bool,
+    database: str | None,
+) -> None:
     from app.sim import drill
 
     # Library noise (pymodbus logs a refused connection at ERROR) is silenced by app.cli.main.
-    loaded = load_site_or_exit(_site_path(ctx, site))
+    demo = _demo(ctx, demo)
+    loaded = load_site_or_exit(_site_path(ctx, site, demo))
+    db = open_db_or_exit(database_url(database, demo))
     try:
-        result = (drill.trip if on else drill.restore)(loaded, point_id)
+        operator = operator_or_exit(db, user, site=loaded)
+        service = drill.DrillService(db, loaded, demo=demo)
+        result = (service.trip if on else service.restore)(operator, point_id)
     except drill.DrillError as exc:
-        err(f"wardroom simulate: {exc}")
+        err(f"wardroom simulate: {'refused: ' if isinstance(exc, drill.DrillRefused) else ''}{exc}")
         raise typer.Exit(exc.exit_code) from exc
+    finally:
+        db.close()
     verb = "tripped" if on else "restored"
     typer.echo(f"{verb} {point_id} on simulated PLC {result.plc_id} at {', '.join(result.endpoints)}")
 
 
 @simulate_app.command("trip")
-def trip(ctx: typer.Context, point_id: PointArg, site: SiteOpt = None) -> None:
-    """Start the point's alarm condition on the running simulator (a drill)."""
-    _drill(ctx, point_id, site, True)
+def trip(
+    ctx: typer.Context,
+    point_id: PointArg,
+    user: UserOpt,
+    site: SiteOpt = None,
+    demo: DemoOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Start the point's alarm condition on the running simulator (a drill) as --user; audited."""
+    _drill(ctx, point_id, site, True, user, demo, database)
 
 
 @simulate_app.command("restore")
-def restore(ctx: typer.Context, point_id: PointArg, site: SiteOpt = None) -> None:
-    """End the point's alarm condition on the running simulator."""
-    _drill(ctx, point_id, site, False)
+def restore(
+    ctx: typer.Context,
+    point_id: PointArg,
+    user: UserOpt,
+    site: SiteOpt = None,
+    demo: DemoOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """End the point's alarm condition on the running simulator as --user; audited."""
+    _drill(ctx, point_id, site, False, user, demo, database)
 
 
 @simulate_app.command("points")
 def points(
     ctx: typer.Context,
     site: SiteOpt = None,
+    demo: DemoOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List the points a drill can trip, with what a trip does to each."""
     from app.sim.drill import drillable_points
     from app.sim.physics import trip_description
 
-    loaded = load_site_or_exit(_site_path(ctx, site))
+    loaded = load_site_or_exit(_site_path(ctx, site, demo))
     rows = [
         {"id": p.id, "plc": p.plc, "kind": p.kind, "unit": p.unit, "trip": trip_description(p)}
         for p in drillable_points(loaded)

@@ -9,9 +9,12 @@ import typer
 
 from app.commands.common import (
     DatabaseOpt,
+    DemoOpt,
+    database_url,
     load_site_or_exit,
     open_db_or_exit,
     say,
+    site_path,
     start_logged_command,
     stop_signals,
     wait_until_stopped,
@@ -25,7 +28,8 @@ POINT_FAULTS = frozenset({"stale", "bad-config", "out-of-range"})
 
 @station_app.command()
 def station(
-    site: Annotated[Path, typer.Option("--site", help="Site file (TOML).")],
+    site: Annotated[Path | None, typer.Option("--site", help="Site file (TOML); or --demo.")] = None,
+    demo: DemoOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """Run the site's services headless; print one line per state change until SIGINT/SIGTERM."""
@@ -33,10 +37,10 @@ def station(
     from app.fieldbus.events import PointQualityChanged
     from app.station import Station
 
-    loaded = load_site_or_exit(site)
+    loaded = load_site_or_exit(site_path(site, demo))
     with stop_signals() as stop:
         start_logged_command()
-        db = open_db_or_exit(database)
+        db = open_db_or_exit(database_url(database, demo))
         bus = EventBus()
 
         def show(event: LinkStateChanged | ServiceStateChanged | PointQualityChanged) -> None:

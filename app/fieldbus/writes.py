@@ -3,48 +3,40 @@
 DESIGN §6: permissions are checked in the services, not only by hiding buttons, and PLC writes are off
 unless the site file marks a point ``writable = true``. ``wardroom points write`` and the GUI both go
 through :class:`PlantWriter`, so neither can write what the other would refuse, and every attempt
-(refused, failed or done) is one audit row under the operator's name.
+(refused, failed or done) is audited under the operator's name.
 
-Qt-free, and free of the fieldbus too: the caller hands in a ``manager_factory`` that builds the
-poller (``app.fieldbus.manager.FieldbusManager`` in the CLI; the GUI may hand in its running one). The
-factory is given a site holding only the written point and its PLC, so a write opens one connection
-to one PLC rather than starting pollers for the whole site.
+The order of the audit rows is the point: ``point.write-requested`` is committed *before* the PLC is
+touched, then ``point.write`` or ``point.write-failed``. If the request row cannot be committed the
+PLC is not written (:class:`WriteNotRecorded`): nothing reaches the plant that the log does not hold.
+
+Qt-free, and free of the fieldbus too: the caller hands in a ``write`` function that writes one value
+to one point of a site holding only that point and its PLC (the CLI opens one connection to one PLC
+for it; the GUI may hand in its running poller's write).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from app.audit.chain import append
-from app.auth.users import UserService
+from app.auth.permissions import Action, PermissionRefused, require
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from app.auth.users import UserInfo
     from app.site.loader import LoadedSite
     from app.site.schema import Point, SiteFile
     from app.storage.database import Database
 
-WRITE_ROLES: tuple[str, ...] = ("duty-officer", "supervisor", "administrator")
-"""Roles that may operate plant outputs; a records clerk keeps records, not pumps."""
-
 DEFAULT_TIMEOUT_S = 5.0
 
+WriteFunction = Callable[["SiteFile", str, "float | bool", float], None]
+"""``write(site, point_id, value, timeout_s)``: put one value on the PLC, raising if it is not taken.
 
-class PlantManager(Protocol):
-    """What a write needs of a poller (``FieldbusManager`` fits)."""
-
-    def start(self) -> None: ...
-
-    def write(self, point_id: str, value: float | bool, timeout_s: float = ...) -> None: ...
-
-    def stop(self, timeout_s: float = ...) -> None: ...
-
-
-ManagerFactory = Callable[["SiteFile"], PlantManager]
-"""Builds a poller for a site (given only the written point and its PLC)."""
+``site`` holds only the written point and its PLC."""
 
 
 class WriteRefused(Exception):
@@ -96,60 +88,66 @@ def single_point_site(site: SiteFile, point: Point) -> SiteFile:
     return site.model_copy(update={"plc": plcs, "point": (point,), "camera": ()})
 
 
+class WriteNotRecorded(Exception):
+    """The request row could not be committed, so the PLC was not written (storage failure: exit 1)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PlantWriter:
     """Checks, performs and audits writes to writable points of one site.
 
-    ``write`` refuses (``WriteRefused``) an unknown user, a role outside ``WRITE_ROLES``, an unknown
-    or read-only point and a value the point cannot take; raises ``WriteFailed`` when the PLC does not
-    take the value; returns a ``WriteOutcome`` when it does. Each of the three is audited (actions
-    ``point.write-refused``, ``point.write-failed``, ``point.write``). Storage errors propagate.
+    ``write`` takes an operator who has logged in (``UserService.authenticate``) and refuses
+    (``WriteRefused``, audited ``point.write-refused``) a role the permissions table does not let
+    write, an unknown or read-only point and a value the point cannot take. Then it commits
+    ``point.write-requested`` (``WriteNotRecorded`` if it cannot), calls the write function, and
+    audits ``point.write`` (returning a ``WriteOutcome``) or ``point.write-failed`` (``WriteFailed``).
     """
 
-    def __init__(
-        self,
-        db: Database,
-        site: LoadedSite,
-        manager_factory: ManagerFactory,
-        *,
-        stop_timeout_s: float = 2.0,
-    ) -> None:
+    def __init__(self, db: Database, site: LoadedSite, write: WriteFunction) -> None:
         self.db = db
         self.site = site
-        self.manager_factory = manager_factory
-        self.stop_timeout_s = stop_timeout_s
+        self._write = write
 
     def write(
-        self, user_name: str, point_id: str, value_text: str, timeout_s: float = DEFAULT_TIMEOUT_S
+        self, operator: UserInfo, point_id: str, value_text: str, timeout_s: float = DEFAULT_TIMEOUT_S
     ) -> WriteOutcome:
-        """Write ``value_text`` (engineering units, or on/off) to ``point_id`` as ``user_name``."""
-        point, value = self._check(user_name, point_id, value_text)
-        manager = self.manager_factory(single_point_site(self.site.site, point))
+        """Write ``value_text`` (engineering units, or on/off) to ``point_id`` as ``operator``."""
+        user_name = operator.name
+        point, value = self._check(operator, point_id, value_text)
+        details = {"value": value, "plc": point.plc, "address": point.address}
         try:
-            manager.start()
-            manager.write(point_id, value, timeout_s=timeout_s)
+            self._audit(user_name, "point.write-requested", point_id, details)
+        except Exception as exc:  # the log cannot hold the request: the plant is not touched
+            raise WriteNotRecorded(
+                f"the write was not sent to the PLC because its audit record could not be stored ({exc})"
+            ) from exc
+        try:
+            self._write(single_point_site(self.site.site, point), point_id, value, timeout_s)
         except Exception as exc:  # every failure of an attempted write is audited, whatever its kind
             reason = str(exc) or type(exc).__name__
             self._audit(user_name, "point.write-failed", point_id, {"value": value, "reason": reason})
             raise WriteFailed(reason) from exc
-        finally:
-            manager.stop(self.stop_timeout_s)
-        details = {"value": value, "plc": point.plc, "address": point.address}
         self._audit(user_name, "point.write", point_id, details)
         return WriteOutcome(user_name, point_id, point.plc, point.address, value)
 
-    def _check(self, user_name: str, point_id: str, value_text: str) -> tuple[Point, float | bool]:
+    def refuse(self, user_name: str, point_id: str, value_text: str, reason: str) -> None:
+        """Audit a write refused before the service was reached (e.g. the login failed)."""
+        self._audit(user_name, "point.write-refused", point_id, {"value": value_text, "reason": reason})
+
+    def _check(self, operator: UserInfo, point_id: str, value_text: str) -> tuple[Point, float | bool]:
         """The point and parsed value, or WriteRefused (audited) saying why the write may not happen."""
-        operator = UserService(self.db).get(user_name)
         point = next((p for p in self.site.site.point if p.id == point_id), None)
         reason: str | None = None
         value: float | bool | None = None
-        if operator is None:
-            reason = f"there is no user {user_name!r} (add one: wardroom users add NAME --role supervisor)"
-        elif operator.role not in WRITE_ROLES:
-            reason = (
-                f"user {user_name} is a {operator.role}; writing to the plant needs one of "
-                f"{', '.join(WRITE_ROLES)}"
-            )
+        try:
+            require(operator, Action.PLANT_WRITE)
+        except PermissionRefused as exc:
+            reason = str(exc)
+        if reason is not None:
+            pass
         elif point is None:
             reason = f"there is no point {point_id!r} in {self.site.path}"
         elif not point.writable:
@@ -164,7 +162,7 @@ class PlantWriter:
                 reason = str(exc)
         if reason is not None or point is None or value is None:
             reason = reason or "the write was refused"
-            self._audit(user_name, "point.write-refused", point_id, {"value": value_text, "reason": reason})
+            self.refuse(operator.name, point_id, value_text, reason)
             raise WriteRefused(reason)
         return point, value
 

@@ -1,6 +1,7 @@
 """Fire drills on a *running* simulator: trip and restore a point's alarm condition from anywhere.
 
-Used by ``wardroom simulate trip|restore`` and the GUI's Drill panel. Both know only the site file:
+Used (through :class:`DrillService`, which checks the operator's role and audits) by
+``wardroom simulate trip|restore`` and the GUI's Drill panel. Both know only the site file:
 the switch of a point follows from it (:mod:`app.sim.drillmap`), the simulator's actual port from the
 simulators registry (:mod:`app.sim.registry`), or from the file when its port is fixed. Before writing,
 the client checks the fingerprint the simulator serves, so a file edited after the simulator started,
@@ -19,7 +20,9 @@ from app.sim import drillmap
 from app.site.schema import Plc, Point, SiteFile
 
 if TYPE_CHECKING:
+    from app.auth.permissions import HasRole
     from app.site.loader import LoadedSite
+    from app.storage.database import Database
 
 DRILL_PROTOCOLS = ("modbus-tcp", "s7")
 DEFAULT_TIMEOUT_S = 1.0
@@ -210,3 +213,61 @@ def is_tripped(loaded: LoadedSite, point_id: str, *, timeout_s: float = DEFAULT_
     """Whether the point's drill switch is on (on any running simulator of its PLC)."""
     state, _ = _switch(loaded, point_id, None, timeout_s)
     return state
+
+
+# ---------------------------------------------------------------------- drills as an operator action
+class DrillRefused(DrillError):
+    """The operator's role may not run drills on this site (already audited)."""
+
+    exit_code = 2
+
+
+class DrillService:
+    """Drills as an operator action: role-checked through the permissions table and audited.
+
+    ``wardroom simulate trip|restore`` and the GUI's Drill panel both call this. On a real site a drill
+    needs a role the table allows (supervisor, administrator); in demo mode the demo's duty officer may
+    drill too. Every drill is audited as ``drill.trip`` / ``drill.restore`` under the operator, a
+    refusal as ``drill.trip-refused`` / ``drill.restore-refused``, a failure with ``-failed``.
+    """
+
+    def __init__(self, db: Database, loaded: LoadedSite, *, demo: bool) -> None:
+        self.db = db
+        self.loaded = loaded
+        self.demo = demo
+
+    def may_drill(self, role: str) -> bool:
+        from app.auth.permissions import Action, allowed
+
+        return allowed(role, Action.DRILL, demo=self.demo)
+
+    def trip(self, operator: HasRole, point_id: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> DrillResult:
+        return self._drill(operator, point_id, True, timeout_s)
+
+    def restore(
+        self, operator: HasRole, point_id: str, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> DrillResult:
+        return self._drill(operator, point_id, False, timeout_s)
+
+    def _drill(self, operator: HasRole, point_id: str, on: bool, timeout_s: float) -> DrillResult:
+        from app.auth.permissions import Action, PermissionRefused, require
+
+        action = "drill.trip" if on else "drill.restore"
+        where = {"site": str(self.loaded.path), "demo": self.demo}
+        try:
+            require(operator, Action.DRILL, demo=self.demo)
+        except PermissionRefused as exc:
+            self._audit(operator.name, f"{action}-refused", point_id, {**where, "reason": str(exc)})
+            raise DrillRefused(str(exc)) from exc
+        try:
+            result = (trip if on else restore)(self.loaded, point_id, timeout_s=timeout_s)
+        except DrillError as exc:
+            self._audit(operator.name, f"{action}-failed", point_id, {**where, "reason": str(exc)})
+            raise
+        self._audit(operator.name, action, point_id, {**where, "endpoints": list(result.endpoints)})
+        return result
+
+    def _audit(self, actor: str, action: str, point_id: str, details: dict[str, object]) -> None:
+        from app.audit.chain import append
+
+        self.db.write(lambda session: append(session, actor, action, point_id, details))
