@@ -1,7 +1,10 @@
 """The architecture rules hold in the real code, not only on paper.
 
 - The import-linter contracts in pyproject.toml (no Qt, pyqtgraph, ``ui`` or ``widgets`` in ``app``
-  and ``models``, except the CLI's lazy ``gui`` import; nothing of ``app``/``models`` in ``widgets``).
+  and ``models``, except the CLI's lazy ``gui`` import; nothing of ``app``/``models`` in ``widgets``;
+  ``app``'s packages in layers).
+- No runtime import cycle between any two files of ``app`` and ``models`` (a cycle inside one package
+  is not caught by the layers contract).
 - The headless commands really run headless: ``wardroom site check`` and ``wardroom station`` run in a
   child interpreter where importing PySide6, shiboken6 or pyqtgraph raises ImportError, and every
   attempt to import them is reported (code that catches the ImportError and carries on is caught too).
@@ -25,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import grimp
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +84,106 @@ def test_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def _module_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Each set of modules that import each other in a circle (Tarjan's strongly connected
+    components, iteratively), as one cycle through it: ``[a, b, ..., a]``."""
+    modules = sorted(graph.modules)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in modules:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            if i < len(edges[node]):
+                work.append((node, i + 1))
+                nxt = edges[node][i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges[node]:
+                    components.append(sorted(component))
+    cycles = []
+    for component in components:
+        start, members = component[0], set(component)
+        if len(component) == 1:  # a module importing itself
+            cycles.append([start, start])
+            continue
+        # The way back to start, via its first neighbour inside the component.
+        first = next(m for m in edges[start] if m in members)
+        back = graph.find_shortest_chain(importer=first, imported=start, as_packages=False)
+        cycles.append([start, *(back or (first, start))])
+    return cycles
+
+
+def _runtime_graph() -> grimp.ImportGraph:
+    # Function-level imports count (they run); imports under TYPE_CHECKING do not.
+    return grimp.build_graph(
+        "app", "models", include_external_packages=False, exclude_type_checking_imports=True
+    )
+
+
+def test_no_import_cycle_between_modules_of_app_and_models() -> None:
+    cycles = _module_cycles(_runtime_graph())
+    assert not cycles, "runtime import cycles between files (move the shared piece down):\n" + "\n".join(
+        " -> ".join(cycle) for cycle in cycles
+    )
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    """The test above must itself be able to fail: a planted cycle (and a self-import) is named."""
+    graph = grimp.ImportGraph()
+    for importer, imported in [
+        ("p.a", "p.b"),
+        ("p.b", "p.c"),
+        ("p.c", "p.a"),
+        ("p.c", "p.d"),
+        ("p.e", "p.e"),
+    ]:
+        graph.add_import(importer=importer, imported=imported)
+    assert sorted(_module_cycles(graph)) == [["p.a", "p.b", "p.c", "p.a"], ["p.e", "p.e"]]
+    graph.remove_import(importer="p.c", imported="p.a")
+    graph.remove_import(importer="p.e", imported="p.e")
+    assert _module_cycles(graph) == []
+
+
+def test_every_package_of_app_has_its_layer() -> None:
+    """A module or package of app/ left out of the layers contract could import anything: each has
+    its row (a new capability takes one)."""
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["type"] == "layers" and c.get("containers") == ["app"])["layers"]
+    placed = {name.strip().strip("()") for layer in layers for name in re.split(r"[|:]", layer)}
+    present = {
+        path.stem if path.is_file() else path.name
+        for path in (REPO_ROOT / "app").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
+    }
+    assert present - placed == set(), "add these to the app/ layers contract in pyproject.toml"
 
 
 def test_blocker_really_blocks_qt() -> None:
