@@ -130,6 +130,8 @@ class MainWindow(QMainWindow):
         self._wall = CameraWallPage(cameras, parent=self)
         self._settings = SettingsPage(translations, facts, self, site=site, demo=demo)
         self._sensors = SensorsPage(site, bridge, self)
+        # Until the alarm engine feeds the banner, it shows how many points are beyond a limit.
+        self._sensors.beyondLimitsChanged.connect(self._banner.show_beyond_limits)
         pages: dict[str, QWidget] = {
             "wall": self._wall,
             "sensors": self._sensors,
@@ -295,6 +297,7 @@ class MainWindow(QMainWindow):
                 for tile in self._wall.grid.tiles()
             ],
             "sensors": self._sensors.snapshot(),
+            "banner": {"state": self._banner.property("alarmState"), "message": self._banner.message},
         }
 
     def shutdown(self, deadline: float | None = None) -> None:

@@ -5,6 +5,11 @@ alarm engine decides which and passes it in as plain data) and how many are acti
 alarm it is a quiet grey line saying so: ISA-101 keeps colour for abnormal states, so the strip only
 takes a colour (through the ``alarmState`` property and the QSS palette) when there is something to
 act on.
+
+It never claims calm that is not there. Until the alarm engine feeds it, the window also passes the
+number of points whose value is beyond one of their alarm limits (``show_beyond_limits``, worked out
+by the ui layer with the same rule the gauges use); with no alarm shown and such points present the
+strip says how many (``alarmState`` ``beyond``) instead of "No active alarms".
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class AlarmBanner(QFrame):
         self._text = ""
         self._priority = "none"
         self._count = 0
+        self._beyond = 0
         self._message = QLabel(self)
         self._message.setObjectName("bannerMessage")
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
@@ -48,6 +54,19 @@ class AlarmBanner(QFrame):
     def message(self) -> str:
         return self._message.text()
 
+    @property
+    def beyond_count(self) -> int:
+        """How many points the strip was told are beyond one of their limits."""
+        return self._beyond
+
+    def show_beyond_limits(self, count: int) -> None:
+        """How many points are beyond an alarm limit now (0: none), shown while no alarm is."""
+        count = max(0, int(count))
+        if count == self._beyond:
+            return
+        self._beyond = count
+        self._apply_state()
+
     def show_alarm(self, text: str, priority: str, active_count: int) -> None:
         """Show the alarm to act on first and the number of active alarms."""
         if priority not in PRIORITIES:
@@ -55,19 +74,31 @@ class AlarmBanner(QFrame):
         self._text = text
         self._priority = priority
         self._count = max(active_count, 1)
-        set_style_property(self, "alarmState", priority, self._message, self._counter)
-        self._retranslate()
+        self._apply_state()
 
     def clear(self) -> None:
         """Back to the quiet "no active alarms" line."""
         self._text = ""
         self._priority = "none"
         self._count = 0
-        set_style_property(self, "alarmState", "none", self._message, self._counter)
+        self._apply_state()
+
+    def _apply_state(self) -> None:
+        state = self._priority
+        if state == "none" and self._beyond:
+            state = "beyond"
+        set_style_property(self, "alarmState", state, self._message, self._counter)
         self._retranslate()
 
     def _retranslate(self) -> None:
-        if self._priority == "none":
+        if self._priority == "none" and self._beyond:
+            if self._beyond == 1:
+                text = self.tr("1 point beyond its limits — alarm handling not yet active")
+            else:
+                text = self.tr("{count} points beyond their limits — alarm handling not yet active")
+            self._message.setText(text.format(count=self._beyond))
+            self._counter.setText("")
+        elif self._priority == "none":
             self._message.setText(self.tr("No active alarms"))
             self._counter.setText("")
         else:

@@ -4,6 +4,14 @@
 <context>
     <name>AlarmBanner</name>
     <message>
+        <source>1 point beyond its limits — alarm handling not yet active</source>
+        <translation>1 个点位超出报警限值 — 报警处理尚未启用</translation>
+    </message>
+    <message>
+        <source>{count} points beyond their limits — alarm handling not yet active</source>
+        <translation>{count} 个点位超出报警限值 — 报警处理尚未启用</translation>
+    </message>
+    <message>
         <source>No active alarms</source>
         <translation>无活动报警</translation>
     </message>

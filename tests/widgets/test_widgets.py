@@ -142,6 +142,24 @@ def test_banner_is_quiet_until_an_alarm(qtbot: QtBot, themed_app: QApplication) 
     assert (banner.alarm_state, banner.message) == ("none", "No active alarms")
 
 
+def test_banner_does_not_claim_calm_while_points_are_beyond_their_limits(
+    qtbot: QtBot, themed_app: QApplication
+) -> None:
+    banner = AlarmBanner()
+    qtbot.addWidget(banner)
+    banner.show_beyond_limits(2)
+    assert banner.property("alarmState") == "beyond"
+    assert banner.message == "2 points beyond their limits — alarm handling not yet active"
+    banner.show_beyond_limits(1)
+    assert banner.message == "1 point beyond its limits — alarm handling not yet active"
+    banner.show_alarm("B3 sprinkler pressure low", "urgent", 1)
+    assert banner.message == "B3 sprinkler pressure low", "an alarm from the engine comes first"
+    banner.clear()
+    assert banner.property("alarmState") == "beyond" and banner.beyond_count == 1
+    banner.show_beyond_limits(0)
+    assert (banner.property("alarmState"), banner.message) == ("none", "No active alarms")
+
+
 def test_placeholder_page_shows_its_texts(qtbot: QtBot) -> None:
     page = PlaceholderPage()
     qtbot.addWidget(page)

@@ -19,8 +19,9 @@ How it stays cheap on a site with thousands of points (DESIGN §1, §3):
   off the GUI thread.
 
 The header shows each PLC's poller state with the reason in plain words when it does not answer; the
-alarm marks on the gauges are a plain limit comparison (:mod:`ui.pages.sensor_view`), not the alarm
-engine.
+alarm marks on the gauges are a plain limit comparison (:mod:`app.alarms.limits`), not the alarm
+engine. How many points are beyond a limit, over every building, is published as
+``beyondLimitsChanged(count)``: the window's alarm banner shows it until the alarm engine feeds it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from PySide6.QtCore import Property, QEvent, Qt, QTimer, Slot
+from PySide6.QtCore import Property, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -218,6 +219,8 @@ class PlcStateLabel(QLabel):
 class SensorsPage(QWidget):
     """Gauges per building (a list on the left, plus "No building"), PLC poller states, a trend on click."""
 
+    beyondLimitsChanged = Signal(int)  # how many points are beyond one of their alarm limits now
+
     def __init__(
         self, site: SiteFile, bridge: CoreBridge | None = None, parent: QWidget | None = None
     ) -> None:
@@ -235,6 +238,8 @@ class SensorsPage(QWidget):
         self._building_of: dict[str, str] = {}
         self._members: dict[str, list[Point]] = {group: [] for group in self._groups()}
         self._abnormal: Counter[str] = Counter()
+        self._beyond: set[str] = set()  # points whose live value is beyond an alarm limit
+        self._beyond_shown = 0
         for point in site.point:
             group = point.building if point.building in known else NO_BUILDING
             assert group is not None
@@ -374,6 +379,10 @@ class SensorsPage(QWidget):
         """The building's entry in the list as shown (name, and its abnormal count when any)."""
         return self._list.text_of(building_id)
 
+    def beyond_limit_count(self) -> int:
+        """How many points, in every building, have a live value beyond one of their alarm limits."""
+        return len(self._beyond)
+
     def abnormal_count(self, building_id: str) -> int:
         return self._abnormal[building_id]
 
@@ -472,6 +481,7 @@ class SensorsPage(QWidget):
         """A batch from the bridge: the newest event of each point that changed."""
         for event in events:
             self._take(event.reading, event.at.timestamp())
+        self._publish_beyond()
 
     @Slot(object)
     def on_link_state(self, event: LinkStateChanged) -> None:
@@ -503,6 +513,13 @@ class SensorsPage(QWidget):
                     self._take(reading, now)
         if self._counts_dirty:
             self._show_counts()
+        self._publish_beyond()
+
+    def _publish_beyond(self) -> None:
+        count = len(self._beyond)
+        if count != self._beyond_shown and not self._closed:
+            self._beyond_shown = count
+            self.beyondLimitsChanged.emit(count)
 
     def _take(self, reading: PointReading, at: float) -> None:
         point = self._points.get(reading.point_id)
@@ -512,6 +529,10 @@ class SensorsPage(QWidget):
         old = self._states[point.id]
         if not same_look(old, state):
             self._states[point.id] = state
+            if state.alarm_limit is None:
+                self._beyond.discard(point.id)
+            else:
+                self._beyond.add(point.id)
             building = self._building_of[point.id]
             grid = self._grids.get(building)
             if grid is not None:
