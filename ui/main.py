@@ -23,7 +23,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from sqlalchemy.engine import make_url
 
-from app.auth.users import UserInfo, UserService
+from app.auth.permissions import ADMINISTRATOR, DUTY_OFFICER
+from app.auth.users import LoginPolicy, UserInfo, UserService
 from app.bootstrap import start_entry_point
 from app.paths import RESOURCES, state_dir
 from app.site.demo import demo_site_path
@@ -33,6 +34,7 @@ from app.storage.engine import StorageError, demo_database_url
 from ui.i18n import Translations
 from ui.login import CreateAdminDialog, LoginDialog
 from ui.main_window import REPORT_ENV
+from ui.pages.drills import DrillPanel
 from ui.pages.settings import StationFacts
 from ui.session import GuiSession
 from ui.settings_store import load_settings
@@ -174,17 +176,23 @@ class _StopOnSignal:
 
 
 # ---------------------------------------------------------------------- sign-in
+def login_policy(loaded: LoadedSite) -> LoginPolicy:
+    """The site file's ``[security]`` lockout rules (the file is newer than the synced copy)."""
+    security = loaded.site.security
+    return LoginPolicy(security.lockout_attempts, security.lockout_minutes, loaded.site.site.timezone)
+
+
 def sign_in(users: UserService, loaded: LoadedSite, demo: bool) -> UserInfo | None:
     """Who runs this session; None if the operator cancelled."""
     if demo:
-        user = users.ensure_user("demo", "duty-officer")
+        user = users.ensure_user("demo", DUTY_OFFICER)
         users.record_login(user, "demo auto-login")
         return user
     name = loaded.site.site.name
     if not users.has_administrator():
 
         def create(user_name: str, password: str) -> UserInfo:
-            return users.add(user_name, "administrator", password, actor="first-start")
+            return users.add(user_name, ADMINISTRATOR, password, actor="first-start")
 
         dialog = CreateAdminDialog(create, name)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user is None:
@@ -238,7 +246,7 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int
         except StorageError as exc:
             show_fatal(app.translate("Startup", "Wardroom — database"), str(exc))
             return 1
-        user = sign_in(UserService(db), loaded, demo)
+        user = sign_in(UserService(db, policy=login_policy(loaded)), loaded, demo)
         if user is None or stopper.requested:
             log.info("sign-in cancelled; closing")
             return 0
@@ -251,6 +259,8 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int
         )
         app.setQuitOnLastWindowClosed(False)
         session.window.closed.connect(app.quit)
+        for panel in session.window.findChildren(DrillPanel):  # drills are audited in this database
+            panel.use_database(db)
         session.start()
         crash_box = show_previous_crash(previous_crash, session.window) if previous_crash else None
         try:

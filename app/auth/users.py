@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import chain as audit
-from app.auth.permissions import Action, PermissionRefused, require
+from app.auth.permissions import ADMINISTRATOR, Action, PermissionRefused, require
 from app.storage.database import Database
 from models.base import utcnow
 from models.site import SITE_KEY, Site
@@ -167,7 +167,7 @@ class UserService:
             count = session.scalar(
                 select(func.count())
                 .select_from(User)
-                .where(User.role == "administrator", User.disabled.is_(False))
+                .where(User.role == ADMINISTRATOR, User.disabled.is_(False))
             )
             return bool(count)
 
@@ -286,11 +286,11 @@ class UserService:
 
         def do(session: Session) -> UserInfo:
             user = self._existing(session, name)
-            if disabled and user.role == "administrator" and not user.disabled:
+            if disabled and user.role == ADMINISTRATOR and not user.disabled:
                 others = session.scalar(
                     select(func.count())
                     .select_from(User)
-                    .where(User.role == "administrator", User.disabled.is_(False), User.id != user.id)
+                    .where(User.role == ADMINISTRATOR, User.disabled.is_(False), User.id != user.id)
                 )
                 if not others:
                     raise ValueError(f"{name} is the last administrator; add another one first")

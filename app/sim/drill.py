@@ -13,6 +13,7 @@ Blocking, about ``timeout_s`` per simulator at worst: call it off the GUI thread
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -231,7 +232,8 @@ class DrillService:
     refusal as ``drill.trip-refused`` / ``drill.restore-refused``, a failure with ``-failed``.
     """
 
-    def __init__(self, db: Database, loaded: LoadedSite, *, demo: bool) -> None:
+    def __init__(self, db: Database | None, loaded: LoadedSite, *, demo: bool) -> None:
+        """``db`` None (a GUI page shown without a database) logs the audit rows instead."""
         self.db = db
         self.loaded = loaded
         self.demo = demo
@@ -270,4 +272,9 @@ class DrillService:
     def _audit(self, actor: str, action: str, point_id: str, details: dict[str, object]) -> None:
         from app.audit.chain import append
 
+        if self.db is None:
+            logging.getLogger("wardroom.sim").warning(
+                "no database: %s by %s on %s not audited (%s)", action, actor, point_id, details
+            )
+            return
         self.db.write(lambda session: append(session, actor, action, point_id, details))

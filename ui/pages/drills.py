@@ -3,12 +3,14 @@
 Why it looks and behaves this way:
 
 - **Who may drill.** Drills make sprinklers "open" and smoke detectors "see smoke" on the screens of
-  everyone watching, so on a real site only a supervisor or an administrator may run them; a duty
-  officer sees the panel disabled with the reason. The demo signs in a duty officer automatically and
-  exists to be tried, so in demo mode the panel is enabled for everyone and titled "Demo drills".
+  everyone watching, so on a real site only the roles the permissions table allows
+  (``app.auth.permissions``: supervisor, administrator) may run them; a duty officer sees the panel
+  disabled with the reason. The demo signs in a duty officer automatically and exists to be tried, so
+  in demo mode the panel is enabled for everyone and titled "Demo drills". The panel only hides what
+  the service (``app.sim.drill.DrillService``) would refuse: the service checks the role again.
 - **Never on a real plant.** Only points of *simulated* PLCs are listed (``app.sim.drill``): a drill
-  writes a switch on Wardroom's own simulator, never a PLC output. That is why a drill is logged
-  (``wardroom.ui``, with the user) but not written to the audit chain of operator actions.
+  writes a switch on Wardroom's own simulator, never a PLC output. A drill is still an operator
+  action: the service audits it (``drill.trip`` / ``drill.restore``) with the user, as the CLI does.
 - **Never on the GUI thread.** A drill talks to the simulator over TCP (up to about a second per
   simulator), so it runs as a :class:`~ui.tasks.BackgroundCall`; one drill at a time, the buttons wait
   for its answer, and the answer is shown in plain words. Closing the window does not wait for it.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtWidgets import (
@@ -33,23 +36,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth.permissions import Action, allowed
 from app.sim import drill
 from app.sim.physics import trip_direction, trip_target
 from app.sim.values import initial_value
 from app.site.loader import LoadedSite
 from app.site.schema import Point, SiteFile
+from app.storage.database import Database
 from ui.i18n import role_name
 from ui.tasks import BackgroundCall
 
 log = logging.getLogger("wardroom.ui")
 
-DRILL_ROLES: tuple[str, ...] = ("supervisor", "administrator")
 _COLUMNS = 3  # point, when tripped, drill state
 
 
 def may_drill(role: str, demo: bool) -> bool:
-    """Supervisors and administrators may drill; in the demo, everyone."""
-    return demo or role in DRILL_ROLES
+    """What the permissions table says (supervisors and administrators; in the demo, everyone)."""
+    return allowed(role, Action.DRILL, demo=demo)
+
+
+@dataclass(frozen=True)
+class DrillOperator:
+    """Who drills from the panel, in which mode, and the database the service audits into."""
+
+    name: str
+    role: str
+    demo: bool
+    db: Database | None = None
 
 
 def read_switches(loaded: LoadedSite, point_ids: Sequence[str]) -> dict[str, bool | None]:
@@ -63,12 +77,12 @@ def read_switches(loaded: LoadedSite, point_ids: Sequence[str]) -> dict[str, boo
     return states
 
 
-def run_drill(loaded: LoadedSite, point_id: str, on: bool, user: str) -> drill.DrillResult:
-    """Trip or restore one point on every running simulator of its PLC (blocking), and log it."""
-    result = drill.trip(loaded, point_id) if on else drill.restore(loaded, point_id)
-    log.info(
-        "drill by %s: %s %s on %s", user, "trip" if on else "restore", point_id, ", ".join(result.endpoints)
-    )
+def run_drill(loaded: LoadedSite, point_id: str, on: bool, user: DrillOperator) -> drill.DrillResult:
+    """Trip or restore one point through the drill service (role-checked, audited; blocking)."""
+    service = drill.DrillService(user.db, loaded, demo=user.demo)
+    result = service.trip(user, point_id) if on else service.restore(user, point_id)
+    verb = "trip" if on else "restore"
+    log.info("drill by %s: %s %s on %s", user.name, verb, point_id, ", ".join(result.endpoints))
     return result
 
 
@@ -84,6 +98,7 @@ class DrillPanel(QGroupBox):
         self._role = role
         self._demo = demo
         self._allowed = may_drill(role, demo)
+        self._db: Database | None = None
         self._points: list[Point] = drill.drillable_points(site)
         self._loaded: LoadedSite | None = None
         self._calls: list[BackgroundCall] = []
@@ -194,6 +209,10 @@ class DrillPanel(QGroupBox):
         item = self._table.item(rows[0].row(), 0)
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
 
+    def use_database(self, db: Database | None) -> None:
+        """The database the drill service audits into (the session's)."""
+        self._db = db
+
     @Slot()
     def trip_selected(self) -> None:
         self._drill(True)
@@ -218,7 +237,7 @@ class DrillPanel(QGroupBox):
         point_id, loaded = self.selected(), self._loaded
         if point_id is None or loaded is None or self._busy or not self._allowed or self._closed:
             return
-        user = self._user
+        user = DrillOperator(self._user, self._role, self._demo, self._db)
         self._show_result(self.tr("Asking the simulator…"))
         self._run(f"drill-{point_id}", lambda: run_drill(loaded, point_id, on, user), self._on_drilled)
 
