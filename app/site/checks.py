@@ -132,6 +132,8 @@ def run_checks(records: SiteRecords) -> list[Problem]:
         problems += _check_point_refs(point, protocols, building_ids)
         if point.model is not None:
             problems += _check_point(point, point.model, protocols)
+        else:  # its alarm entries are still checked: every error in one pass
+            problems += _check_point_alarms(point, None)
     for camera in records.cameras:
         problems += _check_camera_refs(camera, building_ids)
         if camera.model is not None:
@@ -373,29 +375,59 @@ def _check_point(rec: Record[Point], point: Point, protocols: Mapping[str, str |
             yield rec.problem(f"range = {q(point.range)} must be [low, high] with low < high", "range")
     if not is_bool and point.scale == 0:
         yield rec.problem("scale = 0 would make every reading 0; expected a non-zero factor", "scale")
-    alarms = _items(rec, "alarms", AlarmLimit) if "alarms" in rec.broken else list(enumerate(point.alarms))
+    yield from _check_point_alarms(rec, point)
+
+
+def _check_point_alarms(rec: Record[Point], point: Point | None) -> Iterator[Problem]:
+    """The point's alarm entries; ``point`` is None when the record failed the schema as a whole."""
+    if point is not None and "alarms" not in rec.broken:
+        alarms = [(j, alarm, frozenset[str]()) for j, alarm in enumerate(point.alarms)]
+    else:
+        alarms = _items(rec, "alarms", AlarmLimit)
+    is_bool: bool | None = None  # unknown when the type was refused or left out
+    if point is not None:
+        is_bool = point.type == "bool"
+    elif rec.given("type"):
+        is_bool = rec.raw["type"] == "bool"
     yield from _check_alarms(rec, alarms, is_bool)
 
 
-def _items(rec: Record[Any], key: str, model: type[M]) -> list[tuple[int, M]]:
-    """The valid elements of a list the schema refused as a whole, so each good one is still checked."""
+def _items(rec: Record[Any], key: str, model: type[M]) -> list[tuple[int, M, frozenset[str]]]:
+    """The elements of a list the schema refused as a whole, so each is still checked for the rest.
+
+    An element with refused keys (already reported) is read again without them, as the loader does
+    for a record, and comes with those keys so checks draw no conclusion from their defaults; one
+    that still fails (a required key refused or missing) is left out.
+    """
     value = rec.raw.get(key)
     if not isinstance(value, list):
         return []
-    found: list[tuple[int, M]] = []
+    found: list[tuple[int, M, frozenset[str]]] = []
     for j, item in enumerate(value):
-        try:
-            found.append((j, model.model_validate_json(json.dumps(item), strict=True)))
-        except (ValidationError, TypeError, ValueError):
+        if not isinstance(item, dict):
             continue  # reported by the schema pass
+        broken: frozenset[str] = frozenset()
+        try:
+            found.append((j, model.model_validate_json(json.dumps(item), strict=True), broken))
+            continue
+        except ValidationError as exc:
+            broken = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+        except (TypeError, ValueError):
+            continue
+        rest = {k: v for k, v in item.items() if k not in broken}
+        try:
+            found.append((j, model.model_validate_json(json.dumps(rest), strict=True), broken))
+        except (ValidationError, TypeError, ValueError):
+            continue
     return found
 
 
 def _check_alarms(
-    rec: Record[Point], alarms: Sequence[tuple[int, AlarmLimit]], is_bool: bool
+    rec: Record[Point], alarms: Sequence[tuple[int, AlarmLimit, frozenset[str]]], is_bool: bool | None
 ) -> Iterator[Problem]:
+    """``is_bool`` None (the point's type unknown): each limit is checked as the kind it is for."""
     seen: dict[str, tuple[int, AlarmLimit]] = {}
-    for j, alarm in alarms:
+    for j, alarm, broken in alarms:
         where = f"alarms[{j}]"
         if alarm.limit in NUMERIC_LIMITS:
             if is_bool:
@@ -406,10 +438,10 @@ def _check_alarms(
                     j,
                     "limit",
                 )
-            elif alarm.value is None:
+            elif alarm.value is None and "value" not in broken:  # a refused value was reported already
                 yield rec.problem(f"{where}: limit {q(alarm.limit)} needs value = <number>", "alarms", j)
         elif alarm.limit in BOOL_LIMITS:
-            if not is_bool:
+            if is_bool is False:
                 yield rec.problem(
                     f"{where}: limit {q(alarm.limit)} is for bool points; a numeric point takes high-high, "
                     "high, low or low-low",
@@ -491,7 +523,10 @@ def _check_camera(rec: Record[Camera], camera: Camera, base_dir: Path) -> Iterat
             yield rec.problem(f"detect lists {q(cls)} twice", "detect", j)
         seen.add(cls)
     names: set[str] = set()
-    zones = list(enumerate(camera.zones)) if "zones" not in rec.broken else _items(rec, "zones", Zone)
+    if "zones" in rec.broken:
+        zones = [(k, zone) for k, zone, _ in _items(rec, "zones", Zone)]
+    else:
+        zones = list(enumerate(camera.zones))
     for k, zone in zones:
         if zone.name in names:
             yield rec.problem(f"zones[{k}]: zone name {q(zone.name)} is used twice", "zones", k, "name")

@@ -166,7 +166,7 @@ ACCEPTANCE = (
     "polygon_short",
     "slow_plc",
     "invalid_toml",
-    "three_errors",
+    "four_errors",
 )
 
 
@@ -188,17 +188,59 @@ def test_more_cases_report_exactly_their_marked_lines(name: str) -> None:
     assert_reports(FIXTURES / f"{name}.toml")
 
 
-def test_three_errors_are_all_reported() -> None:
-    errors = assert_reports(FIXTURES / "three_errors.toml")
-    assert len(errors) == 3
+def test_four_errors_are_all_reported() -> None:
+    """An alarm entry that fails the schema (its priority) is still checked for the rest (no value),
+    even in a point whose type was refused."""
+    errors = assert_reports(FIXTURES / "four_errors.toml")
+    assert len(errors) == 4
+
+
+def test_an_inline_alarm_entry_reports_both_its_errors_on_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEAD
+        + """
+[[point]]
+id = "p"
+plc = "panel"
+address = "hr:100"
+type = "uint16"
+kind = "pressure"
+alarms = [{ limit = "low-low", priority = "critical" }]
+""",
+    )
+    code, errors, _ = check_site_file(path)
+    line = HEAD.count("\n") + 8
+    assert code == 2
+    assert len(errors) == 2, errors
+    assert all(e.startswith(f"{path}:{line}: ") for e in errors), errors
+    assert any('alarms[0]: limit "low-low" needs value = <number>' in e for e in errors), errors
+    assert any('alarms[0].priority = "critical" is not valid' in e for e in errors), errors
+
+
+def test_a_refused_alarm_value_is_not_also_called_missing(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEAD
+        + """
+[[point]]
+id = "p"
+plc = "panel"
+address = "hr:100"
+type = "uint16"
+kind = "pressure"
+alarms = [{ limit = "low", value = "0.1" }]  # ERROR: alarms[0].value = "0.1" is text; expected a number
+""",
+    )
+    assert_reports(path)
 
 
 def test_errors_raise_site_file_error_with_every_error() -> None:
     with pytest.raises(SiteFileError) as caught:
-        load_site(FIXTURES / "three_errors.toml")
-    assert len(caught.value.errors) == 3
+        load_site(FIXTURES / "four_errors.toml")
+    assert len(caught.value.errors) == 4
     assert all(isinstance(e, SiteError) for e in caught.value.errors)
-    assert str(caught.value).count("\n") == 2
+    assert str(caught.value).count("\n") == 3
 
 
 def test_check_imports_nothing_heavy() -> None:
