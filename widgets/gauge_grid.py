@@ -24,13 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from widgets.gauge_base import CARD_MIN_HEIGHT, GaugeBase
 from widgets.gauge_state import GaugeState
 from widgets.gauges import make_gauge
+from widgets.shown_timer import ShownTimer, interval_for
 
 MAX_RATE_HZ = 5.0
 CARD_WIDTH = 220  # the width a card aims at; columns = how many of these fit
@@ -82,11 +83,13 @@ class GaugeGrid(QWidget):
         self._empty.setObjectName("gridEmpty")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._retranslate()
-        self._timer = QTimer(self)
-        self._timer.setObjectName("gaugeGridRepaint")
-        rate = min(MAX_RATE_HZ, rate_hz) if rate_hz > 0 else MAX_RATE_HZ
-        self._timer.setInterval(max(1, round(1000.0 / rate)))
-        self._timer.timeout.connect(self.tick)
+        self._timer = ShownTimer(
+            self,
+            interval_for(rate_hz, MAX_RATE_HZ),
+            self.tick,
+            name="gaugeGridRepaint",
+            on_show=self._on_show,
+        )
 
     # ------------------------------------------------------------------ contents
     def set_points(self, points: Sequence[PointSpec]) -> None:
@@ -199,16 +202,10 @@ class GaugeGrid(QWidget):
                 self._ageing.discard(gauge)
         self._refreshed_last_tick = looked
 
-    def showEvent(self, event: QShowEvent) -> None:
+    def _on_show(self) -> None:
         if self._layout_pending:
             self._relayout()
         self.tick()  # paint the current states at once rather than a tick later
-        self._timer.start()
-        super().showEvent(event)
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self._timer.stop()
-        super().hideEvent(event)
 
     # ------------------------------------------------------------------ layout
     @property

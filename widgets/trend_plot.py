@@ -35,11 +35,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QFontMetricsF, QHideEvent, QPalette, QShowEvent
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from widgets.gauge_state import LIMIT_SHORT
+from widgets.shown_timer import ShownTimer, interval_for
 from widgets.style import colour_property
 
 WINDOWS_S: tuple[int, ...] = (600, 3600, 86_400, 604_800)
@@ -304,11 +305,7 @@ class TrendPlot(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self._plot, 1)
 
-        self._timer = QTimer(self)
-        self._timer.setObjectName("trendRepaint")
-        rate = min(MAX_RATE_HZ, rate_hz) if rate_hz > 0 else MAX_RATE_HZ
-        self._timer.setInterval(max(1, round(1000.0 / rate)))
-        self._timer.timeout.connect(self.tick)
+        self._timer = ShownTimer(self, interval_for(rate_hz, MAX_RATE_HZ), self.tick, name="trendRepaint")
         self._apply_colours()
         self._follow_now()
 
@@ -508,15 +505,6 @@ class TrendPlot(QWidget):
             self._avg_curve.setData(ts, avgs)
         if self._following:
             self._follow_now()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        self.tick()
-        self._timer.start()
-        super().showEvent(event)
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self._timer.stop()
-        super().hideEvent(event)
 
     # ------------------------------------------------------------------ introspection (tests, page)
     @property

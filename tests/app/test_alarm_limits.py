@@ -57,7 +57,7 @@ def test_contacts_compare_their_state_with_on_and_off() -> None:
 
 
 def test_only_a_live_reading_is_beyond_a_limit() -> None:
-    assert LIVE_QUALITIES == {"good", "out-of-range"}
+    assert frozenset({"good", "out-of-range"}) == LIVE_QUALITIES
     assert is_live("good") and is_live("out-of-range")
     for quality in ("comm-fail", "stale", "bad-config", "never-read"):
         assert not is_live(quality)

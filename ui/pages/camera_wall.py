@@ -14,12 +14,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QEvent, QRect, QSize, QTimer, Slot
-from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, QRect, QSize, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.video.capture import FrameGrabber
 from widgets.camera_grid import CameraGrid, grid_shape
+from widgets.shown_timer import ShownTimer, interval_for
 from widgets.video_tile import fit_rect
 
 log = logging.getLogger("wardroom.ui")
@@ -130,9 +131,15 @@ class CameraWallPage(QWidget):
         self._grabbers: dict[str, FrameGrabber] = {}
         self._last_seq: dict[str, int] = {}
         self._frame_sizes: dict[str, QSize] = {}  # each camera's newest frame size (width, height)
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(int(1000 / min(refresh_hz, MAX_REFRESH_HZ)), 1))
-        self._timer.timeout.connect(self._pull_frames)
+        # The newest pictures at once when shown, not a tick later; the grabbers keep running while
+        # hidden, only the GUI thread's work stops.
+        self._timer = ShownTimer(
+            self,
+            interval_for(refresh_hz, MAX_REFRESH_HZ),
+            self._pull_frames,
+            name="wallRefresh",
+            may_run=lambda: bool(self._grabbers),
+        )
         self._retranslate()
 
     @property
@@ -194,8 +201,7 @@ class CameraWallPage(QWidget):
             grabber = FrameGrabber(camera_id, url)
             grabber.start()
             self._grabbers[camera_id] = grabber
-        if self.isVisible():
-            self._timer.start()
+        self._timer.resume()
         log.info("camera wall started with %d stream(s)", len(self._grabbers))
 
     def stop(self, timeout_s: float = 2.0) -> None:
@@ -227,16 +233,6 @@ class CameraWallPage(QWidget):
             if grabber.status == "disconnected" and grabber.reason not in NOT_YET_TRIED:
                 tile.set_no_signal(grabber.reason or self.tr("The camera does not answer."))
         self._grid.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._grabbers:
-            self._pull_frames()  # the newest pictures at once, not a tick later
-            self._timer.start()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self._timer.stop()  # the grabbers keep running; only the GUI thread's work stops
-        super().hideEvent(event)
 
     def _retranslate(self) -> None:
         self._note.setText(

@@ -32,8 +32,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from PySide6.QtCore import Property, QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtCore import Property, QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -58,6 +58,7 @@ from widgets.gauge_base import GaugeBase
 from widgets.gauge_grid import GaugeGrid
 from widgets.gauge_state import GaugeState
 from widgets.gauges import make_gauge
+from widgets.shown_timer import ShownTimer
 from widgets.style import set_style_property
 
 log = logging.getLogger("wardroom.ui")
@@ -317,10 +318,9 @@ class SensorsPage(QWidget):
         layout.addWidget(self._note)
         layout.addLayout(body, 1)
 
-        self._timer = QTimer(self)
-        self._timer.setObjectName("sensorsRefresh")
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer = ShownTimer(
+            self, REFRESH_MS, self.refresh, name="sensorsRefresh", may_run=lambda: not self._closed
+        )
         if bridge is not None:
             connect_queued(bridge.pointsChanged, self.on_points)
             connect_queued(bridge.linkStateChanged, self.on_link_state)
@@ -561,16 +561,6 @@ class SensorsPage(QWidget):
         """The building list takes a fifth of the page, between 160 and 260 px: gauges get the rest."""
         self._side.setFixedWidth(max(160, min(260, event.size().width() // 5)))
         super().resizeEvent(event)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._closed:
-            self.refresh()
-            self._timer.start()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self._timer.stop()
-        super().hideEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
