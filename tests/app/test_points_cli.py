@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.auth.users import UserService
+from app.auth.users import UserInfo, UserService
 from app.events import EventBus
 from app.fieldbus.manager import FieldbusManager
 from app.fieldbus.writes import PlantWriter, WriteFailed, WriteRefused
@@ -71,6 +71,9 @@ unit = "m"
 kind = "other"
 writable = true
 """
+
+
+PASSWORD = "long-enough-pw"
 
 
 @pytest.fixture
@@ -138,7 +141,7 @@ def test_points_list_refuses_a_bad_site_file(tmp_path: Path) -> None:
 
 
 def add_user(url: str, name: str, role: str) -> None:
-    added = wardroom("users", "add", name, "--role", role, "--database", url, stdin="long-enough-pw\n")
+    added = wardroom("users", "add", name, "--role", role, "--database", url, stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
 
 
@@ -157,13 +160,15 @@ def test_points_write_reaches_the_plc_and_is_audited(tmp_path: Path, server: Mod
     add_user(url, "wang", "supervisor")
 
     setpoint = wardroom(
-        "points", "write", "--site", str(site), "pump.setpoint", "12.5", "--user", "wang", "--database", url
+        "points", "write", "--site", str(site), "pump.setpoint", "12.5", "--user", "wang", "--database", url,
+        stdin=PASSWORD + "\n",
     )
     assert setpoint.returncode == 0, setpoint.stderr
     assert server.get_registers(20, 1) == [125]
 
     start = wardroom(
-        "points", "write", "--site", str(site), "pump.start", "on", "--user", "wang", "--database", url
+        "points", "write", "--site", str(site), "pump.start", "on", "--user", "wang", "--database", url,
+        stdin=PASSWORD + "\n",
     )
     assert start.returncode == 0, start.stderr
     assert server.get_bits(3, 1) == [True]
@@ -182,7 +187,8 @@ def test_points_write_refuses_a_read_only_point(tmp_path: Path, server: ModbusSe
     add_user(url, "wang", "supervisor")
 
     result = wardroom(
-        "points", "write", "--site", str(site), "pump.pressure", "0.9", "--user", "wang", "--database", url
+        "points", "write", "--site", str(site), "pump.pressure", "0.9", "--user", "wang", "--database", url,
+        stdin=PASSWORD + "\n",
     )
     assert result.returncode == 2
     assert "read-only" in result.stderr and "writable = true" in result.stderr
@@ -194,12 +200,14 @@ def test_points_write_refuses_unknown_users_and_records_clerks(tmp_path: Path, s
     site = write_site(tmp_path, server.port)
     url = f"sqlite:///{tmp_path / 'u.sqlite3'}"
     nobody = wardroom(
-        "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "ghost", "--database", url
+        "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "ghost", "--database", url,
+        stdin=PASSWORD + "\n",
     )
-    assert nobody.returncode == 2 and "no user 'ghost'" in nobody.stderr
+    assert nobody.returncode == 2 and "wrong user name or password" in nobody.stderr
     add_user(url, "clerk", "records-clerk")
     clerk = wardroom(
-        "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "clerk", "--database", url
+        "points", "write", "--site", str(site), "pump.setpoint", "1", "--user", "clerk", "--database", url,
+        stdin=PASSWORD + "\n",
     )
     assert clerk.returncode == 2 and "records-clerk" in clerk.stderr
     assert server.get_registers(20, 1) == [0]
@@ -269,11 +277,24 @@ writable = true
 def plant_db(tmp_path: Path) -> Iterator[Database]:
     db = open_database(f"sqlite:///{tmp_path / 'plant.sqlite3'}")
     try:
-        UserService(db).add("wang", "supervisor", "long-enough-pw")
-        UserService(db).add("clerk", "records-clerk", "long-enough-pw")
+        UserService(db).add("wang", "supervisor", PASSWORD)
+        UserService(db).add("clerk", "records-clerk", PASSWORD)
         yield db
     finally:
         db.close()
+
+
+def operator(db: Database, name: str) -> UserInfo:
+    return UserService(db).authenticate(name, PASSWORD)
+
+
+def poll_write(part: SiteFile, point_id: str, value: float | bool, timeout_s: float) -> None:
+    manager = FieldbusManager(part, EventBus())
+    manager.start()
+    try:
+        manager.write(point_id, value, timeout_s=timeout_s)
+    finally:
+        manager.stop(2.0)
 
 
 def test_plant_writer_builds_a_poller_for_the_written_points_plc_only(
@@ -286,11 +307,11 @@ def test_plant_writer_builds_a_poller_for_the_written_points_plc_only(
     loaded = load_site(path)
     given: list[SiteFile] = []
 
-    def factory(part: SiteFile) -> FieldbusManager:
+    def write(part: SiteFile, point_id: str, value: float | bool, timeout_s: float) -> None:
         given.append(part)
-        return FieldbusManager(part, EventBus())
+        poll_write(part, point_id, value, timeout_s)
 
-    outcome = PlantWriter(plant_db, loaded, factory).write("wang", "pump.setpoint", "7.5")
+    outcome = PlantWriter(plant_db, loaded, write).write(operator(plant_db, "wang"), "pump.setpoint", "7.5")
     assert (outcome.user, outcome.point_id, outcome.plc_id, outcome.value) == (
         "wang",
         "pump.setpoint",
@@ -310,19 +331,18 @@ def test_plant_writer_checks_roles_in_the_service_and_audits_refusals(
     loaded = load_site(write_site(tmp_path, server.port))
     built: list[SiteFile] = []
 
-    def factory(part: SiteFile) -> FieldbusManager:
+    def write(part: SiteFile, point_id: str, value: float | bool, timeout_s: float) -> None:
         built.append(part)
-        return FieldbusManager(part, EventBus())
+        poll_write(part, point_id, value, timeout_s)
 
-    writer = PlantWriter(plant_db, loaded, factory)
+    writer = PlantWriter(plant_db, loaded, write)
+    wang = operator(plant_db, "wang")
     with pytest.raises(WriteRefused, match="records-clerk"):
-        writer.write("clerk", "pump.setpoint", "1")
-    with pytest.raises(WriteRefused, match="no user 'ghost'"):
-        writer.write("ghost", "pump.setpoint", "1")
+        writer.write(operator(plant_db, "clerk"), "pump.setpoint", "1")
     with pytest.raises(WriteRefused, match="read-only"):
-        writer.write("wang", "pump.pressure", "1")
+        writer.write(wang, "pump.pressure", "1")
     with pytest.raises(WriteRefused, match="not a number"):
-        writer.write("wang", "pump.setpoint", "lots")
+        writer.write(wang, "pump.setpoint", "lots")
     assert built == [], "a refused write never reaches the PLC"
     assert server.get_registers(20, 1) == [0]
     refused = [
@@ -332,7 +352,6 @@ def test_plant_writer_checks_roles_in_the_service_and_audits_refusals(
     ]
     assert refused == [
         ("clerk", "pump.setpoint"),
-        ("ghost", "pump.setpoint"),
         ("wang", "pump.pressure"),
         ("wang", "pump.setpoint"),
     ]
@@ -340,9 +359,9 @@ def test_plant_writer_checks_roles_in_the_service_and_audits_refusals(
 
 def test_plant_writer_audits_a_write_the_plc_does_not_take(tmp_path: Path, plant_db: Database) -> None:
     loaded = load_site(write_site(tmp_path, closed_port()))
-    writer = PlantWriter(plant_db, loaded, lambda part: FieldbusManager(part, EventBus()))
+    writer = PlantWriter(plant_db, loaded, poll_write)
     with pytest.raises(WriteFailed):
-        writer.write("wang", "pump.start", "on", timeout_s=3)
+        writer.write(operator(plant_db, "wang"), "pump.start", "on", timeout_s=3)
     actions = audit_actions(Path(str(plant_db.engine.url.database)))
     assert ("wang", "point.write-failed", "pump.start") in actions
 

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -79,16 +80,50 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, step_s: float = 
     return predicate()
 
 
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*wardroom_cmd(), *args], capture_output=True, text=True, env=env, timeout=30, check=False
+        [*wardroom_cmd(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
     )
+
+
+PASSWORD = "long-enough-pw"
+
+
+def add_user(name: str, role: str, url: str, env: dict[str, str]) -> None:
+    added = run("users", "add", name, "--role", role, "--database", url, env=env, stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+
+
+def drill_as(
+    user: str, verb: str, point: str, site: Path, url: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``wardroom simulate trip|restore`` as ``user``, the password piped on stdin."""
+    return run("simulate", verb, point, "--site", str(site), "--user", user, "--database", url, env=env,
+               stdin=PASSWORD + "\n")  # fmt: skip
+
+
+def audit_rows(db: Path) -> list[tuple[str, str, str]]:
+    con = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in con.execute("SELECT actor, action, target FROM audit_log ORDER BY id")]
+    finally:
+        con.close()
 
 
 def test_simulate_trip_and_restore_act_on_the_running_simulator(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     site.write_text(SITE, encoding="utf-8")
     env = {**os.environ, "WARDROOM_HOME": os.environ["WARDROOM_HOME"]}  # isolated by tests/conftest.py
+    db = tmp_path / "drills.sqlite3"
+    url = f"sqlite:///{db}"
+    add_user("sam", "supervisor", url, env)  # no administrator yet: first set-up needs no --by
+    add_user("olga", "duty-officer", url, env)
     out_path = tmp_path / "simulate.out"
     with open(out_path, "w", encoding="utf-8") as out:
         server = subprocess.Popen(
@@ -112,9 +147,20 @@ def test_simulate_trip_and_restore_act_on_the_running_simulator(tmp_path: Path) 
 
         assert pressure() > LOW + LOW_DEADBAND
 
+        # A duty officer may not drill on a real site: refused in the service, audited, nothing tripped.
+        refused = drill_as("olga", "trip", "b3.sprinkler.pressure", site, url, env)
+        assert refused.returncode == 2, refused.stderr
+        assert "refused" in refused.stderr and "supervisor" in refused.stderr
+        assert ("olga", "drill.trip-refused", "b3.sprinkler.pressure") in audit_rows(db)
+        assert pressure() > LOW + LOW_DEADBAND
+        wrong = run("simulate", "trip", "b3.sprinkler.pressure", "--site", str(site), "--user", "sam",
+                    "--database", url, env=env, stdin="not-the-password\n")  # fmt: skip
+        assert wrong.returncode == 2 and "wrong user name or password" in wrong.stderr
+
         started = time.monotonic()
-        tripped = run("simulate", "trip", "b3.sprinkler.pressure", "--site", str(site), env=env)
+        tripped = drill_as("sam", "trip", "b3.sprinkler.pressure", site, url, env)
         assert tripped.returncode == 0, tripped.stderr
+        assert ("sam", "drill.trip", "b3.sprinkler.pressure") in audit_rows(db)
         assert (
             f"tripped b3.sprinkler.pressure on simulated PLC panel at 127.0.0.1:{entry.port}"
             in tripped.stdout
@@ -123,19 +169,20 @@ def test_simulate_trip_and_restore_act_on_the_running_simulator(tmp_path: Path) 
         fell_s = time.monotonic() - started
 
         started = time.monotonic()
-        restored = run("simulate", "restore", "b3.sprinkler.pressure", "--site", str(site), env=env)
+        restored = drill_as("sam", "restore", "b3.sprinkler.pressure", site, url, env)
         assert restored.returncode == 0, restored.stderr
+        assert ("sam", "drill.restore", "b3.sprinkler.pressure") in audit_rows(db)
         assert wait_until(lambda: pressure() > LOW + LOW_DEADBAND, 30.0 - (time.monotonic() - started))
         print(f"trip: below {LOW_LOW} MPa after {fell_s:.1f} s; restore: above "
               f"{LOW + LOW_DEADBAND} MPa after {time.monotonic() - started:.1f} s")  # fmt: skip
 
-        unknown = run("simulate", "trip", "nope", "--site", str(site), env=env)
+        unknown = drill_as("sam", "trip", "nope", site, url, env)
         assert unknown.returncode == 2 and "has no point 'nope'" in unknown.stderr
-        field = run("simulate", "trip", "field.pressure", "--site", str(site), env=env)
+        field = drill_as("sam", "trip", "field.pressure", site, url, env)
         assert field.returncode == 2 and "not simulated" in field.stderr
         copy = tmp_path / "copy.toml"  # same content, another file: nobody serves it
         shutil.copyfile(site, copy)
-        missing = run("simulate", "trip", "b3.sprinkler.pressure", "--site", str(copy), env=env)
+        missing = drill_as("sam", "trip", "b3.sprinkler.pressure", copy, url, env)
         assert missing.returncode == 1
         assert f"no running simulator for PLC panel of site {copy}: " in missing.stderr
         assert f"start one with wardroom simulate --site {copy}" in missing.stderr
@@ -168,5 +215,5 @@ def test_simulate_needs_a_site_with_a_simulated_plc(tmp_path: Path) -> None:
     assert served.returncode == 2 and "has no simulated PLC" in served.stderr
     broken = tmp_path / "broken.toml"
     broken.write_text(SITE.replace('kind = "pressure"', 'kind = "pressur"', 1), encoding="utf-8")
-    bad = run("simulate", "trip", "b3.sprinkler.pressure", "--site", str(broken), env=env)
+    bad = run("simulate", "trip", "b3.sprinkler.pressure", "--site", str(broken), "--user", "sam", env=env)
     assert bad.returncode == 2 and f"{broken}:" in bad.stderr
