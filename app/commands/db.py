@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from app.commands.common import DatabaseOpt, DemoOpt, database_url, open_db_or_exit
+from app.storage.engine import shown_url
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 
@@ -14,6 +15,6 @@ def db_upgrade(demo: DemoOpt = False, database: DatabaseOpt = None) -> None:
     """Apply every pending schema migration."""
     db = open_db_or_exit(database_url(database, demo))
     try:
-        typer.echo(f"database {db.engine.url.render_as_string(hide_password=True)} is at the newest schema")
+        typer.echo(f"database {shown_url(db.engine.url)} is at the newest schema")
     finally:
         db.close()

@@ -33,6 +33,7 @@ from app.storage.engine import (
     make_engine,
     normalize_url,
     resolve_database_url,
+    shown_url,
     sqlite_path,
     write_engine,
 )
@@ -88,7 +89,7 @@ def _describe(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return f"the database file {parsed.database}"
-    return f"the database {parsed.render_as_string(hide_password=True)}"
+    return f"the database {shown_url(parsed)}"
 
 
 class _Stop:

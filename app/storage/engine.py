@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -62,6 +62,27 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def shown_url(url: str | URL) -> str:
+    """The database URL as shown to people and written to logs: never with its password.
+
+    The one place URLs are rendered. One that does not even parse is still shown without what stands
+    between ``user:`` and the last ``@`` (a typo elsewhere must not put the password on screen).
+    """
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        pass
+    scheme_end = url.find("://")
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    at = url.rfind("@")
+    colon = url.find(":", start, at) if at > start else -1
+    if colon < 0:
+        return url
+    return f"{url[: colon + 1]}***{url[at:]}"
 
 
 def resolve_database_url(cli_value: str | None) -> str:
@@ -132,8 +153,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"the database URL {url!r} is not valid: {exc}") from exc
+    except (ArgumentError, ValueError):
+        # Not chained: SQLAlchemy's own message repeats the URL, password and all.
+        raise StorageError(
+            f"the database URL {shown_url(url)!r} is not valid; expected e.g. "
+            "postgresql://USER:PASSWORD@HOST:5432/DATABASE or sqlite:///PATH"
+        ) from None
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
@@ -141,7 +166,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         try:
             return create_engine(url, pool_pre_ping=True, **kwargs)
         except (ArgumentError, ImportError) as exc:
-            raise StorageError(f"cannot use the database URL {parsed!r}: {exc}") from exc
+            raise StorageError(f"cannot use the database URL {shown_url(parsed)!r}: {exc}") from exc
     path = sqlite_path(url)
     if path is not None:
         check_sqlite_location(path)

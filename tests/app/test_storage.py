@@ -20,8 +20,10 @@ from app.storage.engine import (
     StorageError,
     default_database_url,
     demo_database_url,
+    make_engine,
     normalize_url,
     resolve_database_url,
+    shown_url,
 )
 from models.audit import AuditHead
 from models.users import User
@@ -230,6 +232,30 @@ def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("WARDROOM_DATABASE_URL", "postgresql://env/db")
     assert resolve_database_url(None) == "postgresql+psycopg://env/db"
     assert resolve_database_url("sqlite:///cli.db") == "sqlite:///cli.db"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ward:s3cret@127.0.0.1:5432/wardroom",  # parses
+        "postgresql+psycopg://ward:s3cret@db.example:notaport/wardroom",  # a port that is not a number
+        "postgresql+psycopg://ward:s3cret@[::1/wardroom",  # a broken host
+        "not a url ward:s3cret@host",  # not a URL at all
+    ],
+)
+def test_shown_urls_never_carry_the_password(url: str) -> None:
+    shown = shown_url(url)
+    assert "s3cret" not in shown
+    assert "ward" in shown
+
+
+def test_an_unparsable_url_is_refused_without_its_password() -> None:
+    """SQLAlchemy's own error repeats the URL: the message hides it and does not chain that error."""
+    with pytest.raises(StorageError) as caught:
+        make_engine("postgresql://ward:s3cret@db.example:notaport/wardroom")
+    assert "s3cret" not in str(caught.value)
+    assert "ward:***@db.example:notaport" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
 def test_open_database_creates_and_migrates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
