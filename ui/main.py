@@ -21,16 +21,15 @@ from types import FrameType
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
-from sqlalchemy.engine import make_url
 
 from app.auth.permissions import ADMINISTRATOR, DUTY_OFFICER
 from app.auth.users import LoginPolicy, UserInfo, UserService
 from app.bootstrap import start_entry_point
-from app.paths import RESOURCES, state_dir
+from app.paths import RESOURCES, atomic_write_text, state_dir
 from app.site.demo import demo_site_path
 from app.site.loader import LoadedSite, SiteFileError, load_site
 from app.storage.database import Database, open_database
-from app.storage.engine import StorageError, demo_database_url
+from app.storage.engine import StorageError, demo_database_url, shown_url
 from ui.i18n import Translations
 from ui.login import CreateAdminDialog, LoginDialog
 from ui.main_window import REPORT_ENV
@@ -55,7 +54,7 @@ def last_site_file() -> Path:
 def remember_site(path: Path | None) -> None:
     """Remember the site for the next ``wardroom`` without arguments (None = the demo)."""
     try:
-        last_site_file().write_text(DEMO_MARKER if path is None else str(path.resolve()), encoding="utf-8")
+        atomic_write_text(last_site_file(), DEMO_MARKER if path is None else str(path.resolve()))
     except OSError as exc:
         log.warning("cannot remember the last site: %s", exc)
 
@@ -80,10 +79,7 @@ def choose_site(site_path: Path | None, demo: bool) -> tuple[Path, bool]:
 
 def describe_database(url: str) -> str:
     """The database URL with any password hidden (shown in Settings)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    return shown_url(url)
 
 
 # ---------------------------------------------------------------------- errors shown to the operator

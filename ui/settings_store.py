@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from app.paths import state_dir
+from app.paths import atomic_write_text, state_dir
 
 log = logging.getLogger("wardroom.ui")
 
@@ -51,8 +50,5 @@ def load_settings() -> UiSettings:
 
 
 def save_settings(settings: UiSettings) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a file."""
-    path = settings_path()
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    """Write atomically and flushed (temp file, fsync, rename): a crash never leaves half a file."""
+    atomic_write_text(settings_path(), settings.model_dump_json(indent=2))
