@@ -26,12 +26,10 @@ Why it is built this way:
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,8 +38,10 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from widgets.gauge_state import LIMIT_SHORT
+from widgets.ring_buffer import RingBuffer
 from widgets.shown_timer import ShownTimer, interval_for
 from widgets.style import colour_property
+from widgets.time_axis import parse_timezone, seconds_west_of_utc, tick_text, window_parts
 
 WINDOWS_S: tuple[int, ...] = (600, 3600, 86_400, 604_800)
 MAX_RATE_HZ = 4.0
@@ -56,100 +56,6 @@ _COLOUR_DEFAULTS: dict[str, Role] = {
     "avgColor": Role.Shadow,
     "limitColor": Role.WindowText,
 }
-
-
-class RingBuffer:
-    """Fixed-capacity (timestamp, value) storage; the oldest samples fall out first."""
-
-    def __init__(self, capacity: int) -> None:
-        if capacity < 1:
-            raise ValueError(f"ring buffer capacity must be at least 1, got {capacity}")
-        self._ts = np.full(capacity, np.nan, dtype=np.float64)
-        self._values = np.full(capacity, np.nan, dtype=np.float64)
-        self._next = 0
-        self._count = 0
-
-    @property
-    def capacity(self) -> int:
-        return int(self._ts.shape[0])
-
-    def __len__(self) -> int:
-        return self._count
-
-    @property
-    def nbytes(self) -> int:
-        return int(self._ts.nbytes + self._values.nbytes)
-
-    def append(self, ts: float, value: float) -> None:
-        self._ts[self._next] = ts
-        self._values[self._next] = value
-        self._next = (self._next + 1) % self.capacity
-        self._count = min(self._count + 1, self.capacity)
-
-    def extend(self, ts: np.ndarray, values: np.ndarray) -> None:
-        """Append many samples at once (a backfill); only the newest ``capacity`` are kept."""
-        ts = np.asarray(ts, dtype=np.float64).ravel()
-        values = np.asarray(values, dtype=np.float64).ravel()
-        if ts.shape != values.shape:
-            raise ValueError(f"timestamps {ts.shape} and values {values.shape} differ in shape")
-        ts, values = ts[-self.capacity :], values[-self.capacity :]
-        n = ts.shape[0]
-        first = min(n, self.capacity - self._next)  # up to the end of the storage, then wrap
-        self._ts[self._next : self._next + first] = ts[:first]
-        self._values[self._next : self._next + first] = values[:first]
-        self._ts[: n - first] = ts[first:]
-        self._values[: n - first] = values[first:]
-        self._next = (self._next + n) % self.capacity
-        self._count = min(self._count + n, self.capacity)
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(timestamps, values) oldest first, as new arrays."""
-        if self._count < self.capacity:
-            return self._ts[: self._count].copy(), self._values[: self._count].copy()
-        order = np.r_[self._next : self.capacity, 0 : self._next]
-        return self._ts[order], self._values[order]
-
-    def clear(self) -> None:
-        self._next = 0
-        self._count = 0
-
-
-def window_parts(seconds: int) -> tuple[str, int]:
-    """A window's length as (unit, count): ("min", 10), ("h", 24), ("d", 7)."""
-    if seconds % 604_800 == 0:
-        return "d", seconds // 86_400
-    if seconds % 3600 == 0:
-        return "h", seconds // 3600
-    return "min", seconds // 60
-
-
-_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
-
-
-def parse_timezone(text: str | None) -> tzinfo | None:
-    """A time zone from an IANA name ("Asia/Shanghai") or a fixed offset ("+08:00", "UTC+8").
-
-    None or "" means the workstation's own zone. Raises ``ValueError`` naming the input otherwise.
-    """
-    if text is None or not text.strip():
-        return None
-    name = text.strip()
-    if name.upper() in ("UTC", "Z", "GMT"):
-        return UTC
-    match = _OFFSET.match(name)
-    if match is not None:
-        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
-        if hours > 23 or minutes > 59:
-            raise ValueError(f"time zone offset {text!r} is out of range (at most ±23:59)")
-        delta = timedelta(hours=hours, minutes=minutes)
-        return timezone(-delta if sign == "-" else delta)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {text!r}: expected an IANA name like 'Asia/Shanghai' "
-            "or an offset like '+08:00'"
-        ) from exc
 
 
 class ZonedDateAxis(pg.DateAxisItem):
@@ -176,13 +82,8 @@ class ZonedDateAxis(pg.DateAxisItem):
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
         if self._zone is not None:
-            middle = (minVal + maxVal) / 2.0
-            try:
-                offset = datetime.fromtimestamp(middle, self._zone).utcoffset()
-            except (OverflowError, OSError, ValueError):
-                offset = None
-            # pyqtgraph's offset: seconds *west* of UTC, like time.timezone
-            self.utcOffset = None if offset is None else -offset.total_seconds()  # type: ignore[assignment]
+            west = seconds_west_of_utc((minVal + maxVal) / 2.0, self._zone)
+            self.utcOffset = west  # type: ignore[assignment]
         result: list[tuple[float, list[float]]] = super().tickValues(minVal, maxVal, size)
         return result
 
@@ -193,19 +94,7 @@ class ZonedDateAxis(pg.DateAxisItem):
         spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
         if spec is None:
             return ["" for _ in values]
-        out: list[str] = []
-        for value in values:
-            try:
-                text = datetime.fromtimestamp(value, self._zone).strftime(spec.format)
-            except (OverflowError, OSError, ValueError):
-                out.append("")
-                continue
-            if "%f" in spec.format:
-                text = text[:-3]  # milliseconds, as pyqtgraph shows them
-            elif "%Y" in spec.format:
-                text = text.lstrip("0")
-            out.append(text)
-        return out
+        return [tick_text(value, self._zone, spec.format) for value in values]
 
 
 def stagger_label_positions(

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import REPO_ROOT
-from widgets.trend_plot import MAX_RATE_HZ, WINDOWS_S, RingBuffer, TrendPlot
+from widgets.trend_plot import MAX_RATE_HZ, WINDOWS_S, TrendPlot
 
 
 def _shown(qtbot: QtBot, **kw: object) -> TrendPlot:
@@ -29,23 +29,6 @@ def _shown(qtbot: QtBot, **kw: object) -> TrendPlot:
 
 def _is_blue(colour: QColor) -> bool:
     return colour.blue() - max(colour.red(), colour.green()) > 100
-
-
-def test_ring_buffer_keeps_the_newest_in_order() -> None:
-    ring = RingBuffer(5)
-    for i in range(7):
-        ring.append(float(i), float(i) * 10)
-    ts, values = ring.arrays()
-    assert ts.tolist() == [2, 3, 4, 5, 6]
-    assert values.tolist() == [20, 30, 40, 50, 60]
-    ring.extend(np.arange(7, 10, dtype=float), np.arange(70, 100, 10, dtype=float))
-    ts, _ = ring.arrays()
-    assert ts.tolist() == [5, 6, 7, 8, 9]
-    ring.extend(np.arange(100, dtype=float), np.arange(100, dtype=float))  # more than fits at once
-    ts, _ = ring.arrays()
-    assert ts.tolist() == [95, 96, 97, 98, 99]
-    with pytest.raises(ValueError, match="capacity"):
-        RingBuffer(0)
 
 
 def test_100k_samples_keep_the_buffer_bounded(qtbot: QtBot) -> None:
