@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fieldbus.servers import ModbusServer
 
 SITE = """\
@@ -71,8 +73,9 @@ def test_station_prints_plc_link_and_point_faults(tmp_path: Path) -> None:
     out = tmp_path / "station.out"
     env = {**os.environ, "WARDROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'st.sqlite3'}"}
     with open(out, "w", encoding="utf-8") as sink:
-        proc = subprocess.Popen([exe, "station", "--site", str(site)], stdout=sink,
-                                stderr=subprocess.STDOUT, text=True, env=env)
+        proc = subprocess.Popen(
+            [exe, "station", "--site", str(site)], stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
+        )
     try:
         text = read_until(out, "main.pressure: never-read -> out-of-range", proc, 30)
         assert f"PLC panel connected (127.0.0.1:{server.port})" in text, text
@@ -90,3 +93,39 @@ def test_station_prints_plc_link_and_point_faults(tmp_path: Path) -> None:
         server.stop()
     assert code == 0
     assert "station: stopped" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_station_stops_cleanly_on_sigint_and_sigterm(tmp_path: Path, signum: signal.Signals) -> None:
+    """Ctrl+C in a terminal (SIGINT) and a service manager's stop (SIGTERM) end it the same way."""
+    server = ModbusServer(size=50)
+    server.start()
+    server.set_registers(10, [500])
+    server.set_registers(11, [2500])
+    site = tmp_path / "site.toml"
+    site.write_text(SITE.format(port=server.port), encoding="utf-8")
+    exe = shutil.which("wardroom", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    out = tmp_path / "station.out"
+    env = {**os.environ, "WARDROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'st.sqlite3'}"}
+    with open(out, "w", encoding="utf-8") as sink:
+        proc = subprocess.Popen(
+            [exe, "station", "--site", str(site)], stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
+        )
+    try:
+        text = read_until(out, "PLC panel connected", proc, 30)
+        assert "PLC panel connected" in text, text
+        proc.send_signal(signum)
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"wardroom station did not stop within 5 s of {signum.name}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        server.stop()
+    text = out.read_text(encoding="utf-8")
+    assert code == 0, text
+    assert "station: stopping" in text and text.rstrip().endswith("station: stopped"), text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
