@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -135,3 +136,20 @@ def test_gui_refuses_a_broken_site_before_opening_a_window(tmp_path: Path) -> No
     result = wardroom("gui", "--site", str(bad), env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 2
     assert result.stderr.startswith(f"{bad}:1:")
+
+
+def test_version_prints_the_package_version_and_exits_0() -> None:
+    from importlib.metadata import version
+
+    result = wardroom("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wardroom {version('wardroom')}\n"
+    assert re.fullmatch(r"wardroom \d+\.\d+\.\d+\n", result.stdout), result.stdout
+    assert result.stderr == ""
+
+
+def test_an_unparsable_database_url_is_refused_without_its_password() -> None:
+    result = wardroom("db", "upgrade", "--database", "postgresql://ward:s3cret@db.example:notaport/wardroom")
+    assert result.returncode != 0
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "ward:***@db.example:notaport" in result.stderr, result.stderr
