@@ -281,6 +281,34 @@ def test_project_config_fails_qt_warnings_python_warnings_and_unknown_markers(
     result.stdout.fnmatch_lines(["*FAILED*test_qt_warning*", "*FAILED*test_python_warning*"])
 
 
+INNER_PASSES_UNEXPECTEDLY = """
+import pytest
+
+@pytest.mark.xfail(reason="known to fail")
+def test_fixed_meanwhile():
+    pass
+"""
+
+
+def test_project_config_fails_an_unexpected_pass_and_an_unknown_setting(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xfail_strict: a fixed bug's xfail must be removed; --strict-config: a mistyped setting is no
+    silent no-op."""
+    result = _run_inner(pytester, monkeypatch, INNER_PASSES_UNEXPECTEDLY, qt=True, project_config=True)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*XPASS(strict)*known to fail*"])
+    config = pytester.path / "pyproject.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("[tool.pytest.ini_options]\n", "[tool.pytest.ini_options]\nxfail_strcit = true\n", 1),
+        encoding="utf-8",
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "test_inner.py")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*Unknown config option: xfail_strcit*"])
+
+
 def test_xvfb_display_serves_x_clients(xvfb_display: str) -> None:
     assert re.fullmatch(r":\d+", xvfb_display)
     assert Path(f"/tmp/.X11-unix/X{xvfb_display[1:]}").is_socket()
