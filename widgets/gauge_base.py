@@ -65,7 +65,7 @@ from widgets.gauge_state import (
     numeric_limits,
     scale_of,
 )
-from widgets.style import colour_property, set_style_property
+from widgets.style import ColourRoles, colour_property, set_style_property
 
 Role = QPalette.ColorRole
 
@@ -107,13 +107,14 @@ class BodyView:
     alarm: bool
 
 
-class GaugeBase(QWidget):
+class GaugeBase(ColourRoles, QWidget):
     """A gauge card: title, a body drawn by the subclass, the value and the quality words.
 
     Plain data in (:class:`GaugeState`), ``clicked(point_id)`` out.
     """
 
     clicked = Signal(str)
+    COLOUR_DEFAULTS = _COLOUR_DEFAULTS
 
     faceColor = colour_property("faceColor")
     inkColor = colour_property("inkColor")
@@ -136,7 +137,6 @@ class GaugeBase(QWidget):
         super().__init__(parent)
         self.setObjectName("gauge")
         self._point_id = point_id
-        self._colours: dict[str, QColor] = {}
         self._state = GaugeState()
         self._received = clock()
         self._dirty = True
@@ -360,17 +360,6 @@ class GaugeBase(QWidget):
 
     def _update_minimum_width(self) -> None:
         self.setMinimumWidth(self.minimum_card_width())
-
-    # ------------------------------------------------------------------ colours
-    def _colours_changed(self) -> None:
-        self.update()
-
-    def colour(self, name: str) -> QColor:
-        """The colour of a role: set by QSS/``setProperty``, else its palette role."""
-        colour = self._colours.get(name)
-        if colour is not None and colour.isValid():
-            return QColor(colour)
-        return self.palette().color(_COLOUR_DEFAULTS[name])
 
     # ------------------------------------------------------------------ layout
     def _fonts(self) -> tuple[QFont, QFont, QFont]:

@@ -34,13 +34,13 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFontMetricsF, QPalette
+from PySide6.QtGui import QFontMetricsF, QPalette
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from widgets.gauge_state import LIMIT_SHORT
 from widgets.ring_buffer import RingBuffer
 from widgets.shown_timer import ShownTimer, interval_for
-from widgets.style import colour_property
+from widgets.style import ColourRoles, colour_property
 from widgets.time_axis import parse_timezone, seconds_west_of_utc, tick_text, window_parts
 
 WINDOWS_S: tuple[int, ...] = (600, 3600, 86_400, 604_800)
@@ -118,10 +118,11 @@ def stagger_label_positions(
     return positions
 
 
-class TrendPlot(QWidget):
+class TrendPlot(ColourRoles, QWidget):
     """Live + history trend of one point. Plain data in; ``windowChanged(seconds)`` out."""
 
     windowChanged = Signal(int)
+    COLOUR_DEFAULTS = _COLOUR_DEFAULTS
 
     backgroundColor = colour_property("backgroundColor")
     inkColor = colour_property("inkColor")
@@ -140,7 +141,6 @@ class TrendPlot(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("trendPlot")
-        self._colours: dict[str, QColor] = {}
         self._clock = clock
         self._live = RingBuffer(capacity)
         self._live_dirty = False
@@ -432,12 +432,6 @@ class TrendPlot(QWidget):
         return self._live_curve
 
     # ------------------------------------------------------------------ colours
-    def colour(self, name: str) -> QColor:
-        colour = self._colours.get(name)
-        if colour is not None and colour.isValid():
-            return QColor(colour)
-        return self.palette().color(_COLOUR_DEFAULTS[name])
-
     def _colours_changed(self) -> None:
         self._apply_colours()
 

@@ -32,14 +32,12 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from PySide6.QtCore import Property, QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QResizeEvent
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -54,6 +52,7 @@ from app.site.schema import Point, SiteFile
 from ui.bridge import CoreBridge, connect_queued
 from ui.pages.sensor_trend import HistorySource, TrendPanel
 from ui.pages.sensor_view import gauge_state, is_binary, same_look
+from widgets.building_list import BuildingList
 from widgets.gauge_base import GaugeBase
 from widgets.gauge_grid import GaugeGrid
 from widgets.gauge_state import GaugeState
@@ -71,95 +70,6 @@ class ReadingSource(Protocol):
     """What the page needs of ``app.fieldbus.manager.FieldbusManager``: one point's current reading."""
 
     def reading(self, point_id: str) -> PointReading | None: ...
-
-
-def _colour_property(name: str) -> Property:
-    """A QColor property settable from QSS (``qproperty-<name>``): the list takes no hard-coded colour."""
-
-    def getter(self: BuildingList) -> QColor:
-        return QColor(self._colours.get(name, QColor()))
-
-    def setter(self: BuildingList, colour: QColor | str) -> None:
-        self._colours[name] = QColor(colour)
-        self.show_counts()
-
-    return Property(QColor, getter, setter)
-
-
-class BuildingList(QListWidget):
-    """The buildings with their abnormal-point counts; a building with any is highlighted.
-
-    The order stays the site file's (an item does not move under the operator's pointer); abnormal
-    items take the palette's notice colour, set from QSS as ``qproperty-abnormalColor``.
-    """
-
-    abnormalColor = _colour_property("abnormalColor")
-    abnormalTextColor = _colour_property("abnormalTextColor")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("buildingList")
-        self._colours: dict[str, QColor] = {}
-        self._names: dict[str, str] = {}
-        self._counts: dict[str, int] = {}
-        self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.setUniformItemSizes(False)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def add_building(self, building_id: str, name: str) -> None:
-        item = QListWidgetItem(self)
-        item.setData(Qt.ItemDataRole.UserRole, building_id)
-        self._names[building_id] = name
-        self._counts[building_id] = 0
-
-    def building_ids(self) -> list[str]:
-        return [str(self.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.count())]
-
-    def current_building(self) -> str | None:
-        item = self.currentItem()
-        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
-
-    def text_of(self, building_id: str) -> str:
-        return self.item(self.building_ids().index(building_id)).text()
-
-    def is_highlighted(self, building_id: str) -> bool:
-        return self._counts.get(building_id, 0) > 0
-
-    def set_names(self, names: dict[str, str]) -> None:
-        """Display names (the "No building" group's is translated, so it changes with the language)."""
-        self._names.update(names)
-        self.show_counts()
-
-    def set_counts(self, counts: dict[str, int]) -> None:
-        self._counts.update(counts)
-        self.show_counts()
-
-    def show_counts(self) -> None:
-        highlight = self._colours.get("abnormalColor")
-        ink = self._colours.get("abnormalTextColor")
-        reworded = False
-        for row in range(self.count()):
-            item = self.item(row)
-            building_id = str(item.data(Qt.ItemDataRole.UserRole))
-            name = self._names.get(building_id, building_id)
-            count = self._counts.get(building_id, 0)
-            # Two lines, never wrapped: the name (elided if long; whole in the tooltip) and the count,
-            # which stays whole however narrow the list gets.
-            text = name + "\n" + self.tr("{count} abnormal").format(count=count) if count else name
-            if item.text() != text:
-                item.setText(text)
-                item.setToolTip(text.replace("\n", " — "))
-                reworded = True
-            if count and highlight is not None and highlight.isValid():
-                item.setBackground(QBrush(highlight))
-                if ink is not None and ink.isValid():
-                    item.setForeground(QBrush(ink))
-            else:
-                item.setData(Qt.ItemDataRole.BackgroundRole, None)
-                item.setData(Qt.ItemDataRole.ForegroundRole, None)
-        if reworded:
-            self.doItemsLayout()  # an item that gained or lost its count line changes height
 
 
 class PlcStateLabel(QLabel):
