@@ -1,6 +1,7 @@
 """Running the real ``wardroom`` entry point under a real X server (Xvfb), and reading what it shows.
 
-The application is started exactly as a user starts it (``.venv/bin/wardroom --demo``) with
+The application is started exactly as a user starts it: the README's run command
+(``bash installer/run-demo.sh``) or the installed entry point (``.venv/bin/wardroom --demo``), with
 ``QT_QPA_PLATFORM=xcb`` on a private Xvfb display. ``WARDROOM_GUI_REPORT`` makes its main window write,
 once a second, what its widgets show (lamp states, frames painted per tile, on-screen rectangles); a
 separate process grabs the X screen as a PNG. Every wait here is bounded.
@@ -8,6 +9,7 @@ separate process grabs the X screen as a PNG. Every wait here is bounded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -28,6 +30,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+RUN_DEMO = REPO / "installer" / "run-demo.sh"
+SETUP = REPO / "installer" / "setup.sh"
 SCREEN = "1600x1000x24"
 XVFB_START_S = 15.0
 
@@ -134,14 +138,41 @@ def gui_environment(display: str, home: Path, report: Path) -> dict[str, str]:
     return env
 
 
+def entry_point_command() -> list[str]:
+    """The installed entry point, as ``installer/run-demo.sh`` ends by running it."""
+    return [str(BIN / "wardroom"), "--demo"]
+
+
+def run_demo_command() -> list[str]:
+    """The README's run command. It runs ``installer/setup.sh`` first, which is a quick check when the
+    install is current and a reinstall into the shared .venv when it is not: a test must not do the
+    latter behind the developer's back, so a stale install fails here, saying what to run."""
+    stamp = Path(sys.executable).parent.parent / ".wardroom-setup.stamp"
+    wanted = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + SETUP.read_bytes()).hexdigest()
+    try:
+        current = stamp.read_text(encoding="utf-8").strip() == wanted
+    except OSError:
+        current = False
+    if not current:
+        pytest.fail(
+            "the install predates pyproject.toml or installer/setup.sh, so installer/run-demo.sh would "
+            "reinstall it: run `bash installer/setup.sh` (installer/run-tests.sh does) and test again"
+        )
+    return ["bash", str(RUN_DEMO)]
+
+
 @contextmanager
-def running_demo(display: str, home: Path, workdir: Path) -> Iterator[RunningGui]:
-    """``wardroom --demo`` on ``display``; killed afterwards if the test did not stop it."""
+def running_demo(
+    display: str, home: Path, workdir: Path, command: list[str] | None = None
+) -> Iterator[RunningGui]:
+    """``command`` (default: the entry point with ``--demo``) on ``display``; killed afterwards if the
+    test did not stop it. ``installer/run-demo.sh`` ends in ``exec``, so the process signalled is the
+    application either way."""
     report = workdir / "report.json"
     log_path = workdir / "wardroom.out"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [str(BIN / "wardroom"), "--demo"],
+            command or entry_point_command(),
             cwd=workdir,
             env=gui_environment(display, home, report),
             stdout=log,

@@ -1,4 +1,5 @@
-"""Acceptance: the real ``wardroom --demo`` under Xvfb shows the demo PLC and cameras connected and
+"""Acceptance: the README's run command (``bash installer/run-demo.sh``) and the installed
+``wardroom --demo``, each under Xvfb, show the demo PLC and cameras connected and
 the wall shows frames; the screenshot is saved (path printed); SIGTERM ends it cleanly within 5 s.
 
 The pixels are checked where they can fail: inside each tile's *picture* (the fitted frame rectangle
@@ -26,7 +27,9 @@ from tests.e2e.gui_harness import (
     REPO,
     announce,
     demo_ready,
+    entry_point_command,
     grab_screen,
+    run_demo_command,
     running_demo,
     screen_problems,
     xvfb_display,
@@ -36,9 +39,13 @@ READY_TIMEOUT_S = 60.0
 GRAB_GAP_S = 1.0  # between the two screenshots: the streams' burned-in clock moves
 
 
+LAUNCHERS = {"run-demo.sh": run_demo_command, "wardroom --demo": entry_point_command}
+
+
 @pytest.mark.xvfb
+@pytest.mark.parametrize("launcher", list(LAUNCHERS))
 def test_demo_gui_shows_connected_links_and_frames(
-    tmp_path: Path, _wardroom_home: Path, request: pytest.FixtureRequest
+    tmp_path: Path, _wardroom_home: Path, request: pytest.FixtureRequest, launcher: str
 ) -> None:
     site = load_site(demo_site_path()).site
     expected = {("plc", plc.id) for plc in site.plc} | {("camera", camera.id) for camera in site.camera}
@@ -46,7 +53,7 @@ def test_demo_gui_shows_connected_links_and_frames(
 
     with (
         xvfb_display(tmp_path / "xvfb.log") as display,
-        running_demo(display, _wardroom_home, tmp_path) as gui,
+        running_demo(display, _wardroom_home, tmp_path, LAUNCHERS[launcher]()) as gui,
     ):
         report = gui.wait_for(
             "the demo links connected and frames on every tile", demo_ready(expected), READY_TIMEOUT_S
@@ -64,7 +71,8 @@ def test_demo_gui_shows_connected_links_and_frames(
 
         # What the screen shows, pixel by pixel: connected lamps, moving pictures in the tiles.
         report = gui.read_report() or report
-        shot_path = REPO / "artifacts" / "e2e" / "demo.png"
+        shot_dir = REPO / "artifacts" / "e2e" / ("run-demo" if launcher == "run-demo.sh" else "")
+        shot_path = shot_dir / "demo.png"
         taken = time.monotonic()
         image = grab_screen(display, shot_path)
         announce(request.config, f"artifact saved: {shot_path}")
