@@ -48,6 +48,7 @@ from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
 from widgets.alarm_banner import AlarmBanner
+from widgets.elided_label import ElidedLabel
 from widgets.status_lamp import StatusLamp
 
 log = logging.getLogger("wardroom.ui")
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow):
         available = self.screen().availableGeometry()
         self.resize(min(1440, available.width()), min(880, available.height()))
 
-        self._site_name = QLabel(site.site.name, self)
+        self._site_name = ElidedLabel(site.site.name, self)
         self._site_name.setObjectName("siteName")
         self._banner = AlarmBanner(self)
         self._demo_mark = QLabel(self)

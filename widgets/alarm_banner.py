@@ -17,6 +17,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from widgets.elided_label import ElidedLabel
 from widgets.style import set_style_property
 
 PRIORITIES: tuple[str, ...] = ("fire", "urgent", "high", "medium", "low")
@@ -32,7 +33,7 @@ class AlarmBanner(QFrame):
         self._priority = "none"
         self._count = 0
         self._beyond = 0
-        self._message = QLabel(self)
+        self._message = ElidedLabel(parent=self)  # a narrow window elides; the tooltip has it whole
         self._message.setObjectName("bannerMessage")
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self._counter = QLabel(self)
@@ -52,7 +53,8 @@ class AlarmBanner(QFrame):
 
     @property
     def message(self) -> str:
-        return self._message.text()
+        """The whole message (the strip may show it elided)."""
+        return self._message.full_text
 
     @property
     def beyond_count(self) -> int:
@@ -96,13 +98,13 @@ class AlarmBanner(QFrame):
                 text = self.tr("1 point beyond its limits — alarm handling not yet active")
             else:
                 text = self.tr("{count} points beyond their limits — alarm handling not yet active")
-            self._message.setText(text.format(count=self._beyond))
+            self._message.set_full_text(text.format(count=self._beyond))
             self._counter.setText("")
         elif self._priority == "none":
-            self._message.setText(self.tr("No active alarms"))
+            self._message.set_full_text(self.tr("No active alarms"))
             self._counter.setText("")
         else:
-            self._message.setText(self._text)
+            self._message.set_full_text(self._text)
             self._counter.setText(self.tr("Active alarms: {count}").format(count=self._count))
 
     def changeEvent(self, event: QEvent) -> None:

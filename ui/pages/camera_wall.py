@@ -124,6 +124,7 @@ class CameraWallPage(QWidget):
         self._area = _WallArea(self._grid, self)
         self._note = QLabel(self)
         self._note.setObjectName("wallNote")
+        self._note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._area, 1)
