@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.audit.chain import append
-from app.auth.permissions import Action, PermissionRefused, require
+from app.auth.permissions import Action, PermissionRefused, allowed
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -142,12 +142,8 @@ class PlantWriter:
         point = next((p for p in self.site.site.point if p.id == point_id), None)
         reason: str | None = None
         value: float | bool | None = None
-        try:
-            require(operator, Action.PLANT_WRITE)
-        except PermissionRefused as exc:
-            reason = str(exc)
-        if reason is not None:
-            pass
+        if not allowed(operator.role, Action.PLANT_WRITE):
+            reason = str(PermissionRefused(operator.name, operator.role, Action.PLANT_WRITE))
         elif point is None:
             reason = f"there is no point {point_id!r} in {self.site.path}"
         elif not point.writable:
