@@ -21,8 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("sites", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("lockout_attempts", sa.Integer(), server_default=sa.text("5"), nullable=False))
-        batch_op.add_column(sa.Column("lockout_minutes", sa.Double(), server_default=sa.text("15"), nullable=False))
+        batch_op.add_column(
+            sa.Column("lockout_attempts", sa.Integer(), server_default=sa.text("5"), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("lockout_minutes", sa.Double(), server_default=sa.text("15"), nullable=False)
+        )
 
 
 def downgrade() -> None:
