@@ -10,8 +10,8 @@ site file may put thousands under one building). So:
   ``visibleRegion()``: not scrolled away) are asked to repaint; the others are painted by Qt, with
   their current state, when they are exposed. The timer runs only while the grid is visible.
 - **Deferred layout.** Adding gauges only marks the layout dirty and posts one event; the layout is
-  then rebuilt once for the whole batch (``add_many``, or many ``add`` calls in a row). It used to
-  be rebuilt on every ``add``, which made 3,000 gauges take minutes.
+  then rebuilt once for the whole batch (``add_many``, or many ``add`` calls in a row): a rebuild
+  per ``add`` would make 3,000 gauges take minutes.
 - **Columns from the width.** Cards are about :data:`CARD_WIDTH` wide (never narrower than a gauge's
   minimum width), so the column count follows the window (or the scroll area's viewport) and is
   worked out again on every resize, instead of ``ceil(sqrt(n))`` columns that made 200 gauges need

@@ -19,7 +19,7 @@ Quality = Literal["good", "comm-fail", "stale", "bad-config", "out-of-range", "n
 LimitKind = Literal["high-high", "high", "low", "low-low"]
 
 QUALITIES: tuple[str, ...] = ("good", "comm-fail", "stale", "bad-config", "out-of-range", "never-read")
-# Qualities whose value is not live: drawn greyed and hatched (the issue: never shown as if live).
+# Qualities whose value is not live: drawn greyed and hatched, never shown as if live.
 HATCHED: frozenset[str] = frozenset({"comm-fail", "stale", "bad-config"})
 # Qualities whose value is old and keeps ageing on screen (the age is drawn and must keep counting).
 AGEING: frozenset[str] = frozenset({"comm-fail", "stale"})
@@ -145,7 +145,7 @@ def dial_frame(
     The 270° arc is open at the bottom, so it needs only ``(1 + sin 45°)·R`` of height; centring that
     (rather than a full circle) makes the dial as large as the card allows. ``R`` is the radius plus
     ``label_margin``: the ring outside the scale where the limit labels sit (see
-    :func:`dial_label_margin`), so a label never leaves the body (it once sat on the card's title).
+    :func:`dial_label_margin`), so a label never leaves the body for the card's title.
     Without a margin 15 % of the radius is kept.
     """
     extent = 1.0 + math.sin(math.radians(45.0))
