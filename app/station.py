@@ -5,7 +5,7 @@ Start order matters: the site file is synced into the database first (the record
 when events happened, and the point rows the historian writes against), then the simulators of
 simulated PLCs and cameras (so that their real ports are known), then the historian (subscribed before
 the first value arrives), then the fieldbus pollers pointed at the *resolved* endpoints, then the link
-monitor, which now watches cameras only: the pollers report each PLC's link themselves
+monitor, which watches cameras only: the pollers report each PLC's link themselves
 (``LinkStateChanged(kind="plc")``), from the reads they really make. Stopping runs in reverse, pollers
 before the historian (so its final flush holds their last values) and before the simulators (so a
 shutdown is not recorded as a PLC outage).

@@ -33,7 +33,6 @@ from app.storage.engine import StorageError, demo_database_url, shown_url
 from ui.i18n import Translations
 from ui.login import CreateAdminDialog, LoginDialog
 from ui.main_window import REPORT_ENV
-from ui.pages.drills import DrillPanel
 from ui.pages.settings import StationFacts
 from ui.session import GuiSession
 from ui.settings_store import load_settings
@@ -255,8 +254,6 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int
         )
         app.setQuitOnLastWindowClosed(False)
         session.window.closed.connect(app.quit)
-        for panel in session.window.findChildren(DrillPanel):  # drills are audited in this database
-            panel.use_database(db)
         session.start()
         crash_box = show_previous_crash(previous_crash, session.window) if previous_crash else None
         try:

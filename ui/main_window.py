@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from app.events import LinkStateChanged, ServiceStateChanged
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
+from app.storage.database import Database
 from ui.bridge import CoreBridge, connect_queued
 from ui.i18n import Translations, role_name
 from ui.pages.camera_wall import CameraWallPage
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         facts: StationFacts,
         *,
         demo: bool,
+        db: Database | None = None,
         report_path: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -129,7 +131,7 @@ class MainWindow(QMainWindow):
 
         cameras = [(camera.id, camera.display_name) for camera in site.camera]
         self._wall = CameraWallPage(cameras, parent=self)
-        self._settings = SettingsPage(translations, facts, self, site=site, demo=demo)
+        self._settings = SettingsPage(translations, facts, self, site=site, demo=demo, db=db)
         self._sensors = SensorsPage(site, bridge, self)
         # Until the alarm engine feeds the banner, it shows how many points are beyond a limit.
         self._sensors.beyondLimitsChanged.connect(self._banner.show_beyond_limits)

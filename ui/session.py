@@ -52,7 +52,7 @@ class GuiSession(QObject):
         self.bridge = CoreBridge(self.bus, self)
         self.station = Station(loaded, db, self.bus, link_interval_s=link_interval_s)
         self.window = MainWindow(
-            loaded.site, self.bridge, translations, facts, demo=demo, report_path=report_path
+            loaded.site, self.bridge, translations, facts, demo=demo, db=db, report_path=report_path
         )
         self._starter = BackgroundCall("station-start", self._start_station, self)
         self._starter.succeeded.connect(self.window.attach_station, Qt.ConnectionType.QueuedConnection)

@@ -15,15 +15,24 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-# Qualities whose value is a current reading of the sensor (out-of-range: real, but off the scale).
-LIVE_QUALITIES: frozenset[str] = frozenset({"good", "out-of-range"})
+from app.fieldbus.quality import LIVE_QUALITIES
+from app.site.schema import BOOL_LIMITS, LIMIT_STACK, NUMERIC_LIMITS
+
+__all__ = [
+    "BOOL_LIMITS",
+    "LIMIT_SEVERITY",
+    "LIMIT_STACK",
+    "LIVE_QUALITIES",
+    "NUMERIC_LIMITS",
+    "is_live",
+    "limit_beyond",
+    "reading_beyond",
+]
+
 
 # The numeric limits from the lowest to the highest value: how they must stack on a scale.
-LIMIT_STACK: tuple[str, ...] = ("low-low", "low", "high", "high-high")
 # The same limits, most severe first: a value beyond both high and high-high is named high-high.
 LIMIT_SEVERITY: tuple[str, ...] = ("high-high", "low-low", "high", "low")
-NUMERIC_LIMITS: frozenset[str] = frozenset(LIMIT_STACK)
-BOOL_LIMITS: tuple[str, ...] = ("on", "off")
 
 Limit = tuple[str, float | None]
 

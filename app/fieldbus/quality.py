@@ -16,6 +16,8 @@ from app.fieldbus.codec import Raw
 
 Quality = Literal["good", "comm-fail", "stale", "bad-config", "out-of-range", "never-read"]
 QUALITIES: tuple[str, ...] = ("good", "comm-fail", "stale", "bad-config", "out-of-range", "never-read")
+LIVE_QUALITIES: frozenset[str] = frozenset({"good", "out-of-range"})
+"""Qualities whose value is a current reading of the sensor (out-of-range: real, but off the scale)."""
 STALE_PERIODS = 3  # a point with no good read for this many poll periods turns stale
 
 

@@ -40,6 +40,7 @@ from app.fieldbus import codec
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 from app.fieldbus.plan import Block, Slot, split
 from app.fieldbus.quality import (
+    LIVE_QUALITIES,
     STALE_PERIODS,
     PointReading,
     Quality,
@@ -53,7 +54,6 @@ log = logging.getLogger("wardroom.fieldbus")
 
 Publish = Callable[[Event], None]
 BlockData = Sequence[int] | Sequence[bool] | bytes
-_DATA_QUALITIES = ("good", "out-of-range")  # qualities that depend on the data alone
 
 
 class ReadingStore:
@@ -254,7 +254,7 @@ class PlcState:
             chunk = data[offset : offset + slot.width]
             point_id = slot.point.id
             track = self._tracks[point_id]
-            if track.decoded and chunk == track.chunk and self._current[point_id].quality in _DATA_QUALITIES:
+            if track.decoded and chunk == track.chunk and self._current[point_id].quality in LIVE_QUALITIES:
                 track.last_good_mono = mono
                 track.last_good_wall = wall
                 renewed.append(point_id)
@@ -397,7 +397,7 @@ class PlcState:
         out: dict[str, PointReading] = {}
         for point_id, reading in self._current.items():
             at = self._tracks[point_id].last_good_wall
-            if reading.quality in _DATA_QUALITIES and at is not None and at != reading.last_good_at:
+            if reading.quality in LIVE_QUALITIES and at is not None and at != reading.last_good_at:
                 reading = PointReading(
                     point_id, reading.value, reading.raw, reading.quality, at, reading.error
                 )

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-VALUED_QUALITIES: frozenset[str] = frozenset({"good", "out-of-range"})
-"""Qualities whose value is a real reading of the sensor and is stored; others store NULL."""
-
 IGNORED_QUALITIES: frozenset[str] = frozenset({"never-read"})
 """Qualities that say nothing about the sensor yet (before the first poll): nothing is stored."""
 

@@ -30,9 +30,10 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.events import EventBus
+from app.fieldbus.quality import LIVE_QUALITIES
 from app.historian.purge import purge_before
 from app.historian.query import TrendSeries, trend
-from app.historian.rules import IGNORED_QUALITIES, VALUED_QUALITIES, PointTrack
+from app.historian.rules import IGNORED_QUALITIES, PointTrack
 from app.storage.database import Database
 from app.storage.engine import StorageError
 from app.workers import CancelToken, Worker
@@ -181,7 +182,7 @@ class Historian:
         at = _epoch(ts)
         is_bool = isinstance(value, bool)
         number: float | None = None
-        if quality in VALUED_QUALITIES and value is not None:
+        if quality in LIVE_QUALITIES and value is not None:  # others store NULL
             number = float(value)
             if not math.isfinite(number):
                 number = None  # SQLite cannot store NaN; a non-number is no reading of the sensor

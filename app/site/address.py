@@ -1,4 +1,4 @@
-"""The point address grammar of the site file (issue #2), parsed once into a typed ``Address``.
+"""The point address grammar of the site file, parsed once into a typed ``Address``.
 
 Installers type these strings by hand from PLC documentation, so the parser is strict (lower case, no
 spaces, no leading ``+``) and every refusal says what was wrong and shows a valid example: a wrong

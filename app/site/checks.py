@@ -25,12 +25,12 @@ from urllib.parse import SplitResult, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from app.alarms.limits import LIMIT_STACK
 from app.site.address import parse_address, type_fit_error
 from app.site.messages import did_you_mean, q
 from app.site.schema import (
     BOOL_LIMITS,
     CAMERA_SCHEMES,
+    LIMIT_STACK,
     MAX_REPORT_MS,
     NUMERIC_LIMITS,
     AlarmLimit,

@@ -1,6 +1,6 @@
 """The site file's typed shape (pydantic).
 
-The field names and values are a published contract (issue #2): outside tools write these files, so
+The field names and values are a published contract: outside tools write these files, so
 names here match the TOML keys exactly, and an unknown key is an error (``extra="forbid"``), since it
 is usually a typo that would otherwise silently drop a setting.
 
@@ -28,7 +28,9 @@ Category = Literal["fire", "pre-alarm", "supervisory", "fault"]
 DetectClass = Literal["person", "car", "truck", "bus", "motorcycle", "bicycle", "plate", "face"]
 ZoneRule = Literal["no-ebike", "no-person-at-night", "vehicle-gate", "line-crossing"]
 
-NUMERIC_LIMITS: frozenset[str] = frozenset({"high-high", "high", "low", "low-low"})
+LIMIT_STACK: tuple[str, ...] = ("low-low", "low", "high", "high-high")
+"""The numeric limits from the lowest value to the highest: how a point's limits must stack."""
+NUMERIC_LIMITS: frozenset[str] = frozenset(LIMIT_STACK)
 BOOL_LIMITS: frozenset[str] = frozenset({"on", "off"})
 CAMERA_SCHEMES: tuple[str, ...] = ("rtsp", "rtsps", "http", "https", "file", "usb")
 MAX_REPORT_MS = 10_000  # a silent PLC must be reported within 10 s
@@ -124,7 +126,7 @@ class Camera(_Strict):
     @field_validator("substream_url", mode="before")
     @classmethod
     def _empty_substream_is_none(cls, value: object) -> object:
-        """``substream_url = ""`` means "no substream" (issue #2's own example writes it so)."""
+        """``substream_url = ""`` means "no substream" (site files in the field write it so)."""
         return None if value == "" else value
 
     @property

@@ -1,4 +1,4 @@
-"""Operators prove who they are (issue 6 §2): the real console script, a real SQLite file and a real
+"""Operators prove who they are: the real console script, a real SQLite file and a real
 pymodbus server on 127.0.0.1. A refused login never reaches the PLC and is audited; a write is audited
 ``point.write-requested`` before the PLC is touched; ``[security]`` sets the lockout."""
 

@@ -1,4 +1,4 @@
-"""The one permissions table (issue 6 §2), read by the tests: its rows as the issue gives them, and
+"""The one permissions table, read by the tests: its rows as the issue gives them, and
 each row checked in a service where one exists today (allowed, and refused with the refusal audited).
 Rows whose services come later (alarms, records, incidents) are checked in the table itself."""
 

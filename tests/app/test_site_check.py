@@ -172,7 +172,7 @@ ACCEPTANCE = (
 
 @pytest.mark.parametrize("name", ACCEPTANCE[:-1])
 def test_fixture_reports_its_error_at_its_line(name: str) -> None:
-    """Issue #2's acceptance list: each kind of mistake, one file each, one error at its line."""
+    """The site-file contract's list of mistakes: one file per kind, one error at its line."""
     errors = assert_reports(FIXTURES / f"{name}.toml")
     assert len(errors) == 1
 

@@ -90,7 +90,14 @@ class DrillPanel(QGroupBox):
     """Drillable points of the site's simulated PLCs, with Trip and Restore for the selected one."""
 
     def __init__(
-        self, site: SiteFile, *, user: str, role: str, demo: bool, parent: QWidget | None = None
+        self,
+        site: SiteFile,
+        *,
+        user: str,
+        role: str,
+        demo: bool,
+        db: Database | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("drillPanel")
@@ -98,7 +105,7 @@ class DrillPanel(QGroupBox):
         self._role = role
         self._demo = demo
         self._allowed = may_drill(role, demo)
-        self._db: Database | None = None
+        self._db = db  # where the drill service audits (the session's database)
         self._points: list[Point] = drill.drillable_points(site)
         self._loaded: LoadedSite | None = None
         self._calls: list[BackgroundCall] = []
@@ -208,10 +215,6 @@ class DrillPanel(QGroupBox):
             return None
         item = self._table.item(rows[0].row(), 0)
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
-
-    def use_database(self, db: Database | None) -> None:
-        """The database the drill service audits into (the session's)."""
-        self._db = db
 
     @Slot()
     def trip_selected(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
+from app.storage.database import Database
 from ui.i18n import LANGUAGES, Translations, role_name
 from ui.pages.drills import DrillPanel
 from ui.settings_store import load_settings, save_settings
@@ -51,6 +52,7 @@ class SettingsPage(QWidget):
         *,
         site: SiteFile | None = None,
         demo: bool = False,
+        db: Database | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
@@ -94,7 +96,9 @@ class SettingsPage(QWidget):
 
         self._drills: DrillPanel | None = None
         if site is not None:
-            self._drills = DrillPanel(site, user=facts.user, role=facts.role, demo=demo, parent=content)
+            self._drills = DrillPanel(
+                site, user=facts.user, role=facts.role, demo=demo, db=db, parent=content
+            )
 
         layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 18, 24, 18)
