@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Double, ForeignKey, Index, String, Text
+from sqlalchemy import Double, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import KEY_LENGTH, Base, SyncedMixin, UTCDateTime, one_of, utcnow
@@ -58,6 +58,11 @@ class AlarmDefinition(SyncedMixin, Base):
     category: Mapped[str] = mapped_column(String(16))
     delay_s: Mapped[float] = mapped_column(Double, default=0.0)
     deadband: Mapped[float] = mapped_column(Double, default=0.0)
+    off_delay_s: Mapped[float] = mapped_column(Double, default=0.0, server_default=text("0"))
+    latch: Mapped[bool] = mapped_column(default=False, server_default=false())
+    realarm_min: Mapped[float] = mapped_column(Double, default=0.0, server_default=text("0"))
+    message: Mapped[str | None] = mapped_column(Text)
+    suppress_when: Mapped[str | None] = mapped_column(String(KEY_LENGTH), doc="a switch point's site id")
 
     point: Mapped[Point] = relationship(back_populates="alarm_definitions")
 
@@ -66,7 +71,10 @@ class AlarmOccurrence(Base):
     """One raising of an alarm and its current state.
 
     ``source`` names what raised it (``"point:<id>"``, ``"plc:<id>"``, ``"camera:<id>"``) because a
-    lost PLC or camera is itself a fault alarm without a configured definition.
+    lost PLC or camera is itself a fault alarm without a configured definition. ``alarm_key`` names
+    the alarm itself (``"<point>/<limit>"``, ``"point:<id>/fault"``, ``"plc:<id>"``,
+    ``"camera:<id>/zone:<name>"``, ``"system:storage"`` ...): at most one occurrence per key is open
+    (not ``normal``) at a time, which the database enforces, so no alarm is ever raised twice.
     """
 
     __tablename__ = "alarm_occurrences"
@@ -75,6 +83,13 @@ class AlarmOccurrence(Base):
         one_of("priority", PRIORITIES),
         one_of("category", CATEGORIES),
         Index("ix_alarm_occurrences_state_raised_at", "state", "raised_at"),
+        Index(
+            "ux_alarm_occurrences_open_key",
+            "alarm_key",
+            unique=True,
+            sqlite_where=text("state <> 'normal'"),
+            postgresql_where=text("state <> 'normal'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +97,8 @@ class AlarmOccurrence(Base):
         ForeignKey("alarm_definitions.id", ondelete="RESTRICT"), index=True
     )
     source: Mapped[str] = mapped_column(String(KEY_LENGTH + 16))
+    alarm_key: Mapped[str] = mapped_column(String(2 * KEY_LENGTH + 16), server_default="")
+    building: Mapped[str | None] = mapped_column(String(KEY_LENGTH), doc="the building's site id")
     state: Mapped[str] = mapped_column(String(24))
     priority: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(16))
@@ -92,8 +109,14 @@ class AlarmOccurrence(Base):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="returned to normal")
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="back to normal and acknowledged")
     shelved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), doc="who acknowledged it (None: not yet, or the system)"
+    )
+    chattering: Mapped[bool] = mapped_column(default=False, server_default=false())
+    snapshot: Mapped[str | None] = mapped_column(String(KEY_LENGTH), doc="a snapshot's reference")
 
     definition: Mapped[AlarmDefinition | None] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
     transitions: Mapped[list[AlarmTransition]] = relationship(
         back_populates="occurrence",
         order_by="AlarmTransition.id",
@@ -120,6 +143,9 @@ class AlarmTransition(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    held: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), doc="made while storage was down; written when it returned"
+    )
 
     occurrence: Mapped[AlarmOccurrence] = relationship(back_populates="transitions")
     by_user: Mapped[User | None] = relationship()

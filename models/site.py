@@ -43,6 +43,10 @@ class Site(SyncedMixin, Base):
     # The site file's [security] table, so commands run without the file log in by the same rules.
     lockout_attempts: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
     lockout_minutes: Mapped[float] = mapped_column(Double, default=15.0, server_default=text("15"))
+    # The site file's [alarms] table, so the alarm commands apply the same limits without the file.
+    video_lost_s: Mapped[float] = mapped_column(Double, default=30.0, server_default=text("30"))
+    shelve_max_h: Mapped[float] = mapped_column(Double, default=8.0, server_default=text("8"))
+    flood_per_10min: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")
 

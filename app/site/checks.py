@@ -128,8 +128,13 @@ def run_checks(records: SiteRecords) -> list[Problem]:
         if plc.model is not None:
             problems += _check_plc(plc, plc.model)
     problems += _check_serial_lines(records.plcs)
+    point_types = {
+        rec.model.id: rec.model.type for rec in records.points if rec.model is not None
+    }
     for point in records.points:
         problems += _check_point_refs(point, protocols, building_ids)
+        if point.model is not None:
+            problems += _check_suppress_refs(point, point.model, point_types)
         if point.model is not None:
             problems += _check_point(point, point.model, protocols)
         else:  # its alarm entries are still checked: every error in one pass
@@ -376,6 +381,27 @@ def _check_point(rec: Record[Point], point: Point, protocols: Mapping[str, str |
     if not is_bool and point.scale == 0:
         yield rec.problem("scale = 0 would make every reading 0; expected a non-zero factor", "scale")
     yield from _check_point_alarms(rec, point)
+
+
+def _check_suppress_refs(rec: Record[Point], point: Point, types: Mapping[str, str]) -> Iterator[Problem]:
+    """``suppress_when`` names another point of the file: a switch (bool), e.g. a zone-under-test key."""
+    for j, alarm in enumerate(point.alarms):
+        other = alarm.suppress_when
+        if other is None:
+            continue
+        where = f"alarms[{j}]: suppress_when = {q(other)}"
+        if other == point.id:
+            yield rec.problem(f"{where} names the point itself", "alarms", j, "suppress_when")
+        elif other not in types:
+            hint = did_you_mean(other, types)
+            yield rec.problem(f"{where} is not a point of this file{hint}", "alarms", j, "suppress_when")
+        elif types[other] != "bool":
+            yield rec.problem(
+                f"{where} must name a bool point (a switch), not a {types[other]} point",
+                "alarms",
+                j,
+                "suppress_when",
+            )
 
 
 def _check_point_alarms(rec: Record[Point], point: Point | None) -> Iterator[Problem]:

@@ -36,6 +36,7 @@ from app.site.checks import (
 )
 from app.site.messages import describe, did_you_mean, path_text
 from app.site.schema import (
+    AlarmSettings,
     Building,
     Camera,
     HistorianSettings,
@@ -53,8 +54,12 @@ __all__ = ["LoadedSite", "SiteError", "SiteFileError", "TomlLocator", "load_site
 
 SECTIONS: dict[str, type[BaseModel]] = {"building": Building, "plc": Plc, "point": Point, "camera": Camera}
 # Optional single tables beside [site], each validated on its own so its errors carry their line.
-SETTINGS_TABLES: dict[str, type[BaseModel]] = {"historian": HistorianSettings, "security": SecuritySettings}
-_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security]"
+SETTINGS_TABLES: dict[str, type[BaseModel]] = {
+    "historian": HistorianSettings,
+    "security": SecuritySettings,
+    "alarms": AlarmSettings,
+}
+_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms]"
 
 
 @dataclass(frozen=True)

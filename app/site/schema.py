@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Protocol = Literal["modbus-tcp", "modbus-rtu", "s7"]
 WordOrder = Literal["big", "little"]
@@ -34,6 +34,8 @@ NUMERIC_LIMITS: frozenset[str] = frozenset(LIMIT_STACK)
 BOOL_LIMITS: frozenset[str] = frozenset({"on", "off"})
 CAMERA_SCHEMES: tuple[str, ...] = ("rtsp", "rtsps", "http", "https", "file", "usb")
 MAX_REPORT_MS = 10_000  # a silent PLC must be reported within 10 s
+FIRE_KINDS: frozenset[str] = frozenset({"smoke", "heat", "call-point"})
+"""Point kinds whose alarms are fire alarms unless the file says otherwise."""
 
 
 class _Strict(BaseModel):
@@ -82,12 +84,23 @@ class Plc(_Strict):
 
 
 class AlarmLimit(_Strict):
+    """One ``alarms`` entry of a point: each limit is its own alarm, keyed ``<point>/<limit>``.
+
+    ``priority``, ``category`` and ``latch`` default from the point's kind (see
+    :meth:`Point._alarm_defaults`): fire for smoke, heat and call-point detectors; fire alarms latch.
+    """
+
     limit: LimitKind
     value: float | None = None
     priority: Priority = "medium"
     category: Category = "fault"
     delay_s: float = Field(default=0, ge=0)
+    off_delay_s: float = Field(default=0, ge=0)
     deadband: float = Field(default=0, ge=0)
+    latch: bool = False
+    realarm_min: float = Field(default=0, ge=0)
+    message: str | None = None
+    suppress_when: str | None = Field(default=None, min_length=1)
 
 
 class Point(_Strict):
@@ -104,6 +117,27 @@ class Point(_Strict):
     building: str | None = None
     writable: bool = False
     alarms: tuple[AlarmLimit, ...] = ()
+
+    @model_validator(mode="after")
+    def _alarm_defaults(self) -> Point:
+        """Fill what an alarm entry leaves out from the point's kind.
+
+        A smoke, heat or call-point alarm is a fire alarm of fire priority; a fire alarm latches (it
+        stays until reset after its condition is gone). Other kinds keep fault / medium, no latch.
+        """
+        filled = []
+        for alarm in self.alarms:
+            given = alarm.model_fields_set
+            update: dict[str, object] = {}
+            if self.kind in FIRE_KINDS:
+                if "category" not in given:
+                    update["category"] = "fire"
+                if "priority" not in given:
+                    update["priority"] = "fire"
+            if "latch" not in given:
+                update["latch"] = update.get("category", alarm.category) == "fire"
+            filled.append(alarm.model_copy(update=update) if update else alarm)
+        return self.model_copy(update={"alarms": tuple(filled)}) if filled != list(self.alarms) else self
 
 
 class Zone(_Strict):
@@ -148,6 +182,14 @@ class SecuritySettings(_Strict):
     lockout_minutes: float = Field(default=15, gt=0, le=10080)
 
 
+class AlarmSettings(_Strict):
+    """``[alarms]`` (optional): camera-loss delay, the longest shelf, and the flood threshold."""
+
+    video_lost_s: float = Field(default=30, gt=0)
+    shelve_max_h: float = Field(default=8, gt=0, le=168)
+    flood_per_10min: int = Field(default=10, ge=1)
+
+
 class SiteFile(_Strict):
     """A whole validated site file. ``path``/``sha256`` are filled by the loader, not by the file."""
 
@@ -158,3 +200,4 @@ class SiteFile(_Strict):
     camera: tuple[Camera, ...] = ()
     historian: HistorianSettings = HistorianSettings()
     security: SecuritySettings = SecuritySettings()
+    alarms: AlarmSettings = AlarmSettings()

@@ -87,6 +87,9 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "source_sha256": loaded.sha256,
                 "lockout_attempts": site_file.security.lockout_attempts,
                 "lockout_minutes": site_file.security.lockout_minutes,
+                "video_lost_s": site_file.alarms.video_lost_s,
+                "shelve_max_h": site_file.alarms.shelve_max_h,
+                "flood_per_10min": site_file.alarms.flood_per_10min,
             }
         },
         counts,
@@ -162,6 +165,11 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "category": limit.category,
                 "delay_s": limit.delay_s,
                 "deadband": limit.deadband,
+                "off_delay_s": limit.off_delay_s,
+                "latch": limit.latch,
+                "realarm_min": limit.realarm_min,
+                "message": limit.message,
+                "suppress_when": limit.suppress_when,
             }
     _sync_rows(session, AlarmDefinition, definitions, counts)
 
