@@ -129,6 +129,8 @@ def _next(s: Status, event: Event) -> Status:
     state = s.state
     if event == "activate":
         s = replace(s, active=True)
+        if state == "normal" and s.suppressed_by_design:
+            return replace(s, state="suppressed")
         if state in ("normal", "rtn-unacknowledged", "latched"):
             return replace(s, state="unacknowledged")
         return s
@@ -179,8 +181,8 @@ def _next(s: Status, event: Event) -> Status:
         return _back_from_overlay(s)
     if event == "suppress":
         s = replace(s, suppressed_by_design=True)
-        if state in ("shelved", "out-of-service", "suppressed"):
-            return s
+        if state in ("shelved", "out-of-service", "suppressed") or (state == "normal" and not s.active):
+            return s  # a quiet alarm needs no occurrence to be suppressed: it is remembered
         return replace(s, state="suppressed")
     if event == "unsuppress":
         s = replace(s, suppressed_by_design=False)

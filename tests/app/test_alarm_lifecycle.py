@@ -123,6 +123,15 @@ class Lifecycle(RuleBasedStateMachine):
             assert s.suppressed_by_design
 
 
+def test_a_quiet_suppressed_alarm_opens_no_occurrence_until_it_activates() -> None:
+    s = run(Status(), "suppress")
+    assert s.state == "normal" and s.suppressed_by_design
+    s = run(s, "activate")
+    assert s.state == "suppressed"  # recorded, never announced
+    assert run(s, "clear", "unsuppress").state == "normal"
+    assert run(s, "unsuppress").state == "unacknowledged"
+
+
 def test_random_walks_reach_every_state() -> None:
     """The walk is not stuck near ``normal``: every state is reached by some short sequence."""
     import random
