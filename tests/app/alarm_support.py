@@ -132,8 +132,9 @@ class Recorder:
         t = event.transition
         if t is not None and event.view.recorded:
             with self._db.session() as session:
-                if t.id is None or t.id not in {x.id for x in journal.occurrence_transitions(session, t.occurrence_id or 0)}:
-                    self.unjournaled.append(event)
+                journaled = {x.id for x in journal.occurrence_transitions(session, t.occurrence_id or 0)}
+            if t.id is None or t.id not in journaled:
+                self.unjournaled.append(event)
         with self._lock:
             self.events.append(event)
 

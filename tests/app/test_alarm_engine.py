@@ -91,7 +91,8 @@ def test_a_fire_alarm_latches_until_reset_after_ack_and_clear(site: LoadedSite, 
         (view,) = [v for v in engine.snapshot() if v.key == "b3.smoke/on"]
         assert view.category == "fire" and view.priority == "fire" and view.value is True
         assert view.id is not None
-        moved = db.write(lambda s: journal.move(s, view.id, "unacknowledged", "acknowledged", datetime.now(UTC)))
+        now = datetime.now(UTC)
+        moved = db.write(lambda s: journal.move(s, view.id, "unacknowledged", "acknowledged", now))
         assert moved is not None
         wait_until(lambda: ("unacknowledged", "acknowledged") in rec.moves("b3.smoke/on"))
         bus.publish(reading("b3.smoke", False))
@@ -185,7 +186,8 @@ def test_chattering_is_marked_on_the_occurrence(site: LoadedSite, db: Database) 
             bus.publish(reading("b3.pressure", value))
         assert engine.drain()
     with db.session() as session:
-        occ = session.scalars(select(AlarmOccurrence).where(AlarmOccurrence.alarm_key == "b3.pressure/low")).all()
+        query = select(AlarmOccurrence).where(AlarmOccurrence.alarm_key == "b3.pressure/low")
+        occ = session.scalars(query).all()
     assert any(o.chattering for o in occ)
 
 
