@@ -10,21 +10,34 @@ It never claims calm that is not there. Until the alarm engine feeds it, the win
 number of points whose value is beyond one of their alarm limits (``show_beyond_limits``, worked out
 by the ui layer with the same rule the gauges use); with no alarm shown and such points present the
 strip says how many (``alarmState`` ``beyond``) instead of "No active alarms".
+
+With an occurrence id (``show_alarm(..., occurrence_id=...)``) a click on the strip emits
+``clicked(id)``, so the window opens that alarm in the console. Where there is no sound device the
+window turns on ``flash(True)``: while an alarm is shown the strip then blinks at ~1 Hz between its
+priority look and a dim one (the ``blink`` property, styled in the QSS), only while it is shown.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from widgets.elided_label import ElidedLabel
+from widgets.shown_timer import ShownTimer
 from widgets.style import set_style_property
 
 PRIORITIES: tuple[str, ...] = ("fire", "urgent", "high", "medium", "low")
+FLASH_INTERVAL_MS = 500  # one phase; on and off make ~1 Hz
 
 
 class AlarmBanner(QFrame):
-    """Plain data in: ``show_alarm(text, priority, active_count)`` or ``clear()``."""
+    """Plain data in: ``show_alarm(text, priority, count, occurrence_id)`` or ``show_calm()``.
+
+    ``clicked(int)`` carries the occurrence id of the alarm shown (no click without one).
+    """
+
+    clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,6 +46,11 @@ class AlarmBanner(QFrame):
         self._priority = "none"
         self._count = 0
         self._beyond = 0
+        self._occurrence: int | None = None
+        self._flash = False
+        self._dim = False
+        self._blink_timer = ShownTimer(self, FLASH_INTERVAL_MS, self._blink, name="bannerFlash",
+                                       on_show=self._bright, may_run=self._may_blink)  # fmt: skip
         self._message = ElidedLabel(parent=self)  # a narrow window elides; the tooltip has it whole
         self._message.setObjectName("bannerMessage")
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
@@ -43,6 +61,8 @@ class AlarmBanner(QFrame):
         layout.addWidget(self._message, 1)
         layout.addWidget(self._counter, 0)
         self.setProperty("alarmState", "")
+        self.setProperty("blink", "")
+        set_style_property(self, "blink", "off", self._message, self._counter)
         set_style_property(self, "alarmState", "none", self._message, self._counter)
         self._retranslate()
 
@@ -69,21 +89,84 @@ class AlarmBanner(QFrame):
         self._beyond = count
         self._apply_state()
 
-    def show_alarm(self, text: str, priority: str, active_count: int) -> None:
-        """Show the alarm to act on first and the number of active alarms."""
+    @property
+    def occurrence_id(self) -> int | None:
+        """The occurrence a click opens (None: no alarm shown, or shown without an id)."""
+        return self._occurrence
+
+    @property
+    def flashing(self) -> bool:
+        """Whether flash mode is on (it blinks only while an alarm is shown)."""
+        return self._flash
+
+    @property
+    def dimmed(self) -> bool:
+        """The blink phase now: True while the strip shows its dim look."""
+        return self._dim
+
+    def show_alarm(self, text: str, priority: str, count: int, occurrence_id: int | None = None) -> None:
+        """Show the alarm to act on first (newest unacknowledged of the highest priority) and the count."""
         if priority not in PRIORITIES:
             raise ValueError(f"unknown alarm priority {priority!r}; expected one of {', '.join(PRIORITIES)}")
         self._text = text
         self._priority = priority
-        self._count = max(active_count, 1)
+        self._count = max(count, 1)
+        self._occurrence = occurrence_id
+        self.setCursor(
+            Qt.CursorShape.PointingHandCursor if occurrence_id is not None else Qt.CursorShape.ArrowCursor
+        )
         self._apply_state()
+        self._blink_timer.resume()
+
+    def show_calm(self) -> None:
+        """No alarm to show: the quiet line (or the beyond-limits notice while points are beyond)."""
+        self.clear()
 
     def clear(self) -> None:
         """Back to the quiet "no active alarms" line."""
         self._text = ""
         self._priority = "none"
         self._count = 0
+        self._occurrence = None
+        self.unsetCursor()
+        self._bright()
+        self._blink_timer.stop()
         self._apply_state()
+
+    def flash(self, on: bool) -> None:
+        """Blink while an alarm is shown (the window's stand-in for a missing sound device)."""
+        self._flash = bool(on)
+        if self._flash:
+            self._blink_timer.resume()
+        else:
+            self._blink_timer.stop()
+            self._bright()
+
+    def _may_blink(self) -> bool:
+        return self._flash and self._priority != "none"
+
+    def _bright(self) -> None:
+        self._dim = False
+        set_style_property(self, "blink", "off", self._message, self._counter)
+
+    def _blink(self) -> None:
+        if not self._may_blink():
+            self._blink_timer.stop()
+            self._bright()
+            return
+        self._dim = not self._dim
+        set_style_property(self, "blink", "dim" if self._dim else "off", self._message, self._counter)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and self._occurrence is not None
+            and self.rect().contains(event.position().toPoint())
+        ):
+            self.clicked.emit(self._occurrence)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
 
     def _apply_state(self) -> None:
         state = self._priority
