@@ -33,6 +33,7 @@ from app.site.schema import Camera, Plc, SiteFile
 from app.video.linkmon import LinkMonitor, LinkTarget, camera_target
 
 if TYPE_CHECKING:
+    from app.alarms.engine import AlarmEngine
     from app.fieldbus.manager import FieldbusManager
     from app.fieldbus.quality import PointReading
     from app.historian import Historian
@@ -54,6 +55,7 @@ class _Running:
     simulators: dict[str, PlcSimulator] = field(default_factory=dict)
     mjpeg: dict[int, MjpegServer] = field(default_factory=dict)  # by requested port (0 = any)
     historian: Historian | None = None
+    alarms: AlarmEngine | None = None
     fieldbus: FieldbusManager | None = None
     monitor: LinkMonitor | None = None
     unsubscribe: list[Callable[[], None]] = field(default_factory=list)
@@ -112,6 +114,11 @@ class Station:
         return self._running.fieldbus
 
     @property
+    def alarms(self) -> AlarmEngine | None:
+        """The running alarm engine (event alarms, its view of open alarms), or None without a database."""
+        return self._running.alarms
+
+    @property
     def historian(self) -> Historian | None:
         """The running historian (trend queries), or None without a database."""
         return self._running.historian
@@ -159,6 +166,7 @@ class Station:
                 self._start_plc_simulator(plc)
         self._start_camera_simulators()
         self._start_historian()
+        self._start_alarms()
         self._start_pollers()
         self._start_link_monitor()
 
@@ -266,6 +274,24 @@ class Station:
         self._running.unsubscribe.append(historian.subscribe(self.bus))
         self._service("historian", "running", f"{historian.max_interval_s:g} s heartbeat")
 
+    def _start_alarms(self) -> None:
+        """The engine restores open alarms from the journal before the pollers send a first value."""
+        if self.db is None:
+            return
+        from app.alarms.engine import AlarmEngine
+
+        self._service("alarm engine", "starting")
+        engine = AlarmEngine(self.loaded, self.db, self.bus)
+        try:
+            engine.start()
+        except Exception as exc:
+            self._service("alarm engine", "failed", str(exc))
+            engine.stop(1.0)
+            return
+        self._running.alarms = engine
+        limits = sum(len(p.alarms) for p in self.site.point)
+        self._service("alarm engine", "running", f"{limits} limit alarm(s)")
+
     def _latest_reading(self, point_id: str) -> PointReading | None:
         fieldbus = self._running.fieldbus
         return fieldbus.reading(point_id) if fieldbus is not None else None
@@ -353,6 +379,9 @@ class Station:
         if running.fieldbus is not None:
             running.fieldbus.stop(left(1.0))
             self._service("fieldbus pollers", "stopped")
+        if running.alarms is not None:
+            running.alarms.stop(left(1.0))
+            self._service("alarm engine", "stopped")
         for unsubscribe in running.unsubscribe:
             unsubscribe()
         if running.historian is not None:

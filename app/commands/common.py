@@ -91,6 +91,13 @@ def say(line: str) -> None:
         sys.stdout.flush()
 
 
+def say_err(line: str) -> None:
+    """:func:`say` on stderr (when stdout carries machine-read lines only)."""
+    with _say_lock:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
 def err(message: str) -> None:
     """One line for the operator on stderr (our own words; never a traceback)."""
     typer.echo(message, err=True)

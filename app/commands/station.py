@@ -8,12 +8,15 @@ from typing import Annotated
 import typer
 
 from app.commands.common import (
+    EXIT_USAGE,
     DatabaseOpt,
     DemoOpt,
     database_url,
+    err,
     load_site_or_exit,
     open_db_or_exit,
     say,
+    say_err,
     site_path,
     start_logged_command,
     stop_signals,
@@ -31,21 +34,37 @@ def station(
     site: Annotated[Path | None, typer.Option("--site", help="Site file (TOML); or --demo.")] = None,
     demo: DemoOpt = False,
     database: DatabaseOpt = None,
+    events: Annotated[
+        str,
+        typer.Option(
+            "--events",
+            help="text: one line per state change (default); jsonl: one JSON line per committed alarm "
+            "transition on stdout (the other lines go to stderr).",
+        ),
+    ] = "text",
 ) -> None:
     """Run the site's services headless; print one line per state change until SIGINT/SIGTERM."""
+    import json
+
+    from app.alarms.events import AlarmChanged
     from app.events import EventBus, LinkStateChanged, ServiceStateChanged
     from app.fieldbus.events import PointQualityChanged
     from app.station import Station
 
+    if events not in ("text", "jsonl"):
+        err(f"wardroom station: --events is text or jsonl, not {events!r}")
+        raise typer.Exit(EXIT_USAGE)
+    jsonl = events == "jsonl"
+    line = say_err if jsonl else say
     loaded = load_site_or_exit(site_path(site, demo))
     with stop_signals() as stop:
         start_logged_command()
         db = open_db_or_exit(database_url(database, demo))
         bus = EventBus()
 
-        def show(event: LinkStateChanged | ServiceStateChanged | PointQualityChanged) -> None:
+        def show(event: LinkStateChanged | ServiceStateChanged | PointQualityChanged | AlarmChanged) -> None:
             stamp = event.at.strftime("%Y-%m-%dT%H:%M:%SZ")
-            say(f"{stamp} {event.describe()}")
+            line(f"{stamp} {event.describe()}")
 
         def show_quality(event: PointQualityChanged) -> None:
             # Comm-fail is already one PLC line, and start-up "never-read -> good" would flood the
@@ -56,13 +75,27 @@ def station(
         bus.subscribe(LinkStateChanged, show)
         bus.subscribe(ServiceStateChanged, show)
         bus.subscribe(PointQualityChanged, show_quality)
+
+        def show_alarm(event: AlarmChanged) -> None:
+            t = event.transition
+            if not jsonl:
+                if t is not None or event.reannounce:
+                    show(event)
+                return
+            # Only what the journal holds: a line here is the promise that the transition survives.
+            if t is not None and t.id is not None and event.view.recorded:
+                record = {"occurrence": t.occurrence_id, "key": event.view.key, "to": t.to_state,
+                          "at": t.at.isoformat()}
+                say(json.dumps(record, ensure_ascii=False))
+
+        bus.subscribe(AlarmChanged, show_alarm)
         runtime = Station(loaded, db, bus)
-        say(f"station: site {loaded.site.site.name!r} from {loaded.path}")
+        line(f"station: site {loaded.site.site.name!r} from {loaded.path}")
         try:
             runtime.start()
             wait_until_stopped(stop)
-            say("station: stopping")
+            line("station: stopping")
         finally:
             runtime.stop()
             db.close()
-    say("station: stopped")
+    line("station: stopped")
