@@ -120,9 +120,11 @@ def exercise(
         ]
         heal()
         storage_cleared = ("system:storage", "unacknowledged", "rtn-unacknowledged")
-        wait_until(
-            lambda: engine.storage_ok and storage_cleared in [(k, f, t) for k, f, t, _ in journal_moves(db)], 15
-        )
+
+        def recovered() -> bool:
+            return engine.storage_ok and storage_cleared in [(k, f, t) for k, f, t, _ in journal_moves(db)]
+
+        wait_until(recovered, 15)
     moves = journal_moves(db)
     written = [(k, f, t) for k, f, t, h in moves if h and k != "system:storage"]
     assert written == held  # every held transition, in its order
