@@ -161,11 +161,20 @@ def _transition_row(
 
 
 def raise_alarm(
-    session: Session, new: NewAlarm, at: datetime, *, held: bool = False, note: str = ""
+    session: Session,
+    new: NewAlarm,
+    at: datetime,
+    *,
+    held: bool = False,
+    note: str = "",
+    by_user_id: int | None = None,
+    by_name: str | None = None,
 ) -> tuple[AlarmView, TransitionView | None]:
     """Open an occurrence in ``new.state``; if one is already open for the key, return it untouched.
 
     The second element is the journaled transition (None when the open one was returned).
+    ``by_user_id``: the operator who opened it (shelving or taking out of service by key), else the
+    system.
     """
     occ = AlarmOccurrence(
         definition_id=_definition_id(session, new.definition_key),
@@ -189,10 +198,10 @@ def raise_alarm(
         if existing is None:
             raise
         return existing, None
-    row = _transition_row(session, occ.id, "normal", new.state, at, None, note, held)
+    row = _transition_row(session, occ.id, "normal", new.state, at, by_user_id, note, held)
     view = get(session, occ.id)
     assert view is not None
-    return view, _transition_view(row, new.key, None)
+    return view, _transition_view(row, new.key, by_name)
 
 
 def _transition_view(row: AlarmTransition, key: str, by: str | None) -> TransitionView:
