@@ -16,6 +16,10 @@ Two kinds of traffic, two ways across:
   intermediate states is dropped). The first store after a flush posts *one* queued wake-up; the GUI
   thread then swaps the dict out and emits ``pointsChanged(list)`` with one event per point, at most
   once per ``FLUSH_INTERVAL_MS``. A burst of any size costs a handful of signals.
+- **Alarm events** (``AlarmChanged``, published by the engine after the journal holds them) ride the
+  same wake-up and timer: they are kept in a list in publishing order (every transition counts: a
+  new raising feeds the flood watch, a re-alarm sounds again) and emitted as ``alarmsChanged(list)``
+  with the point batch, at the same bounded rate. 500 alarms in a second are a few signals.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 
+from app.alarms.events import AlarmChanged
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 
@@ -46,6 +51,9 @@ class CoreBridge(QObject):
     # order their points first changed since the last batch. Receivers store them and repaint on their
     # own timers.
     pointsChanged = Signal(list)
+    # A list of AlarmChanged in the order the engine published them (each already journaled, or marked
+    # not recorded), at most once per FLUSH_INTERVAL_MS.
+    alarmsChanged = Signal(list)
     _wake = Signal()  # posted (queued) from a publisher thread: "there is a batch waiting"
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -53,6 +61,7 @@ class CoreBridge(QObject):
         self._bus = bus
         self._lock = threading.Lock()
         self._pending: dict[str, PointEvent] = {}
+        self._alarms: list[AlarmChanged] = []
         self._wake_posted = False  # guarded by _lock: a wake-up (or the delay timer) is on its way
         self._last_flush = -1e9  # monotonic seconds of the last emission (GUI thread only)
         self._batches = 0
@@ -68,6 +77,7 @@ class CoreBridge(QObject):
             bus.subscribe(ServiceStateChanged, self._on_service),
             bus.subscribe(PointValueChanged, self._on_point),
             bus.subscribe(PointQualityChanged, self._on_point),
+            bus.subscribe(AlarmChanged, self._on_alarm),
         ]
 
     @property
@@ -87,6 +97,7 @@ class CoreBridge(QObject):
         with self._lock:
             self._closed = True
             self._pending.clear()
+            self._alarms.clear()
         self._delay.stop()
 
     # Called on the publisher's thread: emit or store only, never touch a widget here.
@@ -106,6 +117,16 @@ class CoreBridge(QObject):
             self._wake_posted = True
         self._wake.emit()  # the only signal per batch that crosses threads
 
+    def _on_alarm(self, event: AlarmChanged) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._alarms.append(event)
+            if self._wake_posted:
+                return
+            self._wake_posted = True
+        self._wake.emit()
+
     # GUI thread from here on.
     @Slot()
     def _on_wake(self) -> None:
@@ -119,12 +140,17 @@ class CoreBridge(QObject):
     def _flush(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, {}
+            alarms, self._alarms = self._alarms, []
             self._wake_posted = False
             closed = self._closed
         self._last_flush = time.monotonic()
-        if batch and not closed:
+        if closed:
+            return
+        if batch:
             self._batches += 1
             self.pointsChanged.emit(list(batch.values()))
+        if alarms:
+            self.alarmsChanged.emit(alarms)
 
 
 def connect_queued(signal: SignalInstance, slot: Callable[..., object]) -> None:

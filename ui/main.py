@@ -250,7 +250,13 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int
         )
         report = os.environ.get(REPORT_ENV)
         session = GuiSession(
-            loaded, db, translations, facts, demo=demo, report_path=Path(report) if report else None
+            loaded,
+            db,
+            translations,
+            facts,
+            demo=demo,
+            report_path=Path(report) if report else None,
+            user=user,
         )
         app.setQuitOnLastWindowClosed(False)
         session.window.closed.connect(app.quit)

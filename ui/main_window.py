@@ -37,14 +37,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.alarms.annunciator import Annunciator
+from app.auth.users import UserInfo
 from app.events import LinkStateChanged, ServiceStateChanged
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
 from app.storage.database import Database
+from ui.annunciator import AnnunciatorPlayer
 from ui.bridge import CoreBridge, connect_queued
 from ui.i18n import Translations, role_name
+from ui.pages.alarms import AlarmsPage
 from ui.pages.camera_wall import CameraWallPage
-from ui.pages.placeholders import AlarmsPage, IncidentsPage, MapPage, RecordsPage
+from ui.pages.placeholders import IncidentsPage, MapPage, RecordsPage
 from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
@@ -85,6 +89,9 @@ class StationView(Protocol):
 
     def link_states(self) -> dict[tuple[str, str], LinkStateChanged]: ...
 
+    @property
+    def alarms(self) -> object | None: ...
+
 
 class MainWindow(QMainWindow):
     closed = Signal()  # after the window has stopped what it runs
@@ -99,10 +106,15 @@ class MainWindow(QMainWindow):
         demo: bool,
         db: Database | None = None,
         report_path: Path | None = None,
+        user: UserInfo | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        # The sounder first: nothing else may touch Qt Multimedia before it (see ui.annunciator).
+        self._player = AnnunciatorPlayer(self)
+        self._annunciator = Annunciator(on_change=self._player.apply)
+        self._engine_running = False
         self._site = site
         self._demo = demo
         self._closed = False
@@ -133,12 +145,16 @@ class MainWindow(QMainWindow):
         self._wall = CameraWallPage(cameras, parent=self)
         self._settings = SettingsPage(translations, facts, self, site=site, demo=demo, db=db)
         self._sensors = SensorsPage(site, bridge, self)
-        # Until the alarm engine feeds the banner, it shows how many points are beyond a limit.
-        self._sensors.beyondLimitsChanged.connect(self._banner.show_beyond_limits)
+        # Without the alarm engine (no database) the banner shows how many points are beyond a limit.
+        self._sensors.beyondLimitsChanged.connect(self._on_beyond_limits)
+        self._alarms = AlarmsPage(site, bridge, user=user, db=db, annunciator=self._annunciator, parent=self)
+        self._alarms.summaryChanged.connect(self._show_banner)
+        self._alarms.pointMarksChanged.connect(self._sensors.set_alarm_marks)
+        self._banner.clicked.connect(self.open_alarm)
         pages: dict[str, QWidget] = {
             "wall": self._wall,
             "sensors": self._sensors,
-            "alarms": AlarmsPage(self),
+            "alarms": self._alarms,
             "map": MapPage(self),
             "records": RecordsPage(self),
             "incidents": IncidentsPage(self),
@@ -189,8 +205,13 @@ class MainWindow(QMainWindow):
         lamps_layout.addStretch(1)
         self._service_note = QLabel(self)
         self._service_note.setObjectName("serviceNote")
+        self._sound_note = QLabel(self)
+        self._sound_note.setObjectName("soundNote")
         self.statusBar().addWidget(lamps_bar, 1)
+        self.statusBar().addPermanentWidget(self._sound_note)
         self.statusBar().addPermanentWidget(self._service_note)
+        self._player.availableChanged.connect(self._on_sound)
+        self._player.soundingChanged.connect(self._on_sound)
         self.statusBar().setSizeGripEnabled(False)
 
         connect_queued(bridge.linkStateChanged, self._on_link_state)
@@ -208,6 +229,22 @@ class MainWindow(QMainWindow):
     @property
     def banner(self) -> AlarmBanner:
         return self._banner
+
+    @property
+    def alarms_page(self) -> AlarmsPage:
+        return self._alarms
+
+    @property
+    def annunciator(self) -> Annunciator:
+        return self._annunciator
+
+    @property
+    def player(self) -> AnnunciatorPlayer:
+        return self._player
+
+    @property
+    def sound_note(self) -> QLabel:
+        return self._sound_note
 
     @property
     def camera_wall(self) -> CameraWallPage:
@@ -262,6 +299,18 @@ class MainWindow(QMainWindow):
         self._wall.start(urls)
         self._sensors.attach(station.fieldbus, station.historian, links.values())
         self._settings.attach_station(station.loaded)
+        self._engine_running = station.alarms is not None
+        if self._engine_running:  # the banner and the gauges follow the engine from now on
+            self._sensors.set_alarm_marks(self._alarms.point_marks())
+            self._banner.show_beyond_limits(0)
+        self._alarms.attach(self._engine_running)
+        self._show_banner()
+
+    @Slot(int)
+    def open_alarm(self, alarm_id: int) -> None:
+        """The banner's click: the console, with that alarm selected."""
+        self.show_page("alarms")
+        self._alarms.select(alarm_id)
 
     @Slot(object)
     def station_failed(self, error: object) -> None:
@@ -301,6 +350,12 @@ class MainWindow(QMainWindow):
             ],
             "sensors": self._sensors.snapshot(),
             "banner": {"state": self._banner.property("alarmState"), "message": self._banner.message},
+            "alarms": {
+                "active": len(self._alarms.rows()),
+                "flood": self._alarms.flood.flooding,
+                "tone": self._annunciator.tone,
+                "sound_device": self._player.available,
+            },
         }
 
     def shutdown(self, deadline: float | None = None) -> None:
@@ -319,6 +374,8 @@ class MainWindow(QMainWindow):
         if self._report_path is not None:
             self._write_report()
         self._sensors.shutdown()
+        self._alarms.shutdown()
+        self._player.stop()
         self._settings.shutdown()
         self._wall.stop(min(WALL_STOP_S, end - time.monotonic()))
 
@@ -357,6 +414,28 @@ class MainWindow(QMainWindow):
             self._failed_services.pop(event.service, None)
         self._show_service_note()
 
+    @Slot(int)
+    def _on_beyond_limits(self, count: int) -> None:
+        if not self._engine_running:
+            self._banner.show_beyond_limits(count)
+
+    @Slot()
+    def _show_banner(self) -> None:
+        """The newest unacknowledged alarm of the highest priority, and the count of active alarms."""
+        row, count = self._alarms.banner_pick()
+        if row is not None:
+            self._banner.show_alarm(row.message, row.priority, count, row.id if row.id > 0 else None)
+        else:
+            self._banner.show_calm()
+        self._on_sound()
+
+    @Slot()
+    def _on_sound(self) -> None:
+        """No audio output: the status bar says so, and the banner flashes while an alarm sounds."""
+        available = self._player.available
+        self._sound_note.setText("" if available else self.tr("no sound device"))
+        self._banner.flash(not available and self._player.sounding)
+
     def _show_service_note(self) -> None:
         failures = list(self._failed_services.values())
         self._service_note.setText(
@@ -385,6 +464,7 @@ class MainWindow(QMainWindow):
             self.tr("Demonstration site: simulated PLC and cameras, its own database, automatic sign-in.")
         )
         self._show_service_note()
+        self._on_sound()
         self._plc_group.setText(self.tr("PLCs:"))
         self._camera_group.setText(self.tr("Cameras:"))
         names = {

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 
+from app.auth.users import UserInfo
 from app.events import EventBus
 from app.site.loader import LoadedSite
 from app.station import Station
@@ -46,13 +47,21 @@ class GuiSession(QObject):
         demo: bool,
         report_path: Path | None = None,
         link_interval_s: float = 3.0,
+        user: UserInfo | None = None,
     ) -> None:
         super().__init__()
         self.bus = EventBus()
         self.bridge = CoreBridge(self.bus, self)
         self.station = Station(loaded, db, self.bus, link_interval_s=link_interval_s)
         self.window = MainWindow(
-            loaded.site, self.bridge, translations, facts, demo=demo, db=db, report_path=report_path
+            loaded.site,
+            self.bridge,
+            translations,
+            facts,
+            demo=demo,
+            db=db,
+            report_path=report_path,
+            user=user,  # the signed-in operator: the alarm console acts as this user
         )
         self._starter = BackgroundCall("station-start", self._start_station, self)
         self._starter.succeeded.connect(self.window.attach_station, Qt.ConnectionType.QueuedConnection)

@@ -29,18 +29,6 @@ class _Placeholder(PlaceholderPage):
         super().changeEvent(event)
 
 
-class AlarmsPage(_Placeholder):
-    def _texts(self) -> tuple[str, str]:
-        return (
-            self.tr("Alarms"),
-            self.tr(
-                "This page will hold the alarm console: active alarms with fire first, then by priority; "
-                "acknowledge, silence, reset and shelve; and the alarm and operator-action journal. It comes "
-                "with the alarm engine. The banner at the top of the window already has its place."
-            ),
-        )
-
-
 class MapPage(_Placeholder):
     def _texts(self) -> tuple[str, str]:
         return (

@@ -3,12 +3,13 @@
 Kept apart from the page so the rules are plain functions a test can call: which gauge a point gets,
 which limits its scale draws, and when it is shown *in alarm*.
 
-The alarm mark here is the plain limit comparison of :mod:`app.alarms.limits`, so an operator sees a
-sprinkler main below its low limit at once. It is not the alarm engine: it knows no on/off delays,
-deadbands, acknowledgement or shelving, and raises nothing; a value merely *looks* like an alarm on
-its gauge. A value that is not live (comm-fail, stale, bad address, never read) is never shown in
-alarm, because nothing current is known about it. The gauge receives the limit's name as plain data
-(``GaugeState.alarm_limit``): widgets do not decide it.
+The alarm mark comes from the alarm engine: a point is in alarm while one of its ``<point>/<limit>``
+alarms is open and not shelved, suppressed or out of service, named by the most severe such limit
+(:class:`PointMark`, worked out by ``ui.pages.alarm_rows.point_marks`` from the engine's views). Only
+without the engine (no database, so no journal) does the gauge fall back to the plain limit comparison
+of :mod:`app.alarms.limits`, so a sprinkler main below its low limit is never shown calm; that
+comparison raises nothing, and a value that is not live is never shown in alarm by it. The gauge
+receives the limit's name as plain data (``GaugeState.alarm_limit``): widgets do not decide it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from app.alarms.limits import limit_beyond as _limit_beyond
 from app.alarms.limits import reading_beyond
@@ -25,6 +26,14 @@ from app.site.schema import NUMERIC_LIMITS, Point
 from widgets.gauge_state import GaugeState
 
 _ID_PARTS = re.compile(r"[._\-\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class PointMark:
+    """What a gauge shows of its point's open limit alarm: the limit and that alarm's priority."""
+
+    limit: str
+    priority: str
 
 
 def point_label(point_id: str) -> str:
@@ -82,15 +91,36 @@ def reading_limit(point: Point, reading: PointReading | None) -> str | None:
     return reading_beyond(reading.quality, reading.value, _limits_of(point), binary=is_binary(point))
 
 
-def gauge_state(point: Point, reading: PointReading | None, now: float | None = None) -> GaugeState:
-    """What the point's gauge shows for ``reading`` (None: not read yet)."""
+def with_mark(state: GaugeState, mark: PointMark | None) -> GaugeState:
+    """The state with the engine's alarm mark (None: not in alarm)."""
+    return replace(
+        state,
+        alarm_active=mark is not None,
+        alarm_priority=None if mark is None else mark.priority,
+        alarm_limit=None if mark is None else mark.limit,
+    )
+
+
+def gauge_state(
+    point: Point,
+    reading: PointReading | None,
+    now: float | None = None,
+    *,
+    engine: bool = False,
+    mark: PointMark | None = None,
+) -> GaugeState:
+    """What the point's gauge shows for ``reading`` (None: not read yet).
+
+    ``engine``: the alarm mark is ``mark`` (the engine's); otherwise the plain limit comparison.
+    """
     if reading is None:
-        return GaugeState(
+        state = GaugeState(
             unit=point.unit, range=point.range, limits=numeric_limits(point), label=point_label(point.id)
         )
+        return with_mark(state, mark) if engine else state
     age_ms = reading.age_ms(time.time() if now is None else now)
-    beyond = reading_limit(point, reading)
-    return GaugeState(
+    beyond = None if engine else reading_limit(point, reading)
+    state = GaugeState(
         value=reading.value,
         unit=point.unit,
         quality=reading.quality,
@@ -102,6 +132,7 @@ def gauge_state(point: Point, reading: PointReading | None, now: float | None = 
         alarm_priority=alarm_priority(point, beyond),
         alarm_limit=beyond,
     )
+    return with_mark(state, mark) if engine else state
 
 
 def alarm_priority(point: Point, limit: str | None) -> str | None:

@@ -18,10 +18,12 @@ How it stays cheap on a site with thousands of points (DESIGN §1, §3):
 - Clicking a gauge opens its trend (:mod:`ui.pages.sensor_trend`); history comes from the historian
   off the GUI thread.
 
-The header shows each PLC's poller state with the reason in plain words when it does not answer; the
-alarm marks on the gauges are a plain limit comparison (:mod:`app.alarms.limits`), not the alarm
-engine. How many points are beyond a limit, over every building, is published as
-``beyondLimitsChanged(count)``: the window's alarm banner shows it until the alarm engine feeds it.
+The header shows each PLC's poller state with the reason in plain words when it does not answer. The
+alarm marks on the gauges come from the alarm engine (``set_alarm_marks``, fed by the console with
+the engine's open limit alarms): a point is in alarm while one of its limit alarms is open and not
+shelved, suppressed or out of service. Without the engine (no database) the page falls back to the
+plain limit comparison (:mod:`app.alarms.limits`) and publishes how many points are beyond a limit
+as ``beyondLimitsChanged(count)``, which the banner then shows; with the engine that count is 0.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ from app.fieldbus.events import PointQualityChanged, PointValueChanged
 from app.fieldbus.quality import PointReading
 from app.site.schema import Point, SiteFile
 from ui.bridge import CoreBridge, connect_queued
+from ui.pages.alarm_rows import changed_marks
 from ui.pages.sensor_trend import HistorySource, TrendPanel
-from ui.pages.sensor_view import gauge_state, is_binary, same_look
+from ui.pages.sensor_view import PointMark, gauge_state, is_binary, same_look, with_mark
 from widgets.building_list import BuildingList
 from widgets.gauge_base import GaugeBase
 from widgets.gauge_grid import GaugeGrid
@@ -151,6 +154,7 @@ class SensorsPage(QWidget):
         self._abnormal: Counter[str] = Counter()
         self._beyond: set[str] = set()  # points whose live value is beyond an alarm limit
         self._beyond_shown = 0
+        self._marks: dict[str, PointMark] | None = None  # None: no engine, the plain comparison
         for point in site.point:
             group = point.building if point.building in known else NO_BUILDING
             assert group is not None
@@ -431,15 +435,45 @@ class SensorsPage(QWidget):
             self._beyond_shown = count
             self.beyondLimitsChanged.emit(count)
 
+    @Slot(dict)
+    def set_alarm_marks(self, marks: dict[str, PointMark]) -> None:
+        """The engine's marks, point id -> limit and priority (from now on the only alarm marks)."""
+        if self._closed:
+            return
+        first = self._marks is None
+        old = self._marks or {}
+        self._marks = dict(marks)
+        changed = set(self._points) if first else changed_marks(old, marks)
+        for point_id in changed & set(self._points):
+            state = with_mark(self._states[point_id], self._marks.get(point_id))
+            self._store(self._points[point_id], state)
+        self._beyond.clear()
+        self._publish_beyond()
+        if self._counts_dirty and self.isVisible():
+            self._show_counts()
+
+    @property
+    def follows_engine(self) -> bool:
+        """Whether the alarm marks come from the alarm engine (else the plain comparison)."""
+        return self._marks is not None
+
     def _take(self, reading: PointReading, at: float) -> None:
         point = self._points.get(reading.point_id)
         if point is None or self._closed:
             return
-        state = gauge_state(point, reading)
+        marks = self._marks
+        if marks is None:
+            state = gauge_state(point, reading)
+        else:
+            state = gauge_state(point, reading, engine=True, mark=marks.get(point.id))
+        self._store(point, state)
+        self._trend.add_reading(reading, at)
+
+    def _store(self, point: Point, state: GaugeState) -> None:
         old = self._states[point.id]
         if not same_look(old, state):
             self._states[point.id] = state
-            if state.alarm_limit is None:
+            if state.alarm_limit is None or self._marks is not None:
                 self._beyond.discard(point.id)
             else:
                 self._beyond.add(point.id)
@@ -451,7 +485,6 @@ class SensorsPage(QWidget):
             if was != now:
                 self._abnormal[building] += 1 if now else -1
                 self._counts_dirty = True  # shown on the next refresh, not once per event
-        self._trend.add_reading(reading, at)
 
     def _show_counts(self) -> None:
         self._counts_dirty = False
@@ -481,9 +514,9 @@ class SensorsPage(QWidget):
         self._title.setText(self.tr("Sensors"))
         self._note.setText(
             self.tr(
-                "Click a gauge for its trend. A value is marked in alarm when it is at or beyond one of "
-                "its alarm limits: a plain comparison for now, without the delays and deadbands of alarm "
-                "handling."
+                "Click a gauge for its trend. A gauge is marked in alarm while the alarm engine holds one of "
+                "its limit alarms open (not shelved or out of service); without the alarm journal it is a "
+                "plain comparison with the limits."
             )
         )
         if NO_BUILDING in self._members:
