@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from app.commands.alarms import alarms_app
 from app.commands.audit import audit_app
 from app.commands.common import DatabaseOpt
 from app.commands.db import db_app
@@ -39,6 +40,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(points_app, name="points")
+app.add_typer(alarms_app, name="alarms")
 
 
 def _version(value: bool) -> None:

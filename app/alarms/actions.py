@@ -468,9 +468,10 @@ class AlarmActions:
             who = f" by {occ.acknowledged_by.name}" if occ.acknowledged_by is not None else ""
             return f"already acknowledged{who} at {rules.clock(occ.acknowledged_at)} (site time)"
         last = _last_change(session, occ.id)
-        if last is not None and last[1] is not None:
+        about_condition = why.startswith(("its condition", "acknowledge it first"))
+        if last is not None and last[1] is not None and not about_condition:
             to_state, name, when = last
-            return f"{why} (made {to_state} by {name} at {rules.clock(when)} site time)"
+            return f"{why}: made {to_state} by {name} at {rules.clock(when)} (site time)"
         return why
 
     def _record(
