@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from app.alarms.views import AlarmView, TransitionView, console_rank
+from app.alarms import queries
+from app.alarms.views import AlarmView, console_rank
 from app.auth.permissions import Action, allowed
 from app.site.schema import SiteFile
 from ui.pages.sensor_view import PointMark, point_label
@@ -167,18 +168,21 @@ def allowed_actions(role: str, row: AlarmRow | None) -> set[str]:
     return {action for action, ok in may.items() if ok and fits[action]}
 
 
-def timeline(transitions: Iterable[TransitionView]) -> list[TimelineEntry]:
-    """An occurrence's journaled transitions as the detail pane's timeline (oldest first)."""
-    entries = []
-    for t in transitions:
-        if t.from_state == t.to_state:
-            entries.append(TimelineEntry(t.at, "note", t.note, t.by or ""))
-            continue
-        text = f"{t.from_state} → {t.to_state}"
-        if t.note:
-            text += f": {t.note}"
-        entries.append(TimelineEntry(t.at, "transition", text, t.by or ""))
-    return entries
+def timeline(entries: Iterable[queries.TimelineEntry]) -> list[TimelineEntry]:
+    """An occurrence's story (``app.alarms.queries.timeline``) as the detail pane's lines."""
+    out = []
+    for e in entries:
+        if e.kind == "transition":
+            text = f"{e.from_state} → {e.to_state}"
+            kind = "transition"
+        elif e.what == "note":
+            text, kind = "", "note"
+        else:
+            text, kind = e.what, "action"
+        if e.text:
+            text = f"{text}: {e.text}" if text else e.text
+        out.append(TimelineEntry(e.at, kind, text, e.by or ""))
+    return out
 
 
 def changed_marks(old: Mapping[str, PointMark], new: Mapping[str, PointMark]) -> set[str]:

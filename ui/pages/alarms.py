@@ -26,7 +26,6 @@ sounds it), and tells the window what the banner and the gauges show (``summaryC
 from __future__ import annotations
 
 import csv
-import importlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -57,7 +56,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.alarms import journal
+from app.alarms import journal, queries
+from app.alarms.actions import AlarmActions
 from app.alarms.annunciator import Annunciator
 from app.alarms.events import AlarmChanged
 from app.alarms.flood import FloodWatch
@@ -91,6 +91,10 @@ from widgets.alarm_table import (
 log = logging.getLogger("wardroom.ui")
 
 HISTORY_PAGE = 500
+# Time, building, source, category, priority, state, value, message (stretches), acknowledged by: fixed
+# first widths, so 500 rows never cost a fit-to-contents pass; the operator may drag them.
+COLUMN_WIDTHS = (86, 96, 118, 94, 70, 140, 80, 300, 120)
+MESSAGE_COLUMN = 7
 FLOOD_TICK_MS = 5000  # how often a flood is checked for its end while no new alarm comes
 
 
@@ -102,17 +106,15 @@ class AlarmActionsLike(Protocol):
     def silence(self, user: UserInfo) -> Any: ...
     def reset(self, user: UserInfo, occurrence_id: int) -> Any: ...
     def note(self, user: UserInfo, occurrence_id: int, text: str) -> Any: ...
-    def shelve(self, user: UserInfo, target: int | str, minutes: int, reason: str) -> Any: ...
+    def shelve(self, user: UserInfo, target: int | str, minutes: float, reason: str) -> Any: ...
     def unshelve(self, user: UserInfo, target: int | str) -> Any: ...
     def out_of_service(self, user: UserInfo, target: int | str, reason: str) -> Any: ...
     def return_to_service(self, user: UserInfo, target: int | str) -> Any: ...
 
 
 def default_actions(db: Database) -> AlarmActionsLike:
-    """The operator-action service on this database (``app.alarms.actions``)."""
-    module = importlib.import_module("app.alarms.actions")
-    actions: AlarmActionsLike = module.AlarmActions(db)
-    return actions
+    """The operator-action service on this database, recorded as done at this console."""
+    return AlarmActions(db, position="console")
 
 
 def refusal_text(error: object) -> str:
@@ -209,6 +211,11 @@ class AlarmsPage(QWidget):
         self._title = QLabel(self)
         self._title.setObjectName("pageTitle")
         self.table = AlarmTableView(parent=self)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(MESSAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.detail = AlarmDetail(self)
         self.flood_notice = FloodNotice(self)
         self._filter_labels: list[QLabel] = []
@@ -219,6 +226,7 @@ class AlarmsPage(QWidget):
         self.search = QLineEdit(self)
         self.search.setObjectName("alarmSearch")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(140)
         self.grouping = QComboBox(self)
         self.grouping.setObjectName("alarmGrouping")
         for key in ("none", "building", "cause"):
@@ -608,9 +616,9 @@ class AlarmsPage(QWidget):
         db = self._db
         wanted = row.id
 
-        def read() -> tuple[int, list[TransitionView]]:
+        def read() -> tuple[int, list[queries.TimelineEntry]]:
             with db.session() as session:
-                return wanted, journal.occurrence_transitions(session, wanted)
+                return wanted, queries.timeline(session, wanted)
 
         self._timeline_call.submit(read)
 
