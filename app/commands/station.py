@@ -79,8 +79,7 @@ def station(
         def show_alarm(event: AlarmChanged) -> None:
             t = event.transition
             if not jsonl:
-                if t is not None or event.reannounce:
-                    show(event)
+                show(event)  # restored ones too: the operator sees what is still open after a restart
                 return
             # Only what the journal holds: a line here is the promise that the transition survives.
             if t is not None and t.id is not None and event.view.recorded:
