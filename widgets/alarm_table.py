@@ -444,6 +444,9 @@ class AlarmFilterProxy(QSortFilterProxyModel):
         self.filters_changed.emit()
 
     def shown_rows(self) -> list[AlarmRow]:
+        source = self.sourceModel()
+        if isinstance(source, AlarmTableModel):  # the proxy never sorts: the source order, filtered
+            return [row for row in source.rows() if self.accepts(row)]
         return [self.data(self.index(r, 0), ROW_ROLE) for r in range(self.rowCount())]
 
     def shown_ids(self) -> list[int]:
