@@ -21,14 +21,580 @@
     </message>
 </context>
 <context>
+    <name>AlarmDetail</name>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>复位</translation>
+    </message>
+    <message>
+        <source>Note…</source>
+        <translation>备注…</translation>
+    </message>
+    <message>
+        <source>Shelve…</source>
+        <translation>搁置…</translation>
+    </message>
+    <message>
+        <source>Unshelve</source>
+        <translation>取消搁置</translation>
+    </message>
+    <message>
+        <source>Out of service…</source>
+        <translation>停用…</translation>
+    </message>
+    <message>
+        <source>Return to service</source>
+        <translation>恢复使用</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>No alarm selected</source>
+        <translation>未选择报警</translation>
+    </message>
+    <message>
+        <source>State: {state}</source>
+        <translation>状态：{state}</translation>
+    </message>
+    <message>
+        <source>Priority: {priority}</source>
+        <translation>优先级：{priority}</translation>
+    </message>
+    <message>
+        <source>Category: {category}</source>
+        <translation>类别：{category}</translation>
+    </message>
+    <message>
+        <source>Raised: {time}</source>
+        <translation>发生：{time}</translation>
+    </message>
+    <message>
+        <source>Value: {value}</source>
+        <translation>数值：{value}</translation>
+    </message>
+    <message>
+        <source>Acknowledged by {name}</source>
+        <translation>确认人：{name}</translation>
+    </message>
+    <message>
+        <source>Shelved until {time}</source>
+        <translation>搁置至 {time}</translation>
+    </message>
+    <message>
+        <source>Not recorded: the journal is unavailable</source>
+        <translation>未记录：报警日志不可用</translation>
+    </message>
+    <message>
+        <source>Chattering</source>
+        <translation>频繁抖动</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmTableModel</name>
+    <message>
+        <source>fire</source>
+        <translation>火警</translation>
+    </message>
+    <message>
+        <source>pre-alarm</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>supervisory</source>
+        <translation>监管</translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>high</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>unacknowledged</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>returned, unacknowledged</source>
+        <translation>已恢复，未确认</translation>
+    </message>
+    <message>
+        <source>latched, needs reset</source>
+        <translation>已锁存，需复位</translation>
+    </message>
+    <message>
+        <source>shelved</source>
+        <translation>已搁置</translation>
+    </message>
+    <message>
+        <source>suppressed</source>
+        <translation>已抑制</translation>
+    </message>
+    <message>
+        <source>out of service</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>楼栋</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <source>Acknowledged by</source>
+        <translation>确认人</translation>
+    </message>
+</context>
+<context>
     <name>AlarmsPage</name>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>fire</source>
+        <translation>火警</translation>
+    </message>
+    <message>
+        <source>pre-alarm</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>supervisory</source>
+        <translation>监管</translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>high</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>unacknowledged</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>returned, unacknowledged</source>
+        <translation>已恢复，未确认</translation>
+    </message>
+    <message>
+        <source>latched, needs reset</source>
+        <translation>已锁存，需复位</translation>
+    </message>
+    <message>
+        <source>shelved</source>
+        <translation>已搁置</translation>
+    </message>
+    <message>
+        <source>suppressed</source>
+        <translation>已抑制</translation>
+    </message>
+    <message>
+        <source>out of service</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Alarm actions need the alarm journal (no database is open).</source>
+        <translation>报警操作需要报警日志（未打开数据库）。</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in.</source>
+        <translation>没有用户登录。</translation>
+    </message>
+    <message>
+        <source>Working: {what}…</source>
+        <translation>正在执行：{what}…</translation>
+    </message>
+    <message>
+        <source>Refused: {reason}</source>
+        <translation>被拒绝：{reason}</translation>
+    </message>
+    <message>
+        <source>Nothing selected needs acknowledgement.</source>
+        <translation>所选报警均无需确认。</translation>
+    </message>
+    <message>
+        <source>acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Acknowledged {count}.</source>
+        <translation>已确认 {count} 条。</translation>
+    </message>
+    <message>
+        <source>No alarm shown needs acknowledgement.</source>
+        <translation>显示的报警均无需确认。</translation>
+    </message>
+    <message>
+        <source>acknowledge all shown</source>
+        <translation>确认全部显示的报警</translation>
+    </message>
+    <message>
+        <source>silence</source>
+        <translation>消音</translation>
+    </message>
+    <message>
+        <source>Silenced.</source>
+        <translation>已消音。</translation>
+    </message>
+    <message>
+        <source>Nothing selected is latched and waiting for a reset.</source>
+        <translation>所选报警中没有等待复位的锁存报警。</translation>
+    </message>
+    <message>
+        <source>reset</source>
+        <translation>复位</translation>
+    </message>
+    <message>
+        <source>Reset {count}.</source>
+        <translation>已复位 {count} 条。</translation>
+    </message>
+    <message>
+        <source>Note on the alarm</source>
+        <translation>报警备注</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>备注：</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Note added.</source>
+        <translation>已添加备注。</translation>
+    </message>
+    <message>
+        <source>Shelve the alarm</source>
+        <translation>搁置报警</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>shelve</source>
+        <translation>搁置</translation>
+    </message>
+    <message>
+        <source>Shelved for {minutes} min.</source>
+        <translation>已搁置 {minutes} 分钟。</translation>
+    </message>
+    <message>
+        <source>unshelve</source>
+        <translation>取消搁置</translation>
+    </message>
+    <message>
+        <source>Unshelved.</source>
+        <translation>已取消搁置。</translation>
+    </message>
+    <message>
+        <source>Take the alarm out of service</source>
+        <translation>停用报警</translation>
+    </message>
+    <message>
+        <source>Out of service.</source>
+        <translation>已停用。</translation>
+    </message>
+    <message>
+        <source>return to service</source>
+        <translation>恢复使用</translation>
+    </message>
+    <message>
+        <source>Returned to service.</source>
+        <translation>已恢复使用。</translation>
+    </message>
+    <message>
+        <source>until returned</source>
+        <translation>直至恢复</translation>
+    </message>
+    <message>
+        <source>The end of the range must be after its start.</source>
+        <translation>结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <source>Reading the journal…</source>
+        <translation>正在读取报警日志…</translation>
+    </message>
+    <message>
+        <source>The journal could not be read: {error}</source>
+        <translation>无法读取报警日志：{error}</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source> More after these: press Next 500.</source>
+        <translation> 之后还有记录：请按“后 500 条”。</translation>
+    </message>
+    <message>
+        <source>{shown} of {loaded} transitions shown.</source>
+        <translation>已显示 {loaded} 条状态变化中的 {shown} 条。</translation>
+    </message>
+    <message>
+        <source>Export the alarm history</source>
+        <translation>导出报警历史</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>{count} transitions written to {path}</source>
+        <translation>已将 {count} 条状态变化写入 {path}</translation>
+    </message>
+    <message>
+        <source>The export failed: {error}</source>
+        <translation>导出失败：{error}</translation>
+    </message>
     <message>
         <source>Alarms</source>
         <translation>报警</translation>
     </message>
     <message>
-        <source>This page will hold the alarm console: active alarms with fire first, then by priority; acknowledge, silence, reset and shelve; and the alarm and operator-action journal. It comes with the alarm engine. The banner at the top of the window already has its place.</source>
-        <translation>本页将是报警控制台：活动报警按火警优先、再按优先级排列；可确认、消音、复位和搁置；并有报警及操作记录日志。随报警引擎一同提供。窗口顶部的报警横幅已留好位置。</translation>
+        <source>Active</source>
+        <translation>当前报警</translation>
+    </message>
+    <message>
+        <source>Shelved and out of service</source>
+        <translation>搁置与停用</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Building:</source>
+        <translation>楼栋：</translation>
+    </message>
+    <message>
+        <source>Category:</source>
+        <translation>类别：</translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation>优先级：</translation>
+    </message>
+    <message>
+        <source>State:</source>
+        <translation>状态：</translation>
+    </message>
+    <message>
+        <source>Search source or message</source>
+        <translation>搜索来源或信息</translation>
+    </message>
+    <message>
+        <source>Group:</source>
+        <translation>分组：</translation>
+    </message>
+    <message>
+        <source>No grouping</source>
+        <translation>不分组</translation>
+    </message>
+    <message>
+        <source>By building</source>
+        <translation>按楼栋</translation>
+    </message>
+    <message>
+        <source>By cause</source>
+        <translation>按原因</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Acknowledge all shown</source>
+        <translation>确认全部显示的</translation>
+    </message>
+    <message>
+        <source>Silence</source>
+        <translation>消音</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>复位</translation>
+    </message>
+    <message>
+        <source>Enter or Space</source>
+        <translation>回车或空格</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+A</source>
+        <translation>Ctrl+Shift+A</translation>
+    </message>
+    <message>
+        <source>S</source>
+        <translation>S</translation>
+    </message>
+    <message>
+        <source>R</source>
+        <translation>R</translation>
+    </message>
+    <message>
+        <source>Shelved and out-of-service alarms are not announced. Each is listed here with its expiry.</source>
+        <translation>搁置和停用的报警不会发声提示。每条都列在这里，并注明到期时间。</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>楼栋</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>截至</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>从：</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>到：</translation>
+    </message>
+    <message>
+        <source>Filter alarm, state, user or note</source>
+        <translation>按报警、状态、用户或备注筛选</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Next 500</source>
+        <translation>后 500 条</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>原状态</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -237,6 +803,13 @@
     </message>
 </context>
 <context>
+    <name>FloodNotice</name>
+    <message>
+        <source>Alarm flood: {count} new alarms in 10 minutes</source>
+        <translation>报警泛滥：10 分钟内新增 {count} 条报警</translation>
+    </message>
+</context>
+<context>
     <name>GaugeBase</name>
     <message>
         <source>{quality} · never read</source>
@@ -404,6 +977,10 @@
         <translation>Wardroom</translation>
     </message>
     <message>
+        <source>no sound device</source>
+        <translation>无声音设备</translation>
+    </message>
+    <message>
         <source>Service failed: {what}</source>
         <translation>服务故障：{what}</translation>
     </message>
@@ -483,6 +1060,13 @@
     </message>
 </context>
 <context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Minutes:</source>
+        <translation>分钟：</translation>
+    </message>
+</context>
+<context>
     <name>RecordsPage</name>
     <message>
         <source>Records</source>
@@ -531,8 +1115,8 @@
         <translation>传感器</translation>
     </message>
     <message>
-        <source>Click a gauge for its trend. A value is marked in alarm when it is at or beyond one of its alarm limits: a plain comparison for now, without the delays and deadbands of alarm handling.</source>
-        <translation>点击仪表查看趋势。数值达到或超过任一报警限值时即标为报警：目前只是简单比较，不含报警处理的延时和死区。</translation>
+        <source>Click a gauge for its trend. A gauge is marked in alarm while the alarm engine holds one of its limit alarms open (not shelved or out of service); without the alarm journal it is a plain comparison with the limits.</source>
+        <translation>点击仪表查看趋势。当报警引擎中该点的某个限值报警处于打开状态（未搁置、未停用）时，仪表标为报警；没有报警日志时，则只是与限值的简单比较。</translation>
     </message>
 </context>
 <context>
