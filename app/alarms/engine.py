@@ -32,8 +32,8 @@ from app.alarms import journal
 from app.alarms.condition import ChatterWatch, LimitCondition
 from app.alarms.events import AlarmChanged
 from app.alarms.journal import NewAlarm
+from app.alarms.lifecycle import OVERLAYS, Refused, Status, step
 from app.alarms.lifecycle import Event as LifecycleEvent
-from app.alarms.lifecycle import Refused, Status, step
 from app.alarms.views import AlarmView, TransitionView
 from app.events import EventBus, LinkStateChanged
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
@@ -700,11 +700,28 @@ class AlarmEngine:
                 self._own_transitions.discard(transition.id)
                 continue
             alarm = self._alarm_for_view(view)
-            if alarm.occ_id in (None, view.id):
+            adopted = alarm.occ_id in (None, view.id)
+            if adopted:
                 alarm.status = replace(alarm.status, state=view.state)  # type: ignore[arg-type]
                 alarm.occ_id = view.id if view.state != "normal" else None
                 alarm.view = view
             self.bus.publish(AlarmChanged(view=view, transition=transition))
+            if adopted and transition.from_state in OVERLAYS:
+                self._recheck(alarm)
+
+    def _recheck(self, alarm: _Alarm) -> None:
+        """After someone ended a shelf or out-of-service: the journal could not know the condition.
+
+        The engine followed the condition under the overlay, so it decides again: an active alarm
+        put back to normal is raised again, a cleared one put back to unacknowledged has returned.
+        """
+        state, active = alarm.status.state, alarm.status.active
+        if state == "normal" and active:
+            alarm.status = replace(alarm.status, active=False)
+            self._apply(alarm, "activate")
+        elif state == "unacknowledged" and not active:
+            alarm.status = replace(alarm.status, active=True)
+            self._apply(alarm, "clear")
 
 
 def _touch_site(session: Any) -> None:

@@ -225,3 +225,23 @@ def test_a_shelf_ends_by_itself(site: LoadedSite, db: Database) -> None:
         )
         wait_until(lambda: open_states(db) == {"b3.pressure/low": "shelved"})
         wait_until(lambda: open_states(db) == {"b3.pressure/low": "unacknowledged"}, timeout_s=4)
+
+
+def test_an_alarm_returned_to_service_while_its_condition_holds_is_raised_again(
+    site: LoadedSite, db: Database
+) -> None:
+    """Out of service by key before maintenance; the detector trips meanwhile; on return it alarms."""
+    from app.alarms.actions import AlarmActions
+    from app.auth.users import UserService
+
+    boss = UserService(db).add("boss", "supervisor", "a long passphrase 1")
+    actions = AlarmActions(db)
+    bus = EventBus()
+    with running_engine(site, db, bus) as engine:
+        actions.out_of_service(boss, "b3.smoke/on", "detector replacement")
+        wait_until(lambda: [(v.key, v.state) for v in engine.snapshot()] == [("b3.smoke/on", "out-of-service")])
+        bus.publish(reading("b3.smoke", True))  # followed, not announced
+        assert engine.drain()
+        assert open_states(db) == {"b3.smoke/on": "out-of-service"}
+        actions.return_to_service(boss, "b3.smoke/on")
+        wait_until(lambda: open_states(db) == {"b3.smoke/on": "unacknowledged"}, timeout_s=3)
