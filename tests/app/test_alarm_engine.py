@@ -239,7 +239,8 @@ def test_an_alarm_returned_to_service_while_its_condition_holds_is_raised_again(
     bus = EventBus()
     with running_engine(site, db, bus) as engine:
         actions.out_of_service(boss, "b3.smoke/on", "detector replacement")
-        wait_until(lambda: [(v.key, v.state) for v in engine.snapshot()] == [("b3.smoke/on", "out-of-service")])
+        taken_out = [("b3.smoke/on", "out-of-service")]
+        wait_until(lambda: [(v.key, v.state) for v in engine.snapshot()] == taken_out)
         bus.publish(reading("b3.smoke", True))  # followed, not announced
         assert engine.drain()
         assert open_states(db) == {"b3.smoke/on": "out-of-service"}
