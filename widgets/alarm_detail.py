@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from widgets.alarm_table import AlarmRow, format_time
 
+BUTTONS_PER_ROW = 4
 ACTIONS: tuple[str, ...] = ("acknowledge", "reset", "note", "shelve", "unshelve", "out-of-service", "return")
 
 
@@ -87,16 +88,17 @@ class AlarmDetail(QFrame):
         self._timeline_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self._timeline_view.setUniformRowHeights(True)
         self._buttons: dict[str, QPushButton] = {}
-        buttons = QHBoxLayout()
+        # Two rows of four at most, so the pane fits the console at 800x600 in either language.
+        buttons = QGridLayout()
         buttons.setSpacing(6)
-        for action in ACTIONS:
+        for position, action in enumerate(ACTIONS):
             button = QPushButton(self)
             button.setObjectName(f"action-{action}")
             button.setEnabled(False)
             button.clicked.connect(lambda _checked=False, a=action: self.request(a))
             self._buttons[action] = button
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            buttons.addWidget(button, position // BUTTONS_PER_ROW, position % BUTTONS_PER_ROW)
+        buttons.setColumnStretch(BUTTONS_PER_ROW, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addWidget(self._title)

@@ -221,10 +221,6 @@
 <context>
     <name>AlarmsPage</name>
     <message>
-        <source>All</source>
-        <translation>全部</translation>
-    </message>
-    <message>
         <source>fire</source>
         <translation>火警</translation>
     </message>
@@ -457,28 +453,8 @@
         <translation>历史</translation>
     </message>
     <message>
-        <source>Building:</source>
-        <translation>楼栋：</translation>
-    </message>
-    <message>
-        <source>Category:</source>
-        <translation>类别：</translation>
-    </message>
-    <message>
-        <source>Priority:</source>
-        <translation>优先级：</translation>
-    </message>
-    <message>
-        <source>State:</source>
-        <translation>状态：</translation>
-    </message>
-    <message>
         <source>Search source or message</source>
         <translation>搜索来源或信息</translation>
-    </message>
-    <message>
-        <source>Group:</source>
-        <translation>分组：</translation>
     </message>
     <message>
         <source>No grouping</source>
@@ -537,8 +513,36 @@
         <translation>楼栋</translation>
     </message>
     <message>
+        <source>All buildings</source>
+        <translation>全部楼栋</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>All priorities</source>
+        <translation>全部优先级</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
         <source>State</source>
         <translation>状态</translation>
+    </message>
+    <message>
+        <source>Group the list (a flood groups it by building)</source>
+        <translation>列表分组（报警泛滥时按楼栋分组）</translation>
     </message>
     <message>
         <source>Until</source>

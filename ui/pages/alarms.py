@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -218,7 +219,6 @@ class AlarmsPage(QWidget):
         header.setSectionResizeMode(MESSAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.detail = AlarmDetail(self)
         self.flood_notice = FloodNotice(self)
-        self._filter_labels: list[QLabel] = []
         self.building_filter = self._combo("buildingFilter")
         self.category_filter = self._combo("categoryFilter")
         self.priority_filter = self._combo("priorityFilter")
@@ -226,22 +226,19 @@ class AlarmsPage(QWidget):
         self.search = QLineEdit(self)
         self.search.setObjectName("alarmSearch")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(140)
         self.grouping = QComboBox(self)
         self.grouping.setObjectName("alarmGrouping")
         for key in ("none", "building", "cause"):
             self.grouping.addItem("", key)
-        filters = QHBoxLayout()
+        # Two rows, each combo saying what it filters ("All buildings"): fits 800x600 in Chinese too.
+        filters = QGridLayout()
         filters.setSpacing(6)
-        for combo in (self.building_filter, self.category_filter, self.priority_filter, self.state_filter):
-            label = QLabel(self)
-            self._filter_labels.append(label)
-            filters.addWidget(label)
-            filters.addWidget(combo)
-        filters.addWidget(self.search, 1)
-        self._group_label = QLabel(self)
-        filters.addWidget(self._group_label)
-        filters.addWidget(self.grouping)
+        for column, combo in enumerate(
+            (self.building_filter, self.category_filter, self.priority_filter, self.state_filter)
+        ):
+            filters.addWidget(combo, 0, column)
+        filters.addWidget(self.search, 1, 0, 1, 3)
+        filters.addWidget(self.grouping, 1, 3)
 
         self._buttons: dict[str, QPushButton] = {}
         toolbar = QHBoxLayout()
@@ -251,10 +248,10 @@ class AlarmsPage(QWidget):
             button.setObjectName(f"console-{key}")
             self._buttons[key] = button
             toolbar.addWidget(button)
+        toolbar.addStretch(1)
         self.message = QLabel(self)
         self.message.setObjectName("alarmMessage")
         self.message.setWordWrap(True)
-        toolbar.addWidget(self.message, 1)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("alarmSplitter")
@@ -262,7 +259,8 @@ class AlarmsPage(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 200])  # the list first; the pane keeps at least what it needs
         active = QWidget(self)
         active_layout = QVBoxLayout(active)
         active_layout.setContentsMargins(0, 6, 0, 0)
@@ -270,6 +268,7 @@ class AlarmsPage(QWidget):
         active_layout.addWidget(self.flood_notice)
         active_layout.addWidget(splitter, 1)
         active_layout.addLayout(toolbar)
+        active_layout.addWidget(self.message)
 
         # ------------------------------------------------------------ set-aside tab
         self.set_aside_table = QTableWidget(0, 5, self)
@@ -297,18 +296,23 @@ class AlarmsPage(QWidget):
         self.history_filter.setObjectName("historyFilter")
         self.history_filter.textChanged.connect(self._fill_history)
         self._history_buttons: dict[str, QPushButton] = {}
-        history_bar = QHBoxLayout()
+        history_bar = QGridLayout()
+        history_bar.setSpacing(6)
         self._history_labels = [QLabel(self), QLabel(self)]
-        history_bar.addWidget(self._history_labels[0])
-        history_bar.addWidget(self.history_from)
-        history_bar.addWidget(self._history_labels[1])
-        history_bar.addWidget(self.history_to)
-        history_bar.addWidget(self.history_filter, 1)
         for key in ("load", "more", "export"):
             button = QPushButton(self)
             button.setObjectName(f"history-{key}")
             self._history_buttons[key] = button
-            history_bar.addWidget(button)
+        history_bar.addWidget(self._history_labels[0], 0, 0)
+        history_bar.addWidget(self.history_from, 0, 1)
+        history_bar.addWidget(self._history_labels[1], 0, 2)
+        history_bar.addWidget(self.history_to, 0, 3)
+        history_bar.addWidget(self.history_filter, 1, 0, 1, 4)
+        row = QHBoxLayout()
+        for key in ("load", "more", "export"):
+            row.addWidget(self._history_buttons[key])
+        history_bar.addLayout(row, 2, 0, 1, 4)
+        history_bar.setColumnStretch(3, 1)
         self.history_table = QTableWidget(0, 6, self)
         self.history_table.setObjectName("historyTable")
         self._plain_table(self.history_table)
@@ -327,7 +331,7 @@ class AlarmsPage(QWidget):
         self.tabs.addTab(aside, "")
         self.tabs.addTab(history, "")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)
         layout.addWidget(self._title)
         layout.addWidget(self.tabs, 1)
@@ -368,7 +372,8 @@ class AlarmsPage(QWidget):
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
         combo.setObjectName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
         return combo
 
     @staticmethod
@@ -555,11 +560,17 @@ class AlarmsPage(QWidget):
             self.priority_filter: [(p, self._word(p)) for p in PRIORITIES],
             self.state_filter: [(s, self._word(s)) for s in STATES],
         }
+        everything = {
+            self.building_filter: self.tr("All buildings"),
+            self.category_filter: self.tr("All categories"),
+            self.priority_filter: self.tr("All priorities"),
+            self.state_filter: self.tr("All states"),
+        }
         for combo, items in choices.items():
             index = combo.currentIndex()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(self.tr("All"), None)
+            combo.addItem(everything[combo], None)
             for key, text in items:
                 combo.addItem(text, key)
             combo.setCurrentIndex(max(0, index))
@@ -982,14 +993,12 @@ class AlarmsPage(QWidget):
         self.tabs.setTabText(0, self.tr("Active"))
         self.tabs.setTabText(1, self.tr("Shelved and out of service"))
         self.tabs.setTabText(2, self.tr("History"))
-        for label, text in zip(
-            self._filter_labels,
-            (self.tr("Building:"), self.tr("Category:"), self.tr("Priority:"), self.tr("State:")),
-            strict=True,
-        ):
-            label.setText(text)
+        self.building_filter.setToolTip(self.tr("Building"))
+        self.category_filter.setToolTip(self.tr("Category"))
+        self.priority_filter.setToolTip(self.tr("Priority"))
+        self.state_filter.setToolTip(self.tr("State"))
+        self.grouping.setToolTip(self.tr("Group the list (a flood groups it by building)"))
         self.search.setPlaceholderText(self.tr("Search source or message"))
-        self._group_label.setText(self.tr("Group:"))
         for index, text in enumerate((self.tr("No grouping"), self.tr("By building"), self.tr("By cause"))):
             self.grouping.setItemText(index, text)
         self._buttons["acknowledge"].setText(self.tr("Acknowledge"))
