@@ -187,6 +187,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._lamps: dict[tuple[str, str], StatusLamp] = {}
+        # The newest link event seen per link: a station snapshot taken a moment earlier must not
+        # overwrite an event that the bridge delivered first (a PLC would stay "unknown" for good).
+        self._links: dict[tuple[str, str], LinkStateChanged] = {}
         self._plc_group = QLabel(self)
         self._plc_group.setObjectName("statusGroup")
         self._camera_group = QLabel(self)
@@ -293,8 +296,11 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         links = station.link_states()
-        for event in links.values():
-            self._on_link_state(event)
+        for key, event in links.items():
+            newer = self._links.get(key)
+            if newer is not None and newer.at > event.at:
+                links[key] = newer
+            self._on_link_state(links[key])
         urls = {camera.id: station.camera_url(camera.id) for camera in self._site.camera}
         self._wall.start(urls)
         self._sensors.attach(station.fieldbus, station.historian, links.values())
@@ -398,7 +404,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_link_state(self, event: LinkStateChanged) -> None:
-        lamp = self._lamps.get((event.kind, event.id))
+        key = (event.kind, event.id)
+        seen = self._links.get(key)
+        if seen is not None and seen.at > event.at:
+            return  # an older state than the one shown
+        self._links[key] = event
+        lamp = self._lamps.get(key)
         if lamp is None:
             log.debug("no lamp for %s %s", event.kind, event.id)
             return
