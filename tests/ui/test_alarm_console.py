@@ -228,6 +228,13 @@ def test_the_services_refusals_reach_the_message_line(
     page.on_alarms([AlarmChanged(view=view, transition=transition)])
     page.show()
     assert page.rows()[0].id == view.id
+    assert page.annunciator.tone == "fire"
+
+    # S silences at once (until a new alarm) and records the silence through the service.
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_S)
+    assert page.annunciator.tone is None and page.annunciator.silenced == {str(view.id)}
+    qtbot.waitUntil(lambda: page.message.text() == "Silenced.", timeout=5000)
 
     # Another console acknowledges first; this one still shows the alarm unacknowledged.
     AlarmActions(setup.db, position="other").acknowledge(setup.supervisor, view.id)
