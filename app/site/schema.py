@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Protocol = Literal["modbus-tcp", "modbus-rtu", "s7"]
 WordOrder = Literal["big", "little"]
@@ -118,18 +118,20 @@ class Point(_Strict):
     writable: bool = False
     alarms: tuple[AlarmLimit, ...] = ()
 
-    @model_validator(mode="after")
-    def _alarm_defaults(self) -> Point:
-        """Fill what an alarm entry leaves out from the point's kind.
+    @field_validator("alarms", mode="after")
+    @classmethod
+    def _alarm_defaults(cls, alarms: tuple[AlarmLimit, ...], info: ValidationInfo) -> tuple[AlarmLimit, ...]:
+        """Fill what an alarm entry leaves out from the point's kind (``kind`` is validated first).
 
         A smoke, heat or call-point alarm is a fire alarm of fire priority; a fire alarm latches (it
         stays until reset after its condition is gone). Other kinds keep fault / medium, no latch.
         """
+        fire_kind = info.data.get("kind") in FIRE_KINDS
         filled = []
-        for alarm in self.alarms:
+        for alarm in alarms:
             given = alarm.model_fields_set
             update: dict[str, object] = {}
-            if self.kind in FIRE_KINDS:
+            if fire_kind:
                 if "category" not in given:
                     update["category"] = "fire"
                 if "priority" not in given:
@@ -137,7 +139,7 @@ class Point(_Strict):
             if "latch" not in given:
                 update["latch"] = update.get("category", alarm.category) == "fire"
             filled.append(alarm.model_copy(update=update) if update else alarm)
-        return self.model_copy(update={"alarms": tuple(filled)}) if filled != list(self.alarms) else self
+        return tuple(filled)
 
 
 class Zone(_Strict):
