@@ -23,12 +23,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.alarms.lifecycle import OPEN_STATES as ALARM_STATES_OPEN
 from app.alarms.views import AlarmView, TransitionView, console_rank
 from models.alarms import AlarmDefinition, AlarmOccurrence, AlarmTransition
 from models.site import Point
 from models.users import User
 
 NEWEST_LIMIT = 500
+OPEN_STATES = sorted(ALARM_STATES_OPEN)
+"""Listed by name, so the (state, raised_at) index finds the few open ones among a million."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ def get(session: Session, occurrence_id: int) -> AlarmView | None:
 def open_alarms(session: Session) -> list[AlarmView]:
     """Every occurrence not back to ``normal`` (shelved and out of service included), console order."""
     rows = session.scalars(
-        select(AlarmOccurrence).where(AlarmOccurrence.state != "normal").options(*_loaded())
+        select(AlarmOccurrence).where(AlarmOccurrence.state.in_(OPEN_STATES)).options(*_loaded())
     ).all()
     views = [to_view(o) for o in rows]
     return sorted(views, key=lambda v: console_rank(v.category, v.priority, v.raised_at))
