@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -294,19 +294,31 @@ def last_transition_id(session: Session) -> int:
 
 
 def history(
-    session: Session, start: datetime, end: datetime, *, limit: int | None = None, after_id: int = 0
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> list[TransitionView]:
-    """Transitions with ``start <= at < end``, oldest first (paged by ``after_id``)."""
+    """Transitions with ``start <= at < end``, oldest first; ``after`` = the (at, id) of the last row
+    of the previous page (keyset paging in the same order, so a row written late, with an earlier
+    time, is never skipped between pages).
+    """
+    t = AlarmTransition
     query = (
-        select(AlarmTransition, User.name, AlarmOccurrence.alarm_key)
-        .join(AlarmOccurrence, AlarmOccurrence.id == AlarmTransition.occurrence_id)
-        .outerjoin(User, User.id == AlarmTransition.by_user_id)
-        .where(AlarmTransition.at >= start, AlarmTransition.at < end, AlarmTransition.id > after_id)
-        .order_by(AlarmTransition.at, AlarmTransition.id)
+        select(t, User.name, AlarmOccurrence.alarm_key)
+        .join(AlarmOccurrence, AlarmOccurrence.id == t.occurrence_id)
+        .outerjoin(User, User.id == t.by_user_id)
+        .where(t.at >= start, t.at < end)
+        .order_by(t.at, t.id)
     )
+    if after is not None:
+        at, last_id = after
+        query = query.where(or_(t.at > at, and_(t.at == at, t.id > last_id)))
     if limit is not None:
         query = query.limit(limit)
-    return [_transition_view(t, key, name) for t, name, key in session.execute(query).all()]
+    return [_transition_view(row, key, name) for row, name, key in session.execute(query).all()]
 
 
 def occurrence_transitions(session: Session, occurrence_id: int) -> list[TransitionView]:

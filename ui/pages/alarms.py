@@ -865,15 +865,16 @@ class AlarmsPage(QWidget):
     @Slot()
     def load_history(self) -> None:
         """The first page of the range (replacing what is shown)."""
-        self._query_history(0, replace=True)
+        self._query_history(None, replace=True)
 
     @Slot()
     def more_history(self) -> None:
         """The next 500 transitions after the last one shown."""
-        last = self._history[-1].id if self._history else 0
-        self._query_history(last or 0, replace=False)
+        last = self._history[-1] if self._history else None
+        after = (last.at, last.id) if last is not None and last.id is not None else None
+        self._query_history(after, replace=False)
 
-    def _query_history(self, after_id: int, *, replace: bool) -> None:
+    def _query_history(self, after: tuple[datetime, int] | None, *, replace: bool) -> None:
         if self._db is None:
             return
         db = self._db
@@ -884,7 +885,7 @@ class AlarmsPage(QWidget):
 
         def read() -> tuple[bool, list[TransitionView]]:
             with db.session() as session:
-                rows = journal.history(session, start, end, limit=HISTORY_PAGE, after_id=after_id)
+                rows = journal.history(session, start, end, limit=HISTORY_PAGE, after=after)
             return replace, rows
 
         self.history_status.setText(self.tr("Reading the journal…"))
