@@ -33,6 +33,8 @@ from app.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from app.alarms.actions import AlarmActions, SiteRules
     from app.alarms.views import AlarmView, TransitionView
     from app.auth.users import UserInfo
@@ -135,9 +137,7 @@ def alarms_history(
     from app.alarms import journal
 
     db = open_db_or_exit(database_url(database, demo))
-    rules = _reading_keep(db, _rules)
-    t0 = parse_time_or_exit(start, rules.timezone, "--from")
-    t1 = parse_time_or_exit(end, rules.timezone, "--to")
+    rules, t0, t1 = _period(db, start, end)
 
     def read(db: Database) -> list[TransitionView]:
         with db.session() as session:
@@ -167,13 +167,7 @@ def alarms_kpi(
     from app.alarms.queries import kpi
 
     db = open_db_or_exit(database_url(database, demo))
-    rules = _reading_keep(db, _rules)
-    t0 = parse_time_or_exit(start, rules.timezone, "--from")
-    t1 = parse_time_or_exit(end, rules.timezone, "--to")
-    if t1 <= t0:
-        db.close()
-        err("wardroom: --to must be after --from")
-        raise typer.Exit(EXIT_USAGE)
+    _, t0, t1 = _period(db, start, end)
 
     def read(db: Database) -> list[dict[str, object]]:
         with db.session() as session:
@@ -187,6 +181,18 @@ def alarms_kpi(
     for row in rows:
         target = f"  (target {row['target']})" if row["target"] else ""
         typer.echo(f"{row['kpi']:<30} {row['value']:>10g} {row['unit']}{target}")
+
+
+def _period(db: Database, start: str, end: str) -> tuple[SiteRules, datetime, datetime]:
+    """The site's rules and ``[--from, --to)`` read in the site's time zone; exit 2 if backwards."""
+    rules = _reading_keep(db, _rules)
+    t0 = parse_time_or_exit(start, rules.timezone, "--from")
+    t1 = parse_time_or_exit(end, rules.timezone, "--to")
+    if t1 <= t0:
+        db.close()
+        err("wardroom: --to must be after --from")
+        raise typer.Exit(EXIT_USAGE)
+    return rules, t0, t1
 
 
 def _reading_keep(db: Database, fn: Callable[[Database], T]) -> T:
