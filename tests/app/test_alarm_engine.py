@@ -246,3 +246,49 @@ def test_an_alarm_returned_to_service_while_its_condition_holds_is_raised_again(
         assert open_states(db) == {"b3.smoke/on": "out-of-service"}
         actions.return_to_service(boss, "b3.smoke/on")
         wait_until(lambda: open_states(db) == {"b3.smoke/on": "unacknowledged"}, timeout_s=3)
+
+
+@pytest.mark.postgres
+def test_the_engine_journals_on_postgresql_and_the_first_commit_wins(tmp_path: Path) -> None:
+    """The same engine on a PostgreSQL journal (several workstations' store): raise, race, restore."""
+    from app.site.sync import sync_site
+    from tests.models.support import fresh_pg_database
+
+    site = write_site(tmp_path)
+    with fresh_pg_database() as url:
+        db = Database(url)
+        try:
+            db.upgrade()
+            sync_site(db, site)
+            bus = EventBus()
+            rec = Recorder(bus, db)
+            with running_engine(site, db, bus) as engine:
+                bus.publish(reading("b3.pressure", 0.03))
+                assert engine.drain()
+                assert open_states(db) == {
+                    "b3.pressure/low": "unacknowledged",
+                    "b3.pressure/low-low": "unacknowledged",
+                }
+                (view,) = [v for v in engine.snapshot() if v.key == "b3.pressure/low"]
+                first = db.write(
+                    lambda s: journal.move(s, view.id, "unacknowledged", "acknowledged", datetime.now(UTC))
+                )
+                assert first is not None
+                second = db.write(
+                    lambda s: journal.move(s, view.id, "unacknowledged", "acknowledged", datetime.now(UTC))
+                )
+                assert second is None  # the conditional update lost: someone acknowledged first
+            assert not rec.unjournaled
+            bus2 = EventBus()
+            rec2 = Recorder(bus2, db)
+            with running_engine(site, db, bus2) as engine:
+                bus2.publish(reading("b3.pressure", 0.03))
+                assert engine.drain()
+            assert {e.view.key for e in rec2.events if e.transition is None} == {
+                "b3.pressure/low",
+                "b3.pressure/low-low",
+            }
+            with db.session() as session:
+                assert session.scalar(select(func.count()).select_from(AlarmOccurrence)) == 2
+        finally:
+            db.close()
