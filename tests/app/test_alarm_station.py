@@ -336,10 +336,12 @@ def make_rig(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
             START_S,
             "PLC connected",
         )
-        for point in loaded.site.point:  # every point read once, good
-            log.wait(
-                lambda p=point.id: log.read_at(p, lambda _v, q: q == "good"), START_S, f"{point.id} read"
-            )
+        ids = [p.id for p in loaded.site.point]
+
+        def all_read() -> bool:  # every point read once, good
+            return all(log.read_at(p, lambda _v, q: q == "good") is not None for p in ids)
+
+        log.wait(all_read, START_S, "every point read")
         rig.settle()
         return rig
 
@@ -391,6 +393,7 @@ def test_off_delay_holds_the_alarm_until_the_value_stayed_back_long_enough(
     back = rig.wait_read("b1.pressure", 0.30, after=low_again)
     returned = rig.wait_state(key, "rtn-unacknowledged", timeout_s=off_delay + SLACK_S + 1.0)
     waited = returned - back
+    print(f"off-delay {off_delay} s: cleared {waited:.2f} s after the value returned")
     assert off_delay - 0.05 <= waited <= off_delay + SLACK_S, (
         f"cleared {waited:.2f} s after the value returned"
     )
@@ -419,8 +422,8 @@ def test_deadband_keeps_a_low_alarm_until_the_value_is_clear_of_it(make_rig: Cal
     # Back above the limit but within limit + deadband (0.10 .. 0.15): still active, several polls on.
     for value in (0.11, 0.14, 0.15):
         rig.set_pressure(value)
-        seen = rig.wait_read("b1.pressure", value)
-        rig.log.wait(lambda s=seen: time.monotonic() - s > 2 * POLL_MS / 1000, 2.0, "two more polls")
+        polled = rig.wait_read("b1.pressure", value) + 2 * POLL_MS / 1000
+        rig.log.wait(lambda: time.monotonic() > polled, 2.0, "two more polls")  # noqa: B023
         rig.settle()
         view = rig.open_view(key)
         assert view is not None and view.state == "unacknowledged", (value, view)
@@ -451,6 +454,7 @@ def test_re_alarm_announces_a_still_unacknowledged_alarm_again(make_rig: Callabl
         return [(t, e) for t, e in rig.log.events(key) if e.reannounce]
 
     first = rig.log.wait(lambda: len(reannounced()) >= 1, period + SLACK_S + 1.0, "a re-announcement")
+    print(f"re-alarm every {period:g} s: first re-announced {first - raised:.2f} s after the raise")
     assert period - 0.1 <= first - raised <= period + SLACK_S, (
         f"re-announced {first - raised:.2f} s after the raise"
     )
@@ -565,6 +569,7 @@ def test_a_point_out_of_range_longer_than_the_report_bound_is_a_fault_alarm(
         "out-of-range again",
     )
     raised = rig.wait_state(key, "unacknowledged", timeout_s=BOUND_S + SLACK_S + 1.0)
+    print(f"point fault: raised {raised - went:.2f} s after out-of-range (bound {BOUND_S:g} s)")
     assert BOUND_S - 0.05 <= raised - went <= BOUND_S + SLACK_S, (
         f"raised {raised - went:.2f} s after the fault"
     )
@@ -642,6 +647,7 @@ def test_a_black_holed_plc_gives_one_fault_alarm_and_keeps_the_pressure_alarm(
     blackholed = time.monotonic()
     rig.proxy.set_mode("blackhole")
     raised = rig.wait_state(plc_key, "unacknowledged", timeout_s=BOUND_S + SLACK_S + 2.0)
+    print(f"black hole: {plc_key} raised {raised - blackholed:.2f} s after (bound {BOUND_S:g} s)")
     assert raised - blackholed <= BOUND_S + SLACK_S + 1.0, (
         f"PLC fault raised {raised - blackholed:.2f} s late"
     )
