@@ -523,11 +523,20 @@ def report_latency(results: list[LatencyRun]) -> None:
         )
     target = [r.p99 for r in results if r.rate == 100 and r.mode == "engine"]
     if target:
-        worst = max(target)
-        verdict = "met" if worst <= TARGET_LATENCY_S else "MISSED"
+        worst, middle = max(target), statistics.median(target)
+        if worst <= TARGET_LATENCY_S:
+            verdict = "met in every repetition"
+        elif middle <= TARGET_LATENCY_S:
+            verdict = "met by the median, MISSED by at least one repetition"
+        else:
+            verdict = "MISSED"
+
+        def ms(v: float) -> str:
+            return "inf" if math.isinf(v) else f"{v * 1000:.0f}"
+
         print(
             f"   target p99 <= poll + 250 ms = {TARGET_LATENCY_S * 1000:.0f} ms at 100 alarms/s: {verdict} "
-            f"(worst repetition {'inf' if math.isinf(worst) else f'{worst * 1000:.0f}'} ms)"
+            f"(median p99 {ms(middle)} ms, worst {ms(worst)} ms)"
         )
 
 
