@@ -1190,11 +1190,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="journal rows for part 2 (default 1,000,000)")
     parser.add_argument("--parts", default="1,2,3", help="which parts to run, e.g. 1,3 (default all)")
     args = parser.parse_args()
+    home = tempfile.TemporaryDirectory(prefix="bench-alarms-home-")  # never the user's own data folder
+    os.environ.setdefault("WARDROOM_HOME", home.name)
+    try:
+        _run(args)
+    finally:
+        home.cleanup()
+
+
+def _run(args: argparse.Namespace) -> None:
     parts = {int(p) for p in args.parts.split(",") if p.strip()}
     repeat = 1 if args.quick else max(1, args.repeat)
     rows = args.rows or (200_000 if args.quick else 1_000_000)
     queries = QUERIES
-    os.environ.setdefault("WARDROOM_HOME", tempfile.mkdtemp(prefix="bench-alarms-home-"))
     random.seed(1)
     started = time.monotonic()
 
