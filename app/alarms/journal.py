@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.alarms.lifecycle import OPEN_STATES as ALARM_STATES_OPEN
 from app.alarms.views import AlarmView, TransitionView, console_rank
@@ -54,83 +54,101 @@ def _number(value: float | bool | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _point_of(occ: AlarmOccurrence) -> str | None:
-    if occ.definition is not None:
-        return occ.definition.point.key
-    if occ.source.startswith("point:"):
-        return occ.source.removeprefix("point:")
-    return None
+_O = AlarmOccurrence
+_D = AlarmDefinition
+_VIEW_COLUMNS = (
+    _O.id,
+    _O.alarm_key,
+    _D.key.label("definition_key"),
+    _O.source,
+    Point.key.label("point_key"),
+    Point.type.label("point_type"),
+    _D.limit.label("limit_name"),
+    _O.building,
+    _O.category,
+    _O.priority,
+    _O.state,
+    _O.value,
+    _O.message,
+    _O.raised_at,
+    _O.acknowledged_at,
+    User.name.label("acknowledged_by"),
+    _O.returned_at,
+    _O.shelved_until,
+    _O.chattering,
+    _O.snapshot,
+)
 
 
-def to_view(occ: AlarmOccurrence, *, boolean: bool | None = None) -> AlarmView:
-    """The view of a loaded occurrence (relationships: definition.point, acknowledged_by)."""
-    definition = occ.definition
-    if boolean is None:
-        boolean = definition is not None and definition.point.type == "bool"
-    value: float | bool | None = occ.value
-    if boolean and value is not None:
-        value = bool(value)
-    return AlarmView(
-        id=occ.id,
-        key=occ.alarm_key,
-        definition_key=definition.key if definition is not None else None,
-        source=occ.source,
-        point=_point_of(occ),
-        limit=definition.limit if definition is not None else None,
-        building=occ.building,
-        category=occ.category,
-        priority=occ.priority,
-        state=occ.state,
-        value=value,
-        message=occ.message,
-        raised_at=occ.raised_at,
-        acknowledged_at=occ.acknowledged_at,
-        acknowledged_by=occ.acknowledged_by.name if occ.acknowledged_by is not None else None,
-        returned_at=occ.returned_at,
-        shelved_until=occ.shelved_until,
-        chattering=occ.chattering,
-        snapshot=occ.snapshot,
-    )
-
-
-def _loaded() -> Any:
+def _view_query() -> Any:
+    """One joined select of every field a view needs: a single round trip however many rows."""
     return (
-        selectinload(AlarmOccurrence.definition).selectinload(AlarmDefinition.point),
-        selectinload(AlarmOccurrence.acknowledged_by),
+        select(*_VIEW_COLUMNS)
+        .outerjoin(_D, _D.id == _O.definition_id)
+        .outerjoin(Point, Point.id == _D.point_id)
+        .outerjoin(User, User.id == _O.acknowledged_by_id)
     )
+
+
+def _row_view(row: Any) -> AlarmView:
+    value: float | bool | None = row.value
+    if row.point_type == "bool" and value is not None:
+        value = bool(value)
+    point = row.point_key
+    if point is None and row.source.startswith("point:"):
+        point = row.source.removeprefix("point:")
+    return AlarmView(
+        id=row.id,
+        key=row.alarm_key,
+        definition_key=row.definition_key,
+        source=row.source,
+        point=point,
+        limit=row.limit_name,
+        building=row.building,
+        category=row.category,
+        priority=row.priority,
+        state=row.state,
+        value=value,
+        message=row.message,
+        raised_at=row.raised_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        returned_at=row.returned_at,
+        shelved_until=row.shelved_until,
+        chattering=row.chattering,
+        snapshot=row.snapshot,
+    )
+
+
+def _views(session: Session, query: Any) -> list[AlarmView]:
+    return [_row_view(row) for row in session.execute(query).all()]
 
 
 def get(session: Session, occurrence_id: int) -> AlarmView | None:
-    query = select(AlarmOccurrence).where(AlarmOccurrence.id == occurrence_id).options(*_loaded())
-    occ = session.scalar(query)
-    return None if occ is None else to_view(occ)
+    views = _views(session, _view_query().where(_O.id == occurrence_id))
+    return views[0] if views else None
 
 
 def open_alarms(session: Session) -> list[AlarmView]:
     """Every occurrence not back to ``normal`` (shelved and out of service included), console order."""
-    rows = session.scalars(
-        select(AlarmOccurrence).where(AlarmOccurrence.state.in_(OPEN_STATES)).options(*_loaded())
-    ).all()
-    views = [to_view(o) for o in rows]
+    views = _views(session, _view_query().where(_O.state.in_(OPEN_STATES)))
     return sorted(views, key=lambda v: console_rank(v.category, v.priority, v.raised_at))
 
 
 def newest(session: Session, limit: int = NEWEST_LIMIT) -> list[AlarmView]:
     """The newest ``limit`` occurrences in any state, in console order."""
-    rows = session.scalars(
-        select(AlarmOccurrence).order_by(AlarmOccurrence.id.desc()).limit(limit).options(*_loaded())
-    ).all()
-    views = [to_view(o) for o in rows]
+    views = _views(session, _view_query().order_by(_O.id.desc()).limit(limit))
     return sorted(views, key=lambda v: console_rank(v.category, v.priority, v.raised_at))
 
 
 def find_open(session: Session, key: str) -> AlarmView | None:
-    occ = session.scalar(
-        select(AlarmOccurrence)
-        .where(AlarmOccurrence.alarm_key == key, AlarmOccurrence.state != "normal")
-        .options(*_loaded())
-    )
-    return None if occ is None else to_view(occ)
+    views = _views(session, _view_query().where(_O.alarm_key == key, _O.state != "normal"))
+    return views[0] if views else None
+
+
+def definition_ids(session: Session) -> dict[str, int]:
+    """Every alarm definition's id by its key (the engine reads them once, not per raise)."""
+    return {key: id_ for key, id_ in session.execute(select(_D.key, _D.id)).all()}
 
 
 def _definition_id(session: Session, key: str | None) -> int | None:
@@ -139,28 +157,80 @@ def _definition_id(session: Session, key: str | None) -> int | None:
     return session.scalar(select(AlarmDefinition.id).where(AlarmDefinition.key == key))
 
 
-def _transition_row(
+def insert_transition(
     session: Session,
     occurrence_id: int,
     from_state: str,
     to_state: str,
     at: datetime,
-    by_user_id: int | None,
-    note: str,
-    held: bool,
-) -> AlarmTransition:
-    row = AlarmTransition(
-        occurrence_id=occurrence_id,
-        from_state=from_state,
-        to_state=to_state,
-        at=at,
-        by_user_id=by_user_id,
-        note=note,
-        held=held,
+    *,
+    by_user_id: int | None = None,
+    note: str = "",
+    held: bool = False,
+) -> int:
+    """One journal row for a state change; returns its id."""
+    return int(
+        session.execute(
+            insert(AlarmTransition)
+            .values(
+                occurrence_id=occurrence_id,
+                from_state=from_state,
+                to_state=to_state,
+                at=at,
+                by_user_id=by_user_id,
+                note=note,
+                held=held,
+            )
+            .returning(AlarmTransition.id)
+        ).scalar_one()
     )
-    session.add(row)
-    session.flush()
-    return row
+
+
+def insert_occurrence(
+    session: Session, new: NewAlarm, at: datetime, definition_id: int | None
+) -> int | None:
+    """Open an occurrence in ``new.state``; None when one is already open for the key.
+
+    The database's partial unique index decides (a savepoint keeps the caller's transaction).
+    """
+    try:
+        with session.begin_nested():
+            return int(
+                session.execute(
+                    insert(AlarmOccurrence)
+                    .values(
+                        definition_id=definition_id,
+                        source=new.source,
+                        alarm_key=new.key,
+                        building=new.building,
+                        state=new.state,
+                        priority=new.priority,
+                        category=new.category,
+                        message=new.message,
+                        value=_number(new.value),
+                        raised_at=at,
+                        snapshot=new.snapshot,
+                    )
+                    .returning(AlarmOccurrence.id)
+                ).scalar_one()
+            )
+    except IntegrityError:
+        if find_open(session, new.key) is None:
+            raise  # not the one-open-occurrence rule: a real error
+        return None
+
+
+def update_state(
+    session: Session, occurrence_id: int, expected: str, to_state: str, fields: dict[str, Any] | None = None
+) -> bool:
+    """The conditional update itself: True if the occurrence was still in ``expected``."""
+    result = session.execute(
+        update(AlarmOccurrence)
+        .where(AlarmOccurrence.id == occurrence_id, AlarmOccurrence.state == expected)
+        .values(state=to_state, **(fields or {}))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def raise_alarm(
@@ -179,46 +249,18 @@ def raise_alarm(
     ``by_user_id``: the operator who opened it (shelving or taking out of service by key), else the
     system.
     """
-    occ = AlarmOccurrence(
-        definition_id=_definition_id(session, new.definition_key),
-        source=new.source,
-        alarm_key=new.key,
-        building=new.building,
-        state=new.state,
-        priority=new.priority,
-        category=new.category,
-        message=new.message,
-        value=_number(new.value),
-        raised_at=at,
-        snapshot=new.snapshot,
-    )
-    try:
-        with session.begin_nested():
-            session.add(occ)
-            session.flush()
-    except IntegrityError:
+    occ_id = insert_occurrence(session, new, at, _definition_id(session, new.definition_key))
+    if occ_id is None:
         existing = find_open(session, new.key)
-        if existing is None:
-            raise
+        assert existing is not None
         return existing, None
-    row = _transition_row(session, occ.id, "normal", new.state, at, by_user_id, note, held)
-    view = get(session, occ.id)
-    assert view is not None
-    return view, _transition_view(row, new.key, by_name)
-
-
-def _transition_view(row: AlarmTransition, key: str, by: str | None) -> TransitionView:
-    return TransitionView(
-        id=row.id,
-        occurrence_id=row.occurrence_id,
-        key=key,
-        at=row.at,
-        from_state=row.from_state,
-        to_state=row.to_state,
-        by=by,
-        note=row.note,
-        held=row.held,
+    tid = insert_transition(
+        session, occ_id, "normal", new.state, at, by_user_id=by_user_id, note=note, held=held
     )
+    view = get(session, occ_id)
+    assert view is not None
+    transition = TransitionView(tid, occ_id, new.key, at, "normal", new.state, by_name, note, held)
+    return view, transition
 
 
 def move(
@@ -239,20 +281,14 @@ def move(
     ``fields`` are further columns to set in the same update (``acknowledged_at``, ``value`` ...).
     Returns None when the occurrence was no longer in ``expected`` (someone else moved it first).
     """
-    values: dict[str, Any] = {"state": to_state, **(fields or {})}
-    result = session.execute(
-        update(AlarmOccurrence)
-        .where(AlarmOccurrence.id == occurrence_id, AlarmOccurrence.state == expected)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not update_state(session, occurrence_id, expected, to_state, fields):
         return None
-    row = _transition_row(session, occurrence_id, expected, to_state, at, by_user_id, note, held)
-    session.expire_all()
+    tid = insert_transition(
+        session, occurrence_id, expected, to_state, at, by_user_id=by_user_id, note=note, held=held
+    )
     view = get(session, occurrence_id)
     assert view is not None
-    return view, _transition_view(row, view.key, by_name)
+    return view, TransitionView(tid, occurrence_id, view.key, at, expected, to_state, by_name, note, held)
 
 
 def set_fields(session: Session, occurrence_id: int, **fields: Any) -> None:
@@ -265,28 +301,52 @@ def set_fields(session: Session, occurrence_id: int, **fields: Any) -> None:
     )
 
 
+_T = AlarmTransition
+_TRANSITION_COLUMNS = (
+    _T.id,
+    _T.occurrence_id,
+    _O.alarm_key,
+    _T.at,
+    _T.from_state,
+    _T.to_state,
+    User.name.label("by_name"),
+    _T.note,
+    _T.held,
+)
+
+
+def _transition_query() -> Any:
+    return (
+        select(*_TRANSITION_COLUMNS)
+        .join(_O, _O.id == _T.occurrence_id)
+        .outerjoin(User, User.id == _T.by_user_id)
+    )
+
+
+def _row_transition(row: Any) -> TransitionView:
+    return TransitionView(
+        id=row.id,
+        occurrence_id=row.occurrence_id,
+        key=row.alarm_key,
+        at=row.at,
+        from_state=row.from_state,
+        to_state=row.to_state,
+        by=row.by_name,
+        note=row.note,
+        held=row.held,
+    )
+
+
 def transitions_after(
     session: Session, last_id: int, limit: int = 1000
 ) -> list[tuple[TransitionView, AlarmView]]:
     """Transitions journaled after ``last_id`` (oldest first), each with its occurrence as it is now."""
-    rows = session.execute(
-        select(AlarmTransition, User.name)
-        .outerjoin(User, User.id == AlarmTransition.by_user_id)
-        .where(AlarmTransition.id > last_id)
-        .order_by(AlarmTransition.id)
-        .limit(limit)
-    ).all()
+    rows = session.execute(_transition_query().where(_T.id > last_id).order_by(_T.id).limit(limit)).all()
     if not rows:
         return []
-    ids = {t.occurrence_id for t, _ in rows}
-    query = select(AlarmOccurrence).where(AlarmOccurrence.id.in_(ids)).options(*_loaded())
-    occs = session.scalars(query).all()
-    views = {o.id: to_view(o) for o in occs}
-    out = []
-    for t, name in rows:
-        view = views[t.occurrence_id]
-        out.append((_transition_view(t, view.key, name), view))
-    return out
+    ids = {r.occurrence_id for r in rows}
+    views = {v.id: v for v in _views(session, _view_query().where(_O.id.in_(ids)))}
+    return [(_row_transition(r), views[r.occurrence_id]) for r in rows]
 
 
 def last_transition_id(session: Session) -> int:
@@ -305,31 +365,18 @@ def history(
     of the previous page (keyset paging in the same order, so a row written late, with an earlier
     time, is never skipped between pages).
     """
-    t = AlarmTransition
-    query = (
-        select(t, User.name, AlarmOccurrence.alarm_key)
-        .join(AlarmOccurrence, AlarmOccurrence.id == t.occurrence_id)
-        .outerjoin(User, User.id == t.by_user_id)
-        .where(t.at >= start, t.at < end)
-        .order_by(t.at, t.id)
-    )
+    query = _transition_query().where(_T.at >= start, _T.at < end).order_by(_T.at, _T.id)
     if after is not None:
         at, last_id = after
-        query = query.where(or_(t.at > at, and_(t.at == at, t.id > last_id)))
+        query = query.where(or_(_T.at > at, and_(_T.at == at, _T.id > last_id)))
     if limit is not None:
         query = query.limit(limit)
-    return [_transition_view(row, key, name) for row, name, key in session.execute(query).all()]
+    return [_row_transition(r) for r in session.execute(query).all()]
 
 
 def occurrence_transitions(session: Session, occurrence_id: int) -> list[TransitionView]:
-    rows = session.execute(
-        select(AlarmTransition, User.name, AlarmOccurrence.alarm_key)
-        .join(AlarmOccurrence, AlarmOccurrence.id == AlarmTransition.occurrence_id)
-        .outerjoin(User, User.id == AlarmTransition.by_user_id)
-        .where(AlarmTransition.occurrence_id == occurrence_id)
-        .order_by(AlarmTransition.id)
-    ).all()
-    return [_transition_view(t, key, name) for t, name, key in rows]
+    query = _transition_query().where(_T.occurrence_id == occurrence_id).order_by(_T.id)
+    return [_row_transition(r) for r in session.execute(query).all()]
 
 
 def bool_points(session: Session, keys: Iterable[str]) -> set[str]:
