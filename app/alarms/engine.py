@@ -1,9 +1,11 @@
 """The alarm engine: point values, link states and event calls in; journaled transitions out.
 
 It runs in the station on one worker thread of its own. Bus subscribers (poller and monitor threads)
-only queue what they receive; the worker evaluates conditions (:mod:`app.alarms.condition`), decides
-state changes (:mod:`app.alarms.lifecycle`), writes each one to the journal (:mod:`app.alarms.journal`)
-and only then publishes :class:`app.alarms.events.AlarmChanged`. So nothing is shown that is not
+only queue what they receive; the worker takes what has queued up (a batch), evaluates conditions
+(:mod:`app.alarms.condition`), decides state changes (:mod:`app.alarms.lifecycle`), writes the
+batch's transitions to the journal (:mod:`app.alarms.journal`) in one transaction, and only after
+that commit publishes each as :class:`app.alarms.events.AlarmChanged`, in order. One commit per
+batch rather than per alarm is what lets a flood be journaled as fast as it comes. So nothing is shown that is not
 recorded, with one exception, the one a control room needs: while storage fails, transitions are
 held in memory in their order, shown and sounded marked "not recorded", a ``system:storage`` alarm
 says so, and the held transitions are written in order when storage returns.
@@ -23,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
@@ -113,17 +116,24 @@ class _Alarm:
     snapshot: str | None = None
 
 
-@dataclass(frozen=True)
-class _Held:
-    """A transition made while storage was down, written in order when it returns."""
+@dataclass
+class _Op:
+    """One decided transition, waiting to be journaled with the others of its batch.
 
-    key: str
+    ``view`` is the alarm as it will look once written (built in memory: no read-back). While
+    storage is down ops are held, in order, and written when it returns.
+    """
+
+    alarm: _Alarm
+    event: LifecycleEvent
     from_state: str
     to_state: str
     at: datetime
     note: str
     fields: dict[str, Any]
     new: NewAlarm | None
+    view: AlarmView
+    chattering: bool = False
 
 
 class AlarmEngine:
@@ -157,7 +167,9 @@ class AlarmEngine:
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._worker: Worker | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        self._held: list[_Held] = []
+        self._pending: list[_Op] = []
+        self._held: list[_Op] = []
+        self._definition_ids: dict[str, int] = {}
         self._storage_reason = ""
         self._own_transitions: set[int] = set()
         self._last_seen = 0
@@ -251,6 +263,7 @@ class AlarmEngine:
             with self.db.session() as session:
                 open_views = journal.open_alarms(session)
                 self._last_seen = journal.last_transition_id(session)
+                self._definition_ids = journal.definition_ids(session)
         except (SQLAlchemyError, StorageError) as exc:
             log.error("could not read the alarm journal at start: %s", exc)
             self._storage_failed(f"the journal could not be read: {exc}")
@@ -301,6 +314,7 @@ class AlarmEngine:
                 pass
             for kind, payload in batch:
                 if kind == "stop":
+                    self._commit()
                     return
                 try:
                     self._handle(kind, payload)
@@ -308,8 +322,9 @@ class AlarmEngine:
                     log.exception("alarm engine: handling %s failed", kind)
             try:
                 self._tick()
+                self._commit()  # one transaction for the batch, then everything in it is published
             except Exception:
-                log.exception("alarm engine: timers failed")
+                log.exception("alarm engine: timers or journal failed")
 
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "reading":
@@ -325,6 +340,7 @@ class AlarmEngine:
             if (cleared := self._alarms.get(payload)) is not None:
                 self._apply(cleared, "clear")
         elif kind == "mark":
+            self._commit()
             payload.put(True)
 
     def _next_deadline(self) -> float:
@@ -450,26 +466,29 @@ class AlarmEngine:
     # ------------------------------------------------------------------------------ transitions
 
     def _apply(self, alarm: _Alarm, event: LifecycleEvent, *, note: str = "") -> None:
-        """Step the alarm's lifecycle; journal a state change (first commit wins), then publish it."""
-        for _ in range(MAX_CONFLICT_RETRIES):
-            try:
-                result = step(alarm.status, event)
-            except Refused:
-                return
-            before = alarm.status
-            if not result.changed:
-                alarm.status = result.status
-                return
-            after = result.status
-            moved = event in ("activate", "clear")
-            if moved and alarm.chatter.record(self.monotonic()) and alarm.occ_id is not None:
-                self._mark_chattering(alarm)
-            outcome = self._write(alarm, before.state, after.state, note)
-            if outcome == "conflict":
-                continue  # another writer moved it first: adopt its state (done) and decide again
-            alarm.status = after
+        """Step the alarm's lifecycle; a state change is queued for this batch's journal write."""
+        try:
+            result = step(alarm.status, event)
+        except Refused:
             return
-        log.warning("alarm %s: gave up after %d conflicting writes", alarm.key, MAX_CONFLICT_RETRIES)
+        before, after = alarm.status, result.status
+        alarm.status = after
+        if not result.changed:
+            return
+        chattering = False
+        if event in ("activate", "clear"):
+            chattering = alarm.chatter.record(self.monotonic())
+        at = self.clock()
+        fields = self._fields(alarm, before.state, after.state, at)
+        if chattering:
+            fields["chattering"] = True
+        new = self._new_alarm(alarm, after.state) if before.state == "normal" else None
+        view = self._view_after(alarm, after.state, at, fields, new)
+        op = _Op(alarm, event, before.state, after.state, at, note, fields, new, view, chattering)
+        alarm.view = op.view
+        if after.state == "unacknowledged":
+            alarm.announced_at = self.monotonic()
+        self._pending.append(op)
 
     def _fields(self, alarm: _Alarm, from_state: str, to_state: str, at: datetime) -> dict[str, Any]:
         fields: dict[str, Any] = {}
@@ -500,70 +519,133 @@ class AlarmEngine:
             snapshot=alarm.snapshot,
         )
 
-    def _write(self, alarm: _Alarm, from_state: str, to_state: str, note: str) -> str:
-        """Journal one transition; 'ok', 'held' (storage down: shown unrecorded) or 'conflict'."""
-        at = self.clock()
-        fields = self._fields(alarm, from_state, to_state, at)
-        new = self._new_alarm(alarm, to_state) if from_state == "normal" else None
-        if self._held or self._storage_reason:
-            self._hold(alarm, _Held(alarm.key, from_state, to_state, at, note, fields, new))
-            return "held"
-        try:
-            written = self.db.write(
-                lambda s: self._write_in(s, alarm, from_state, to_state, at, note, fields, new),
-                timeout_s=WRITE_TIMEOUT_S,
+    def _view_after(
+        self, alarm: _Alarm, state: str, at: datetime, fields: dict[str, Any], new: NewAlarm | None
+    ) -> AlarmView:
+        """The alarm as the journal will hold it after this transition (no read-back needed)."""
+        base = alarm.view
+        value = alarm.value if "value" in fields or base is None else base.value
+        chattering = bool(fields.get("chattering")) or (base is not None and base.chattering and new is None)
+        if new is not None or base is None:
+            return AlarmView(
+                id=None,
+                key=alarm.key,
+                definition_key=alarm.definition_key,
+                source=alarm.source,
+                point=alarm.point.id if alarm.point is not None else (
+                    alarm.source.removeprefix("point:") if alarm.source.startswith("point:") else None
+                ),
+                limit=alarm.spec.limit if alarm.spec is not None else None,
+                building=alarm.building,
+                category=alarm.category,
+                priority=alarm.priority,
+                state=state,
+                value=alarm.value,
+                message=new.message if new is not None else alarm.message,
+                raised_at=at,
+                returned_at=fields.get("returned_at"),
+                chattering=chattering,
+                snapshot=alarm.snapshot,
             )
-        except (SQLAlchemyError, StorageError) as exc:
-            self._hold(alarm, _Held(alarm.key, from_state, to_state, at, note, fields, new))
-            self._storage_failed(str(exc))  # its own alarm is held behind this one
-            return "held"
-        if written is None:
-            self._adopt_current(alarm)
-            return "conflict"
-        view, transition = written
-        self._committed(alarm, view, transition)
-        return "ok"
-
-    def _write_in(
-        self,
-        session: Any,
-        alarm: _Alarm,
-        from_state: str,
-        to_state: str,
-        at: datetime,
-        note: str,
-        fields: dict[str, Any],
-        new: NewAlarm | None,
-        held: bool = False,
-    ) -> tuple[AlarmView, TransitionView | None] | None:
-        if new is not None:
-            view, transition = journal.raise_alarm(session, new, at, held=held, note=note)
-            if transition is None:
-                return None  # already open (another station, or restored): adopt it
-            return view, transition
-        if alarm.occ_id is None:
-            return None
-        return journal.move(
-            session, alarm.occ_id, from_state, to_state, at, note=note, held=held, fields=fields
+        return replace(
+            base,
+            state=state,
+            value=value,
+            returned_at=fields.get("returned_at", base.returned_at),
+            chattering=chattering,
+            recorded=True,
         )
 
-    def _committed(self, alarm: _Alarm, view: AlarmView, transition: TransitionView | None) -> None:
-        if transition is not None and transition.id is not None:
-            self._own_transitions.add(transition.id)
-        alarm.view = view
-        alarm.occ_id = view.id if view.state != "normal" else None
-        if transition is not None and transition.to_state == "unacknowledged":
-            alarm.announced_at = self.monotonic()
+    # ------------------------------------------------------------------------------ the journal write
+
+    def _commit(self) -> None:
+        """Journal this batch's transitions in one transaction, then publish them in their order.
+
+        A transition that finds its occurrence moved by someone else (an operator elsewhere) is not
+        written: the engine adopts the journal's state and decides that alarm again (next round).
+        """
+        for _ in range(MAX_CONFLICT_RETRIES):
+            ops, self._pending = self._pending, []
+            if not ops:
+                return
+            if self._held or self._storage_reason:
+                for op in ops:
+                    self._hold(op)
+                return
+            try:
+                outcomes = self.db.write(partial(self._write_ops, ops=ops), timeout_s=WRITE_TIMEOUT_S)
+            except (SQLAlchemyError, StorageError) as exc:
+                for op in ops:
+                    self._hold(op)
+                self._storage_failed(str(exc))  # its own alarm is held behind these
+                self._pending, extra = [], self._pending
+                for op in extra:
+                    self._hold(op)
+                return
+            retry: dict[str, list[_Op]] = {}
+            for op, outcome in zip(ops, outcomes, strict=True):
+                if outcome is None or op.alarm.key in retry:
+                    retry.setdefault(op.alarm.key, []).append(op)
+                    continue
+                self._published(op, *outcome, held=False)
+            for conflicted in retry.values():
+                alarm = conflicted[0].alarm
+                self._adopt_current(alarm)
+                for op in conflicted:
+                    self._apply(alarm, op.event, note=op.note)
+        if self._pending:
+            log.warning("alarm transitions conflicting after %d rounds; next batch", MAX_CONFLICT_RETRIES)
+
+    def _write_ops(self, session: Any, ops: list[_Op], *, held: bool = False) -> list[tuple[int, int] | None]:
+        """Write ops in order inside one transaction; (occurrence id, transition id), or None for a
+        transition that lost its race. Nothing on the alarms is changed here: the transaction may
+        still roll back."""
+        occ_ids: dict[str, int | None] = {}
+        lost: set[str] = set()
+        outcomes: list[tuple[int, int] | None] = []
+        for op in ops:
+            key = op.alarm.key
+            occ_id = occ_ids.get(key, op.alarm.occ_id)
+            if key in lost:
+                outcomes.append(None)
+                continue
+            if op.new is not None:
+                definition_id = self._definition_ids.get(op.new.definition_key or "")
+                occ_id = journal.insert_occurrence(session, op.new, op.at, definition_id)
+                if occ_id is not None and op.chattering:
+                    journal.set_fields(session, occ_id, chattering=True)
+            elif occ_id is None or not journal.update_state(
+                session, occ_id, op.from_state, op.to_state, op.fields
+            ):
+                occ_id = None
+            if occ_id is None:
+                lost.add(key)
+                outcomes.append(None)
+                continue
+            tid = journal.insert_transition(
+                session, occ_id, op.from_state, op.to_state, op.at, note=op.note, held=held
+            )
+            occ_ids[key] = None if op.to_state == "normal" else occ_id
+            outcomes.append((occ_id, tid))
+        return outcomes
+
+    def _published(self, op: _Op, occ_id: int, tid: int, *, held: bool) -> None:
+        alarm = op.alarm
+        self._own_transitions.add(tid)
+        view = replace(op.view, id=occ_id, recorded=True)
+        alarm.occ_id = None if op.to_state == "normal" else occ_id
+        if alarm.view is op.view or alarm.view is None or alarm.view.id in (None, occ_id):
+            alarm.view = view
+        transition = TransitionView(
+            tid, occ_id, alarm.key, op.at, op.from_state, op.to_state, None, op.note, held
+        )
         self.bus.publish(AlarmChanged(view=view, transition=transition))
 
     def _adopt_current(self, alarm: _Alarm) -> None:
         """After a lost race: take the journal's state of the alarm as ours."""
         try:
             with self.db.session() as session:
-                view = (
-                    journal.get(session, alarm.occ_id) if alarm.occ_id is not None
-                    else journal.find_open(session, alarm.key)
-                )
+                view = journal.find_open(session, alarm.key)
         except (SQLAlchemyError, StorageError) as exc:
             log.error("alarm %s: could not re-read the journal: %s", alarm.key, exc)
             return
@@ -572,52 +654,19 @@ class AlarmEngine:
             alarm.occ_id = None
             return
         alarm.status = replace(alarm.status, state=view.state)  # type: ignore[arg-type]
-        alarm.occ_id = view.id if view.state != "normal" else None
+        alarm.occ_id = view.id
         alarm.view = view
-
-    def _mark_chattering(self, alarm: _Alarm) -> None:
-        occ_id = alarm.occ_id
-        if occ_id is None or self._storage_reason:
-            return
-        try:
-            self.db.write(lambda s: journal.set_fields(s, occ_id, chattering=True), timeout_s=WRITE_TIMEOUT_S)
-        except (SQLAlchemyError, StorageError) as exc:
-            self._storage_failed(str(exc))
 
     # ------------------------------------------------------------------------------ storage
 
-    def _hold(self, alarm: _Alarm, held: _Held) -> None:
+    def _hold(self, op: _Op) -> None:
         """Keep a transition for later and show it now, marked not recorded."""
-        self._held.append(held)
-        base = alarm.view
-        view = AlarmView(
-            id=alarm.occ_id,
-            key=alarm.key,
-            definition_key=alarm.definition_key,
-            source=alarm.source,
-            point=alarm.point.id if alarm.point is not None else None,
-            limit=alarm.spec.limit if alarm.spec is not None else None,
-            building=alarm.building,
-            category=alarm.category,
-            priority=alarm.priority,
-            state=held.to_state,
-            value=alarm.value,
-            message=held.new.message if held.new is not None else (base.message if base else alarm.message),
-            raised_at=held.at if held.new is not None or base is None else base.raised_at,
-            acknowledged_at=base.acknowledged_at if base else None,
-            acknowledged_by=base.acknowledged_by if base else None,
-            returned_at=held.fields.get("returned_at", base.returned_at if base else None),
-            shelved_until=base.shelved_until if base else None,
-            chattering=alarm.chatter.chattering,
-            recorded=False,
-        )
-        alarm.view = view
+        self._held.append(op)
+        view = replace(op.view, id=op.alarm.occ_id, recorded=False)
+        op.alarm.view = view
         transition = TransitionView(
-            id=None, occurrence_id=alarm.occ_id, key=alarm.key, at=held.at,
-            from_state=held.from_state, to_state=held.to_state, by=None, note=held.note, held=True,
+            None, op.alarm.occ_id, op.alarm.key, op.at, op.from_state, op.to_state, None, op.note, True
         )
-        if held.to_state == "unacknowledged":
-            alarm.announced_at = self.monotonic()
         self.bus.publish(AlarmChanged(view=view, transition=transition))
 
     def _storage_failed(self, reason: str) -> None:
@@ -643,33 +692,20 @@ class AlarmEngine:
             self._storage_back()
 
     def _flush(self) -> None:
-        """Write the held transitions in their order; stop at the first failure and try again later."""
-        while self._held:
-            held = self._held[0]
-            alarm = self._alarms[held.key]
-            try:
-                written = self.db.write(
-                    lambda s, h=held, a=alarm: self._write_in(  # type: ignore[misc]
-                        s, a, h.from_state, h.to_state, h.at, h.note, h.fields, h.new, held=True
-                    ),
-                    timeout_s=WRITE_TIMEOUT_S,
-                )
-            except (SQLAlchemyError, StorageError) as exc:
-                log.info("storage still failing (%d transitions held): %s", len(self._held), exc)
-                return
-            self._held.pop(0)
-            if written is None:
-                log.warning("held transition of %s no longer applies; the journal's state wins", held.key)
-                self._adopt_current(alarm)
+        """Write the held transitions, in their order, in one transaction; on failure try later."""
+        held = list(self._held)
+        try:
+            outcomes = self.db.write(partial(self._write_ops, ops=held, held=True), timeout_s=WRITE_TIMEOUT_S)
+        except (SQLAlchemyError, StorageError) as exc:
+            log.info("storage still failing (%d transitions held): %s", len(held), exc)
+            return
+        del self._held[: len(held)]
+        for op, outcome in zip(held, outcomes, strict=True):
+            if outcome is None:
+                log.warning("held transition of %s no longer applies; the journal's state wins", op.alarm.key)
+                self._adopt_current(op.alarm)
                 continue
-            view, transition = written
-            if self._held and any(h.key == held.key for h in self._held):
-                # a later held transition of this alarm follows: keep the id, publish once at the end
-                alarm.occ_id = view.id
-                if transition is not None and transition.id is not None:
-                    self._own_transitions.add(transition.id)
-                continue
-            self._committed(alarm, view, transition)
+            self._published(op, *outcome, held=True)
         self._storage_back()
 
     def _storage_back(self) -> None:
