@@ -5,8 +5,9 @@ only queue what they receive; the worker takes what has queued up (a batch), eva
 (:mod:`app.alarms.condition`), decides state changes (:mod:`app.alarms.lifecycle`), writes the
 batch's transitions to the journal (:mod:`app.alarms.journal`) in one transaction, and only after
 that commit publishes each as :class:`app.alarms.events.AlarmChanged`, in order. One commit per
-batch rather than per alarm is what lets a flood be journaled as fast as it comes. So nothing is shown that is not
-recorded, with one exception, the one a control room needs: while storage fails, transitions are
+batch rather than per alarm is what lets a flood be journaled as fast as it comes. So nothing is
+shown that is not recorded, with one exception, the one a control room needs: while storage fails,
+transitions are
 held in memory in their order, shown and sounded marked "not recorded", a ``system:storage`` alarm
 says so, and the held transitions are written in order when storage returns.
 
@@ -29,7 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.alarms import journal
 from app.alarms.condition import ChatterWatch, LimitCondition
@@ -573,7 +574,11 @@ class AlarmEngine:
                     self._hold(op)
                 return
             try:
-                outcomes = self.db.write(partial(self._write_ops, ops=ops), timeout_s=WRITE_TIMEOUT_S)
+                try:
+                    outcomes = self.db.write(partial(self._write_ops, ops=ops), timeout_s=WRITE_TIMEOUT_S)
+                except IntegrityError:  # an occurrence we thought closed is open (another writer)
+                    write = partial(self._write_ops, ops=ops, careful=True)
+                    outcomes = self.db.write(write, timeout_s=WRITE_TIMEOUT_S)
             except (SQLAlchemyError, StorageError) as exc:
                 for op in ops:
                     self._hold(op)
@@ -596,37 +601,49 @@ class AlarmEngine:
         if self._pending:
             log.warning("alarm transitions conflicting after %d rounds; next batch", MAX_CONFLICT_RETRIES)
 
-    def _write_ops(self, session: Any, ops: list[_Op], *, held: bool = False) -> list[tuple[int, int] | None]:
+    def _write_ops(
+        self, session: Any, ops: list[_Op], *, held: bool = False, careful: bool = False
+    ) -> list[tuple[int, int] | None]:
         """Write ops in order inside one transaction; (occurrence id, transition id), or None for a
         transition that lost its race. Nothing on the alarms is changed here: the transaction may
         still roll back."""
         occ_ids: dict[str, int | None] = {}
         lost: set[str] = set()
-        outcomes: list[tuple[int, int] | None] = []
-        for op in ops:
+        written: list[tuple[int, int]] = []  # (index in ops, occurrence id)
+        rows: list[dict[str, Any]] = []
+        for index, op in enumerate(ops):
             key = op.alarm.key
-            occ_id = occ_ids.get(key, op.alarm.occ_id)
             if key in lost:
-                outcomes.append(None)
                 continue
+            occ_id = occ_ids.get(key, op.alarm.occ_id)
             if op.new is not None:
                 definition_id = self._definition_ids.get(op.new.definition_key or "")
-                occ_id = journal.insert_occurrence(session, op.new, op.at, definition_id)
-                if occ_id is not None and op.chattering:
-                    journal.set_fields(session, occ_id, chattering=True)
+                occ_id = journal.insert_occurrence(
+                    session, op.new, op.at, definition_id, chattering=op.chattering, savepoint=careful
+                )
             elif occ_id is None or not journal.update_state(
                 session, occ_id, op.from_state, op.to_state, op.fields
             ):
                 occ_id = None
             if occ_id is None:
                 lost.add(key)
-                outcomes.append(None)
                 continue
-            tid = journal.insert_transition(
-                session, occ_id, op.from_state, op.to_state, op.at, note=op.note, held=held
-            )
             occ_ids[key] = None if op.to_state == "normal" else occ_id
-            outcomes.append((occ_id, tid))
+            written.append((index, occ_id))
+            rows.append(
+                {
+                    "occurrence_id": occ_id,
+                    "from_state": op.from_state,
+                    "to_state": op.to_state,
+                    "at": op.at,
+                    "by_user_id": None,
+                    "note": op.note,
+                    "held": held,
+                }
+            )
+        outcomes: list[tuple[int, int] | None] = [None] * len(ops)
+        for (index, occ_id), tid in zip(written, journal.insert_transitions(session, rows), strict=True):
+            outcomes[index] = (occ_id, tid)
         return outcomes
 
     def _published(self, op: _Op, occ_id: int, tid: int, *, held: bool) -> None:
@@ -695,7 +712,8 @@ class AlarmEngine:
         """Write the held transitions, in their order, in one transaction; on failure try later."""
         held = list(self._held)
         try:
-            outcomes = self.db.write(partial(self._write_ops, ops=held, held=True), timeout_s=WRITE_TIMEOUT_S)
+            write = partial(self._write_ops, ops=held, held=True, careful=True)
+            outcomes = self.db.write(write, timeout_s=WRITE_TIMEOUT_S)
         except (SQLAlchemyError, StorageError) as exc:
             log.info("storage still failing (%d transitions held): %s", len(held), exc)
             return
