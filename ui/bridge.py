@@ -16,10 +16,11 @@ Two kinds of traffic, two ways across:
   intermediate states is dropped). The first store after a flush posts *one* queued wake-up; the GUI
   thread then swaps the dict out and emits ``pointsChanged(list)`` with one event per point, at most
   once per ``FLUSH_INTERVAL_MS``. A burst of any size costs a handful of signals.
-- **Alarm events** (``AlarmChanged``, published by the engine after the journal holds them) ride the
-  same wake-up and timer: they are kept in a list in publishing order (every transition counts: a
-  new raising feeds the flood watch, a re-alarm sounds again) and emitted as ``alarmsChanged(list)``
-  with the point batch, at the same bounded rate. 500 alarms in a second are a few signals.
+- **Alarm events** (``AlarmChanged``, published by the engine after the journal holds them) are kept
+  in a list in publishing order (every transition counts: a new raising feeds the flood watch, a
+  re-alarm sounds again) and emitted as ``alarmsChanged(list)`` on a wake-up and timer of their own,
+  at most every ``ALARM_FLUSH_INTERVAL_MS``, so an alarm never waits for the points' slot. 500
+  alarms in a second are a few dozen signals.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from app.fieldbus.events import PointQualityChanged, PointValueChanged
 log = logging.getLogger("wardroom.ui")
 
 FLUSH_INTERVAL_MS = 150  # point batches reach the GUI at most this often (100-200 ms: no visible lag)
+ALARM_FLUSH_INTERVAL_MS = 50  # alarms have their own, shorter beat: they never wait behind the points
 
 PointEvent = PointValueChanged | PointQualityChanged
 
@@ -52,9 +54,10 @@ class CoreBridge(QObject):
     # own timers.
     pointsChanged = Signal(list)
     # A list of AlarmChanged in the order the engine published them (each already journaled, or marked
-    # not recorded), at most once per FLUSH_INTERVAL_MS.
+    # not recorded), at most once per ALARM_FLUSH_INTERVAL_MS.
     alarmsChanged = Signal(list)
     _wake = Signal()  # posted (queued) from a publisher thread: "there is a batch waiting"
+    _alarm_wake = Signal()  # the same for alarms
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +75,14 @@ class CoreBridge(QObject):
         self._delay.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
         self._delay.timeout.connect(self._flush)
         self._wake.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
+        self._alarm_wake_posted = False  # guarded by _lock
+        self._last_alarm_flush = -1e9
+        self._alarm_delay = QTimer(self)
+        self._alarm_delay.setObjectName("bridgeAlarmFlushDelay")
+        self._alarm_delay.setSingleShot(True)
+        self._alarm_delay.setTimerType(Qt.TimerType.PreciseTimer)
+        self._alarm_delay.timeout.connect(self._flush_alarms)
+        self._alarm_wake.connect(self._on_alarm_wake, Qt.ConnectionType.QueuedConnection)
         self._unsubscribers: list[Callable[[], None]] = [
             bus.subscribe(LinkStateChanged, self._on_link),
             bus.subscribe(ServiceStateChanged, self._on_service),
@@ -99,6 +110,7 @@ class CoreBridge(QObject):
             self._pending.clear()
             self._alarms.clear()
         self._delay.stop()
+        self._alarm_delay.stop()
 
     # Called on the publisher's thread: emit or store only, never touch a widget here.
     def _on_link(self, event: LinkStateChanged) -> None:
@@ -122,10 +134,10 @@ class CoreBridge(QObject):
             if self._closed:
                 return
             self._alarms.append(event)
-            if self._wake_posted:
+            if self._alarm_wake_posted:
                 return
-            self._wake_posted = True
-        self._wake.emit()
+            self._alarm_wake_posted = True
+        self._alarm_wake.emit()
 
     # GUI thread from here on.
     @Slot()
@@ -140,7 +152,6 @@ class CoreBridge(QObject):
     def _flush(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, {}
-            alarms, self._alarms = self._alarms, []
             self._wake_posted = False
             closed = self._closed
         self._last_flush = time.monotonic()
@@ -149,7 +160,23 @@ class CoreBridge(QObject):
         if batch:
             self._batches += 1
             self.pointsChanged.emit(list(batch.values()))
-        if alarms:
+
+    @Slot()
+    def _on_alarm_wake(self) -> None:
+        wait_ms = self._last_alarm_flush * 1000.0 + ALARM_FLUSH_INTERVAL_MS - time.monotonic() * 1000.0
+        if wait_ms > 1.0:
+            self._alarm_delay.start(max(1, round(wait_ms)))
+        else:
+            self._flush_alarms()
+
+    @Slot()
+    def _flush_alarms(self) -> None:
+        with self._lock:
+            alarms, self._alarms = self._alarms, []
+            self._alarm_wake_posted = False
+            closed = self._closed
+        self._last_alarm_flush = time.monotonic()
+        if not closed and alarms:
             self.alarmsChanged.emit(alarms)
 
 
