@@ -121,7 +121,7 @@ def _row_view(row: Any) -> AlarmView:
 
 
 def _views(session: Session, query: Any) -> list[AlarmView]:
-    return [_row_view(row) for row in session.execute(query).all()]
+    return [_row_view(row) for row in session.connection().execute(query).all()]
 
 
 def get(session: Session, occurrence_id: int) -> AlarmView | None:
@@ -344,24 +344,21 @@ def _transition_query() -> Any:
 
 
 def _row_transition(row: Any) -> TransitionView:
-    return TransitionView(
-        id=row.id,
-        occurrence_id=row.occurrence_id,
-        key=row.alarm_key,
-        at=row.at,
-        from_state=row.from_state,
-        to_state=row.to_state,
-        by=row.by_name,
-        note=row.note,
-        held=row.held,
-    )
+    # Positional, in _TRANSITION_COLUMNS' order: a Row's attribute lookup by name costs more than
+    # the rest of building the view (it showed in the 1M-row benchmark's history page).
+    return TransitionView(*row)
+
+
+def _rows(session: Session, query: Any) -> Any:
+    """Rows of a Core select on the session's connection (no ORM result processing)."""
+    return session.connection().execute(query).all()
 
 
 def transitions_after(
     session: Session, last_id: int, limit: int = 1000
 ) -> list[tuple[TransitionView, AlarmView]]:
     """Transitions journaled after ``last_id`` (oldest first), each with its occurrence as it is now."""
-    rows = session.execute(_transition_query().where(_T.id > last_id).order_by(_T.id).limit(limit)).all()
+    rows = _rows(session, _transition_query().where(_T.id > last_id).order_by(_T.id).limit(limit))
     if not rows:
         return []
     ids = {r.occurrence_id for r in rows}
@@ -391,12 +388,12 @@ def history(
         query = query.where(or_(_T.at > at, and_(_T.at == at, _T.id > last_id)))
     if limit is not None:
         query = query.limit(limit)
-    return [_row_transition(r) for r in session.execute(query).all()]
+    return [_row_transition(r) for r in _rows(session, query)]
 
 
 def occurrence_transitions(session: Session, occurrence_id: int) -> list[TransitionView]:
     query = _transition_query().where(_T.occurrence_id == occurrence_id).order_by(_T.id)
-    return [_row_transition(r) for r in session.execute(query).all()]
+    return [_row_transition(r) for r in _rows(session, query)]
 
 
 def bool_points(session: Session, keys: Iterable[str]) -> set[str]:
