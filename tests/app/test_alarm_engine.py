@@ -292,3 +292,39 @@ def test_the_engine_journals_on_postgresql_and_the_first_commit_wins(tmp_path: P
                 assert session.scalar(select(func.count()).select_from(AlarmOccurrence)) == 2
         finally:
             db.close()
+
+
+def test_a_camera_lost_for_video_lost_s_is_one_fault_alarm(tmp_path: Path) -> None:
+    """A camera whose video is lost continuously for [alarms] video_lost_s; a short drop is nothing."""
+    from tests.app.alarm_support import SITE
+
+    text = SITE + """
+[alarms]
+video_lost_s = 0.5
+
+[[camera]]
+id = "gate"
+name = "North gate"
+url = "rtsp://127.0.0.1:8554/gate"
+building = "B3"
+"""
+    site = write_site(tmp_path, text)
+    db = open_db(tmp_path, site)
+    bus = EventBus()
+    try:
+        with running_engine(site, db, bus) as engine:
+            bus.publish(link("gate", up=False, kind="camera"))
+            bus.publish(link("gate", up=True, kind="camera"))  # a drop shorter than video_lost_s
+            assert engine.drain()
+            bus.publish(link("gate", up=False, kind="camera"))
+            assert engine.drain()
+            assert open_states(db) == {}
+            wait_until(lambda: open_states(db) == {"camera:gate": "unacknowledged"}, timeout_s=3)
+            (view,) = engine.snapshot()
+            assert (view.category, view.priority, view.building) == ("fault", "medium", "B3")
+            assert "North gate" in view.message and "video lost" in view.message
+            bus.publish(link("gate", up=True, kind="camera"))
+            assert engine.drain()
+        assert open_states(db) == {"camera:gate": "rtn-unacknowledged"}
+    finally:
+        db.close()
