@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.alarm_table import AlarmRow, format_time
+from widgets.alarm_table import AlarmRow, display_names, format_time
 
 BUTTONS_PER_ROW = 4
 ACTIONS: tuple[str, ...] = ("acknowledge", "reset", "note", "shelve", "unshelve", "out-of-service", "return")
@@ -204,10 +204,11 @@ class AlarmDetail(QFrame):
                 row.source_name if not row.building else f"{row.building} · {row.source_name}"
             )
             self._message.setText(row.message)
+            names = display_names()
             facts = [
-                self.tr("State: {state}").format(state=row.state),
-                self.tr("Priority: {priority}").format(priority=row.priority),
-                self.tr("Category: {category}").format(category=row.category),
+                self.tr("State: {state}").format(state=names.get(row.state, row.state)),
+                self.tr("Priority: {priority}").format(priority=names.get(row.priority, row.priority)),
+                self.tr("Category: {category}").format(category=names.get(row.category, row.category)),
                 self.tr("Raised: {time}").format(time=format_time(row.raised_at, today)),
             ]
             if row.value:

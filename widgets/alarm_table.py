@@ -163,7 +163,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("AlarmTableModel", text)
 
 
-def _names() -> dict[str, str]:
+def display_names() -> dict[str, str]:
     """Display names of categories, priorities and states (literal calls, so lupdate finds them)."""
     return {
         "fire": QCoreApplication.translate("AlarmTableModel", "fire"),
@@ -218,7 +218,7 @@ class AlarmTableModel(QAbstractTableModel):
         self._by_id: dict[int, AlarmRow] = {}
         self._flashing: set[int] = set()
         self._today = today or _local_today
-        self._names = _names()
+        self._names = display_names()
         self._headers = _headers()
 
     # ------------------------------------------------------------ plain-data API
@@ -269,7 +269,7 @@ class AlarmTableModel(QAbstractTableModel):
         return set(self._flashing)
 
     def retranslate(self) -> None:
-        self._names = _names()
+        self._names = display_names()
         self._headers = _headers()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if self._rows:
