@@ -1169,7 +1169,7 @@ def report_sustain(runs: list[SustainRun], fsyncs: list[float], points: int) -> 
         f"   fsync of a small file in the same folder: {_cell(fsyncs, '.2f')} ms "
         "(median of 200 per repetition)"
     )
-    print(f"   chattering marks written by the engine (one extra write each): {chatter}")
+    print(f"   occurrences marked chattering by the engine (within the batch write): {chatter}")
     if eng and plain:
         e = statistics.median(eng)
         verdict = "met" if e >= 1000 else "MISSED"
