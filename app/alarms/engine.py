@@ -617,7 +617,10 @@ class AlarmEngine:
                 continue
             occ_id = occ_ids.get(key, op.alarm.occ_id)
             if op.new is not None:
-                definition_id = self._definition_ids.get(op.new.definition_key or "")
+                key_of_definition = op.new.definition_key
+                definition_id = self._definition_ids.get(key_of_definition or "")
+                if definition_id is None and key_of_definition is not None:  # not read at start
+                    definition_id = journal.definition_id(session, key_of_definition)
                 occ_id = journal.insert_occurrence(
                     session, op.new, op.at, definition_id, chattering=op.chattering, savepoint=careful
                 )

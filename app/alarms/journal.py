@@ -151,7 +151,7 @@ def definition_ids(session: Session) -> dict[str, int]:
     return {key: id_ for key, id_ in session.execute(select(_D.key, _D.id)).all()}
 
 
-def _definition_id(session: Session, key: str | None) -> int | None:
+def definition_id(session: Session, key: str | None) -> int | None:
     if key is None:
         return None
     return session.scalar(select(AlarmDefinition.id).where(AlarmDefinition.key == key))
@@ -269,7 +269,7 @@ def raise_alarm(
     ``by_user_id``: the operator who opened it (shelving or taking out of service by key), else the
     system.
     """
-    occ_id = insert_occurrence(session, new, at, _definition_id(session, new.definition_key))
+    occ_id = insert_occurrence(session, new, at, definition_id(session, new.definition_key))
     if occ_id is None:
         existing = find_open(session, new.key)
         assert existing is not None
