@@ -2,6 +2,8 @@
 
 - :func:`timeline`: everything that happened to one occurrence (its transitions and the operator
   actions on it, notes included), oldest first, for the console's detail pane;
+- :func:`actions_history`: the operations journal (operator actions) of a time range, keyset-paged
+  like :func:`app.alarms.journal.history`, for the console's History tab (GB 25506);
 - :func:`kpi`: the ISA-18.2 / EEMUA 191 figures of a period, computed by :func:`app.alarms.kpi.compute`
   over the journal's occurrences with the synced site's flood threshold.
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.alarms import journal
@@ -52,6 +54,92 @@ class TimelineEntry:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """One row of the operations journal: what an operator did, where, to what."""
+
+    id: int
+    at: datetime
+    user: str | None  # None: the user is gone or it was the system
+    position: str
+    action: str
+    target: str
+    occurrence_id: int | None
+    details: str  # the note text or reason, else the details as "key: value; ..."
+
+    def json_row(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "user": self.user,
+            "position": self.position,
+            "action": self.action,
+            "target": self.target,
+            "occurrence_id": self.occurrence_id,
+            "details": self.details,
+        }
+
+
+def _details(raw: str | None) -> dict[str, Any]:
+    try:
+        details = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
+def _details_main(details: dict[str, Any]) -> str:
+    return str(details.get("text") or details.get("reason") or details.get("note") or "")
+
+
+def details_text(raw: str | None) -> str:
+    """An action's JSON details as one short line of plain text."""
+    details = _details(raw)
+    main = _details_main(details)
+    if main:
+        return main
+    return "; ".join(f"{k}: {v}" for k, v in details.items() if v not in (None, "", [], {}))
+
+
+_A = OperatorAction
+_ACTION_COLUMNS = (
+    _A.id,
+    _A.at,
+    User.name,
+    _A.position,
+    _A.action,
+    _A.target,
+    _A.occurrence_id,
+    _A.details,
+)
+
+
+def actions_history(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> list[ActionRow]:
+    """Operator actions with ``start <= at < end``, oldest first; ``after`` = the (at, id) of the last
+    row of the previous page (keyset paging, as :func:`app.alarms.journal.history`)."""
+    query = (
+        select(*_ACTION_COLUMNS)
+        .outerjoin(User, User.id == _A.user_id)
+        .where(_A.at >= start, _A.at < end)
+        .order_by(_A.at, _A.id)
+    )
+    if after is not None:
+        at, last_id = after
+        query = query.where(or_(_A.at > at, and_(_A.at == at, _A.id > last_id)))
+    if limit is not None:
+        query = query.limit(limit)
+    # A Core select on the connection, rows built positionally (no ORM objects, no lookups by name).
+    rows = session.connection().execute(query).all()
+    return [ActionRow(*row[:7], details_text(row[7])) for row in rows]
+
+
 def timeline(session: Session, occurrence_id: int) -> list[TimelineEntry]:
     """Transitions and operator actions of one occurrence, oldest first (a transition before the
     action that made it when both carry the same time)."""
@@ -74,13 +162,8 @@ def timeline(session: Session, occurrence_id: int) -> list[TimelineEntry]:
         .order_by(OperatorAction.id)
     ).all()
     for action, name in rows:
-        try:
-            details = json.loads(action.details or "{}")
-        except ValueError:
-            details = {}
-        if not isinstance(details, dict):
-            details = {}
-        text = str(details.get("text") or details.get("reason") or details.get("note") or "")
+        details = _details(action.details)
+        text = _details_main(details)
         entry = TimelineEntry(
             at=action.at,
             kind="action",
