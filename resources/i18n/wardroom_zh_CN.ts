@@ -413,6 +413,38 @@
         <translation>正常</translation>
     </message>
     <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>操作位置</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <source>Alarm ID</source>
+        <translation>报警编号</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Filter user, position, action, target or details</source>
+        <translation>按用户、位置、操作、对象或详情筛选</translation>
+    </message>
+    <message>
+        <source>{shown} of {loaded} operator actions shown.</source>
+        <translation>已显示 {loaded} 条操作记录中的 {shown} 条。</translation>
+    </message>
+    <message>
         <source> More after these: press Next 500.</source>
         <translation> 之后还有记录：请按“后 500 条”。</translation>
     </message>
@@ -427,6 +459,10 @@
     <message>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>{count} operator actions written to {path}</source>
+        <translation>已将 {count} 条操作记录写入 {path}</translation>
     </message>
     <message>
         <source>{count} transitions written to {path}</source>
@@ -563,6 +599,18 @@
     <message>
         <source>Filter alarm, state, user or note</source>
         <translation>按报警、状态、用户或备注筛选</translation>
+    </message>
+    <message>
+        <source>State changes</source>
+        <translation>状态变化</translation>
+    </message>
+    <message>
+        <source>Operator actions</source>
+        <translation>操作记录</translation>
+    </message>
+    <message>
+        <source>What the history pages through</source>
+        <translation>历史记录翻阅的内容</translation>
     </message>
     <message>
         <source>Show</source>

@@ -252,6 +252,45 @@ def test_the_services_refusals_reach_the_message_line(
     page.shutdown()
 
 
+def test_the_history_tab_pages_operator_actions_and_exports_them(
+    qtbot: QtBot, setup: Setup, themed_app: QApplication, tmp_path: Path
+) -> None:
+    at = datetime.now(UTC)
+    new = journal.NewAlarm(
+        key=f"{SMOKE}/on", source=f"point:{SMOKE}", category="fire", priority="fire",
+        message="Smoke in the pump house", state="unacknowledged", value=True, building="B1",
+        definition_key=f"{SMOKE}/on",
+    )  # fmt: skip
+    view, _transition = setup.db.write(lambda s: journal.raise_alarm(s, new, at))
+    assert view.id is not None
+    AlarmActions(setup.db, position="desk-2").acknowledge(setup.supervisor, view.id, note="checked on site")
+    page = AlarmsPage(setup.loaded.site, user=setup.officer, db=setup.db)
+    qtbot.addWidget(page)
+    page.set_history_range(at - timedelta(minutes=5), datetime.now(UTC) + timedelta(minutes=5))
+    page.tabs.setCurrentIndex(2)
+    page.show_operator_actions(True)  # switching loads the first page of the operator actions
+    qtbot.waitUntil(lambda: bool(page.action_history_rows()), timeout=5000)
+    action = page.action_history_rows()[0]
+    assert (action.user, action.position, action.action, action.occurrence_id) == (
+        "sam",
+        "desk-2",
+        "ack",
+        view.id,
+    )
+    assert action.details == "checked on site"
+    user_cell = page.history_table.item(0, 1)
+    assert page.history_table.columnCount() == 7 and user_cell is not None and user_cell.text() == "sam"
+    out = tmp_path / "actions.csv"
+    page.export_csv(out)
+    qtbot.waitUntil(lambda: "written" in page.history_status.text(), timeout=5000)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "at,user,position,action,target,occurrence_id,details" and len(lines) == 2
+    page.show_operator_actions(False)
+    qtbot.waitUntil(lambda: bool(page.history_rows()), timeout=5000)
+    assert page.history_table.columnCount() == 6 and not page.action_history_rows()
+    page.shutdown()
+
+
 def test_a_flood_of_500_never_blocks_the_gui_and_keeps_fire_on_top(
     qtbot: QtBot, setup: Setup, translations: Translations
 ) -> None:

@@ -12,7 +12,8 @@ event already in the journal, or marked "not recorded" while storage is down):
   flood_per_10min`` new alarms in 10 minutes, ``app.alarms.flood``) shows the flood notice and
   groups the list by building (or by cause); a group holding a fire alarm stays on top.
 - **Shelved / out of service**: every alarm set aside, with its expiry, so none is forgotten.
-- **History**: the journal's transitions by time range, 500 a page, filtered, exported as CSV.
+- **History**: the journal's state changes or the operator actions (a choice) by time range, 500 a
+  page, filtered, exported as CSV.
 
 Actions go to ``app.alarms.actions.AlarmActions`` on a worker thread (``ui.tasks``), never on the GUI
 thread; a refusal ("already acknowledged by X at T") is shown in the page's message line. The page
@@ -62,6 +63,7 @@ from app.alarms.actions import AlarmActions
 from app.alarms.annunciator import Annunciator
 from app.alarms.events import AlarmChanged
 from app.alarms.flood import FloodWatch
+from app.alarms.queries import ActionRow
 from app.alarms.views import AlarmView, TransitionView
 from app.auth.users import UserInfo
 from app.site.schema import SiteFile
@@ -194,6 +196,7 @@ class AlarmsPage(QWidget):
         self._dialog: ReasonDialog | None = None
         self._set_aside: list[AlarmRow] = []
         self._history: list[TransitionView] = []
+        self._action_history: list[ActionRow] = []
         self._history_more = False
         self._timeline: list[TimelineEntry] = []
         self.annunciator = annunciator if annunciator is not None else Annunciator()
@@ -292,6 +295,9 @@ class AlarmsPage(QWidget):
         for edit in (self.history_from, self.history_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.history_kind = QComboBox(self)
+        self.history_kind.setObjectName("historyKind")
+        self.history_kind.addItems(["", ""])  # state changes, operator actions (named in _retranslate)
         self.history_filter = QLineEdit(self)
         self.history_filter.setObjectName("historyFilter")
         self.history_filter.textChanged.connect(self._fill_history)
@@ -309,6 +315,7 @@ class AlarmsPage(QWidget):
         history_bar.addWidget(self.history_to, 0, 3)
         history_bar.addWidget(self.history_filter, 1, 0, 1, 4)
         row = QHBoxLayout()
+        row.addWidget(self.history_kind)
         for key in ("load", "more", "export"):
             row.addWidget(self._history_buttons[key])
         history_bar.addLayout(row, 2, 0, 1, 4)
@@ -363,6 +370,7 @@ class AlarmsPage(QWidget):
         self._history_buttons["load"].clicked.connect(self.load_history)
         self._history_buttons["more"].clicked.connect(self.more_history)
         self._history_buttons["export"].clicked.connect(self.ask_export)
+        self.history_kind.currentIndexChanged.connect(self._history_kind_chosen)
         if bridge is not None:
             connect_queued(bridge.alarmsChanged, self.on_alarms)
         self._retranslate()
@@ -399,6 +407,13 @@ class AlarmsPage(QWidget):
 
     def history_rows(self) -> list[TransitionView]:
         return list(self._history)
+
+    def action_history_rows(self) -> list[ActionRow]:
+        return list(self._action_history)
+
+    def show_operator_actions(self, actions: bool) -> None:
+        """Page the operator actions (True) or the state changes (False) on the History tab."""
+        self.history_kind.setCurrentIndex(1 if actions else 0)
 
     def banner_pick(self) -> tuple[AlarmRow | None, int]:
         return banner_pick(self.rows())
@@ -826,7 +841,7 @@ class AlarmsPage(QWidget):
         self._buttons["silence"].setEnabled(ready)
         self._history_buttons["load"].setEnabled(self._db is not None)
         self._history_buttons["more"].setEnabled(self._db is not None and self._history_more)
-        self._history_buttons["export"].setEnabled(bool(self._history))
+        self._history_buttons["export"].setEnabled(bool(self._loaded_history()))
 
     # ------------------------------------------------------------------ set-aside tab
     def _fill_set_aside(self) -> None:
@@ -867,10 +882,29 @@ class AlarmsPage(QWidget):
         """The first page of the range (replacing what is shown)."""
         self._query_history(None, replace=True)
 
+    def _showing_actions(self) -> bool:
+        return self.history_kind.currentIndex() == 1
+
+    def _loaded_history(self) -> Sequence[TransitionView | ActionRow]:
+        return self._action_history if self._showing_actions() else self._history
+
+    @Slot(int)
+    def _history_kind_chosen(self, _index: int) -> None:
+        """The other journal: its columns, then its first page of the same range."""
+        self._history = []
+        self._action_history = []
+        self._history_more = False
+        self._history_headers()
+        self._fill_history()
+        self._enable_buttons()
+        if self._db is not None:
+            self.load_history()
+
     @Slot()
     def more_history(self) -> None:
-        """The next 500 transitions after the last one shown."""
-        last = self._history[-1] if self._history else None
+        """The next 500 rows after the last one shown."""
+        loaded = self._loaded_history()
+        last = loaded[-1] if loaded else None
         after = (last.at, last.id) if last is not None and last.id is not None else None
         self._query_history(after, replace=False)
 
@@ -883,10 +917,17 @@ class AlarmsPage(QWidget):
             self.history_status.setText(self.tr("The end of the range must be after its start."))
             return
 
-        def read() -> tuple[bool, list[TransitionView]]:
+        actions = self._showing_actions()
+
+        def read() -> tuple[bool, bool, Sequence[TransitionView | ActionRow]]:
             with db.session() as session:
-                rows = journal.history(session, start, end, limit=HISTORY_PAGE, after=after)
-            return replace, rows
+                if actions:
+                    return (
+                        actions,
+                        replace,
+                        queries.actions_history(session, start, end, limit=HISTORY_PAGE, after=after),
+                    )
+                return actions, replace, journal.history(session, start, end, limit=HISTORY_PAGE, after=after)
 
         self.history_status.setText(self.tr("Reading the journal…"))
         self._history_call.submit(read)
@@ -895,8 +936,13 @@ class AlarmsPage(QWidget):
     def _history_loaded(self, result: object) -> None:
         if not isinstance(result, tuple) or self._closed:
             return
-        replace, rows = result
-        self._history = list(rows) if replace else self._history + list(rows)
+        actions, replace, rows = result
+        if actions != self._showing_actions():
+            return  # read for the other journal, chosen away from since
+        if actions:
+            self._action_history = list(rows) if replace else self._action_history + list(rows)
+        else:
+            self._history = list(rows) if replace else self._history + list(rows)
         self._history_more = len(rows) == HISTORY_PAGE
         self._fill_history()
         self._enable_buttons()
@@ -911,39 +957,97 @@ class AlarmsPage(QWidget):
             return list(self._history)
         return [t for t in self._history if text in _history_haystack(t)]
 
+    def shown_actions(self) -> list[ActionRow]:
+        text = self.history_filter.text().strip().casefold()
+        if not text:
+            return list(self._action_history)
+        return [a for a in self._action_history if text in self._action_haystack(a)]
+
+    def _state_word(self, state: str) -> str:
+        return self.tr("normal") if state == "normal" else self._word(state)
+
+    def _action_word(self, verb: str) -> str:
+        words = {
+            "ack": self.tr("acknowledge"),
+            "silence": self.tr("silence"),
+            "reset": self.tr("reset"),
+            "note": self.tr("note"),
+            "shelve": self.tr("shelve"),
+            "unshelve": self.tr("unshelve"),
+            "out-of-service": self.tr("out of service"),
+            "return": self.tr("return to service"),
+        }
+        return words.get(verb, verb)
+
+    def _action_haystack(self, a: ActionRow) -> str:
+        alarm = "" if a.occurrence_id is None else str(a.occurrence_id)
+        words = (a.user or "", a.position, a.action, self._action_word(a.action), a.target, alarm, a.details)
+        return "\n".join(words).casefold()
+
+    def _history_headers(self) -> None:
+        table = self.history_table
+        if self._showing_actions():
+            headers = [self.tr("Time"), self.tr("User"), self.tr("Position"), self.tr("Action")]
+            headers += [self.tr("Target"), self.tr("Alarm ID"), self.tr("Details")]
+            placeholder = self.tr("Filter user, position, action, target or details")
+        else:
+            headers = [self.tr("Time"), self.tr("Alarm"), self.tr("From"), self.tr("To"), self.tr("By")]
+            headers.append(self.tr("Note"))
+            placeholder = self.tr("Filter alarm, state, user or note")
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        self.history_filter.setPlaceholderText(placeholder)
+
     @Slot()
     def _fill_history(self) -> None:
-        shown = self.shown_history()
         table = self.history_table
         today = datetime.now().astimezone().date()
-        table.setRowCount(len(shown))
-        for r, t in enumerate(shown):
-            cells = (format_time(t.at, today), t.key, self._word(t.from_state) if t.from_state != "normal"
-                     else self.tr("normal"), self._word(t.to_state) if t.to_state != "normal"
-                     else self.tr("normal"), t.by or "", t.note)  # fmt: skip
-            for c, text in enumerate(cells):
-                table.setItem(r, c, QTableWidgetItem(text))
-        if shown:
+        rows: list[tuple[str, ...]] = []
+        if self._showing_actions():
+            for a in self.shown_actions():
+                alarm = "" if a.occurrence_id is None else str(a.occurrence_id)
+                rows.append((format_time(a.at, today), a.user or "", a.position, self._action_word(a.action),
+                             a.target, alarm, a.details))  # fmt: skip
+            loaded = len(self._action_history)
+            text = self.tr("{shown} of {loaded} operator actions shown.")
+        else:
+            for t in self.shown_history():
+                cells = (format_time(t.at, today), t.key, self._state_word(t.from_state),
+                         self._state_word(t.to_state), t.by or "", t.note)  # fmt: skip
+                rows.append(cells)
+            loaded = len(self._history)
+            text = self.tr("{shown} of {loaded} transitions shown.")
+        table.setRowCount(len(rows))
+        for r, line in enumerate(rows):
+            for c, cell in enumerate(line):
+                table.setItem(r, c, QTableWidgetItem(cell))
+        if rows:
             table.resizeColumnsToContents()
         more = self.tr(" More after these: press Next 500.") if self._history_more else ""
-        text = self.tr("{shown} of {loaded} transitions shown.")
-        self.history_status.setText(text.format(shown=len(shown), loaded=len(self._history)) + more)
+        self.history_status.setText(text.format(shown=len(rows), loaded=loaded) + more)
 
     @Slot()
     def ask_export(self) -> None:
+        name = "operator-actions.csv" if self._showing_actions() else "alarm-history.csv"
         path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export the alarm history"), "alarm-history.csv", self.tr("CSV files (*.csv)")
+            self, self.tr("Export the alarm history"), name, self.tr("CSV files (*.csv)")
         )
         if path:
             self.export_csv(Path(path))
 
     def export_csv(self, path: Path) -> None:
         """Write what the History tab shows (filter applied) to ``path``, off the GUI thread."""
-        rows = [t.json_row() | {"alarm": t.key} for t in self.shown_history()]
+        if self._showing_actions():
+            rows = [a.json_row() for a in self.shown_actions()]
+            fields = ["at", "user", "position", "action", "target", "occurrence_id", "details"]
+            done = self.tr("{count} operator actions written to {path}")
+        else:
+            rows = [t.json_row() | {"alarm": t.key} for t in self.shown_history()]
+            fields = ["occurrence_id", "alarm", "at", "from_state", "to_state", "by", "note"]
+            done = self.tr("{count} transitions written to {path}")
 
         def write() -> int:
             with path.open("w", newline="", encoding="utf-8") as handle:
-                fields = ["occurrence_id", "alarm", "at", "from_state", "to_state", "by", "note"]
                 writer = csv.DictWriter(handle, fields, extrasaction="ignore")
                 writer.writeheader()
                 writer.writerows(rows)
@@ -952,9 +1056,7 @@ class AlarmsPage(QWidget):
         self._call(
             "alarm-export",
             write,
-            lambda count: self.history_status.setText(
-                self.tr("{count} transitions written to {path}").format(count=count, path=path)
-            ),
+            lambda count: self.history_status.setText(done.format(count=count, path=path)),
             lambda error: self.history_status.setText(
                 self.tr("The export failed: {error}").format(error=error)
             ),
@@ -1020,12 +1122,15 @@ class AlarmsPage(QWidget):
         )
         self._history_labels[0].setText(self.tr("From:"))
         self._history_labels[1].setText(self.tr("To:"))
-        self.history_filter.setPlaceholderText(self.tr("Filter alarm, state, user or note"))
+        self.history_kind.setItemText(0, self.tr("State changes"))
+        self.history_kind.setItemText(1, self.tr("Operator actions"))
+        self.history_kind.setToolTip(self.tr("What the history pages through"))
         self._history_buttons["load"].setText(self.tr("Show"))
         self._history_buttons["more"].setText(self.tr("Next 500"))
         self._history_buttons["export"].setText(self.tr("Export CSV…"))
-        headers = [self.tr("Time"), self.tr("Alarm"), self.tr("From"), self.tr("To"), self.tr("By")]
-        self.history_table.setHorizontalHeaderLabels([*headers, self.tr("Note")])
+        self._history_headers()
+        if self._loaded_history():
+            self._fill_history()
         self._fill_filters()
         self._fill_set_aside()
 
