@@ -8,8 +8,8 @@ refusals reach the message line; a flood of 500 alarms never blocks the GUI thre
 
 from __future__ import annotations
 
-import threading
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
