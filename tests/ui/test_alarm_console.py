@@ -346,7 +346,8 @@ def test_a_flood_of_500_never_blocks_the_gui_and_keeps_fire_on_top(
         took = time.monotonic() - began
         probe.stop()
         assert took < 10.0, f"500 alarms took {took:.1f} s to reach the console"
-        print(f"flood: 500 alarms in {took:.1f} s, longest GUI gap {max(gaps) * 1000:.0f} ms", file=sys.stderr)
+        longest_ms = max(gaps) * 1000
+        print(f"flood: 500 alarms in {took:.1f} s, longest GUI gap {longest_ms:.0f} ms", file=sys.stderr)
         assert max(gaps) < 0.100, f"the GUI thread was blocked {max(gaps) * 1000:.0f} ms"
         rows = page.rows()
         fires = [r for r in rows if r.category == "fire"]
