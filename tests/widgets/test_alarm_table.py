@@ -103,7 +103,8 @@ def test_a_flood_batch_is_incremental_and_quick(qapp: QApplication) -> None:
     started = time.perf_counter()
     model.apply(batch)
     elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"500 upserts took {elapsed:.3f} s"  # a leak/timeout bound; speed is a benchmark
+    # A generous hang/runaway bound, not a speed target (that belongs in bench/).
+    assert elapsed < 10.0, f"500 upserts took {elapsed:.3f} s"
     shown = ids_of(proxy)
     assert len(shown) == 549
     ranks = [model.get(i).rank for i in shown]  # type: ignore[union-attr]
