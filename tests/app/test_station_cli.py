@@ -61,10 +61,12 @@ def read_until(path: Path, needle: str, proc: subprocess.Popen[str], timeout_s: 
     return text
 
 
-def test_station_prints_plc_link_and_point_faults(tmp_path: Path) -> None:
+def start_station(tmp_path: Path, pressure_raw: int) -> tuple[ModbusServer, subprocess.Popen[str], Path]:
+    """A PLC serving ``main.pressure`` = ``pressure_raw`` (scale 0.001) and ``tank.level`` = 2.5 m, and
+    ``wardroom station`` polling it, its terminal output going to the returned file."""
     server = ModbusServer(size=50)
     server.start()
-    server.set_registers(10, [5000])  # 5.0 MPa on a 0-1.6 MPa gauge: out of range
+    server.set_registers(10, [pressure_raw])
     server.set_registers(11, [2500])
     site = tmp_path / "site.toml"
     site.write_text(SITE.format(port=server.port), encoding="utf-8")
@@ -76,6 +78,11 @@ def test_station_prints_plc_link_and_point_faults(tmp_path: Path) -> None:
         proc = subprocess.Popen(
             [exe, "station", "--site", str(site)], stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
         )
+    return server, proc, out
+
+
+def test_station_prints_plc_link_and_point_faults(tmp_path: Path) -> None:
+    server, proc, out = start_station(tmp_path, 5000)  # 5.0 MPa on a 0-1.6 MPa gauge: out of range
     try:
         text = read_until(out, "main.pressure: never-read -> out-of-range", proc, 30)
         assert f"PLC panel connected (127.0.0.1:{server.port})" in text, text
@@ -98,20 +105,7 @@ def test_station_prints_plc_link_and_point_faults(tmp_path: Path) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_station_stops_cleanly_on_sigint_and_sigterm(tmp_path: Path, signum: signal.Signals) -> None:
     """Ctrl+C in a terminal (SIGINT) and a service manager's stop (SIGTERM) end it the same way."""
-    server = ModbusServer(size=50)
-    server.start()
-    server.set_registers(10, [500])
-    server.set_registers(11, [2500])
-    site = tmp_path / "site.toml"
-    site.write_text(SITE.format(port=server.port), encoding="utf-8")
-    exe = shutil.which("wardroom", path=str(Path(sys.executable).parent))
-    assert exe is not None
-    out = tmp_path / "station.out"
-    env = {**os.environ, "WARDROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'st.sqlite3'}"}
-    with open(out, "w", encoding="utf-8") as sink:
-        proc = subprocess.Popen(
-            [exe, "station", "--site", str(site)], stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
-        )
+    server, proc, out = start_station(tmp_path, 500)
     try:
         text = read_until(out, "PLC panel connected", proc, 30)
         assert "PLC panel connected" in text, text
