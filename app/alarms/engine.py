@@ -437,7 +437,8 @@ class AlarmEngine:
             ):
                 alarm.announced_at = now
                 self.bus.publish(AlarmChanged(view=view, reannounce=True))
-            alarm.chatter.refresh(now)
+            if alarm.chatter.chattering:  # only an episode can end; quiet alarms cost nothing here
+                alarm.chatter.refresh(now)
         for point_id, since in list(self._fault_since.items()):
             point = self._points.get(point_id)
             if point is None or now - since < self._plc_bound_s.get(point.plc, 10.0):

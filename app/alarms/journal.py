@@ -14,7 +14,6 @@ Functions take a ``Session`` and run inside ``Database.write`` (or ``session()``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -394,12 +393,3 @@ def history(
 def occurrence_transitions(session: Session, occurrence_id: int) -> list[TransitionView]:
     query = _transition_query().where(_T.occurrence_id == occurrence_id).order_by(_T.id)
     return [_row_transition(r) for r in _rows(session, query)]
-
-
-def bool_points(session: Session, keys: Iterable[str]) -> set[str]:
-    """Which of these point ids are contacts (their alarm values print as true/false)."""
-    return set(session.scalars(select(Point.key).where(Point.key.in_(list(keys)), Point.type == "bool")))
-
-
-def views_by_id(views: Sequence[AlarmView]) -> dict[int, AlarmView]:
-    return {v.id: v for v in views if v.id is not None}

@@ -78,10 +78,6 @@ def console_rank(category: str, priority: str, raised_at: datetime) -> tuple[int
     return (0 if category == "fire" else 1, priority_rank, -raised_at.timestamp())
 
 
-def rank_of(view: AlarmView) -> tuple[int, int, float]:
-    return console_rank(view.category, view.priority, view.raised_at)
-
-
 @dataclass(frozen=True, slots=True)
 class TransitionView:
     """One journaled state change (``alarms history``)."""
