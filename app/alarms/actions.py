@@ -439,6 +439,7 @@ class AlarmActions:
             state=state,
             building=point.building.key if point.building is not None else None,
             definition_key=key,
+            shelved_until=until,
         )
         view, transition = journal.raise_alarm(
             session, new, at, note=note, by_user_id=user.id, by_name=user.name
@@ -447,12 +448,6 @@ class AlarmActions:
             occ = _load(session, view.id or 0)
             assert occ is not None
             return self._apply(session, rules, user, verb, occ, at, note, details, until)
-        if until is not None:
-            journal.set_fields(session, view.id or 0, shelved_until=until)
-            session.expire_all()
-            fresh = journal.get(session, view.id or 0)
-            assert fresh is not None
-            view = fresh
         occ = _load(session, view.id or 0)
         details = {**details, "from": "normal", "to": state, "opened": True}
         if until is not None:

@@ -47,6 +47,7 @@ class NewAlarm:
     building: str | None = None
     definition_key: str | None = None
     snapshot: str | None = None
+    shelved_until: datetime | None = None  # an alarm opened shelved by an operator
 
 
 def _number(value: float | bool | None) -> float | None:
@@ -224,6 +225,7 @@ def insert_occurrence(
             value=_number(new.value),
             raised_at=at,
             snapshot=new.snapshot,
+            shelved_until=new.shelved_until,
             chattering=chattering,
         )
         .returning(AlarmOccurrence.id)
@@ -308,16 +310,6 @@ def move(
     view = get(session, occurrence_id)
     assert view is not None
     return view, TransitionView(tid, occurrence_id, view.key, at, expected, to_state, by_name, note, held)
-
-
-def set_fields(session: Session, occurrence_id: int, **fields: Any) -> None:
-    """Columns that are not a state change (chattering mark, latest value)."""
-    session.execute(
-        update(AlarmOccurrence)
-        .where(AlarmOccurrence.id == occurrence_id)
-        .values(**fields)
-        .execution_options(synchronize_session=False)
-    )
 
 
 _T = AlarmTransition
