@@ -25,7 +25,7 @@ from sqlalchemy import select
 from app.alarms import journal
 from app.alarms.actions import AlarmActions
 from app.alarms.events import AlarmChanged
-from app.alarms.views import AlarmView
+from app.alarms.views import AlarmView, TransitionView
 from app.auth.permissions import DUTY_OFFICER, SUPERVISOR
 from app.auth.users import UserInfo, UserService
 from app.site.loader import LoadedSite, load_site
@@ -135,6 +135,16 @@ def _state(db: Database, occurrence_id: int) -> str | None:
     return None if view is None else view.state
 
 
+def _raise_smoke(db: Database, at: datetime) -> tuple[AlarmView, TransitionView | None]:
+    """Journal an unacknowledged fire alarm for the pump house smoke detector, as raised at ``at``."""
+    new = journal.NewAlarm(
+        key=f"{SMOKE}/on", source=f"point:{SMOKE}", category="fire", priority="fire",
+        message="Smoke in the pump house", state="unacknowledged", value=True, building="B1",
+        definition_key=f"{SMOKE}/on",
+    )  # fmt: skip
+    return db.write(lambda s: journal.raise_alarm(s, new, at))
+
+
 def test_a_drill_is_shown_within_a_poll_and_enter_acknowledges_it(
     qtbot: QtBot, setup: Setup, translations: Translations
 ) -> None:
@@ -216,12 +226,7 @@ def test_the_services_refusals_reach_the_message_line(
     qtbot: QtBot, setup: Setup, themed_app: QApplication
 ) -> None:
     at = datetime.now(UTC)
-    new = journal.NewAlarm(
-        key=f"{SMOKE}/on", source=f"point:{SMOKE}", category="fire", priority="fire",
-        message="Smoke in the pump house", state="unacknowledged", value=True, building="B1",
-        definition_key=f"{SMOKE}/on",
-    )  # fmt: skip
-    view, transition = setup.db.write(lambda s: journal.raise_alarm(s, new, at))
+    view, transition = _raise_smoke(setup.db, at)
     assert view.id is not None
     page = AlarmsPage(setup.loaded.site, user=setup.officer, db=setup.db)
     qtbot.addWidget(page)
@@ -257,12 +262,7 @@ def test_the_history_tab_pages_operator_actions_and_exports_them(
     qtbot: QtBot, setup: Setup, themed_app: QApplication, tmp_path: Path
 ) -> None:
     at = datetime.now(UTC)
-    new = journal.NewAlarm(
-        key=f"{SMOKE}/on", source=f"point:{SMOKE}", category="fire", priority="fire",
-        message="Smoke in the pump house", state="unacknowledged", value=True, building="B1",
-        definition_key=f"{SMOKE}/on",
-    )  # fmt: skip
-    view, _transition = setup.db.write(lambda s: journal.raise_alarm(s, new, at))
+    view, _transition = _raise_smoke(setup.db, at)
     assert view.id is not None
     AlarmActions(setup.db, position="desk-2").acknowledge(setup.supervisor, view.id, note="checked on site")
     page = AlarmsPage(setup.loaded.site, user=setup.officer, db=setup.db)
