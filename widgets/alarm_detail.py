@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.alarm_table import AlarmRow, display_names, format_time
+from widgets.alarm_table import AlarmRow, display_names, format_time, local_today
 
 BUTTONS_PER_ROW = 4
 ACTIONS: tuple[str, ...] = ("acknowledge", "reset", "note", "shelve", "unshelve", "out-of-service", "return")
@@ -39,10 +39,6 @@ class TimelineEntry:
     kind: str  # "transition" | "note" | "action"
     text: str
     by: str = ""
-
-
-def _local_today() -> date:
-    return datetime.now().astimezone().date()
 
 
 class AlarmDetail(QFrame):
@@ -64,7 +60,7 @@ class AlarmDetail(QFrame):
     def __init__(self, parent: QWidget | None = None, *, today: Callable[[], date] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alarmDetail")
-        self._today = today or _local_today
+        self._today = today or local_today
         self._row: AlarmRow | None = None
         self._timeline: list[TimelineEntry] = []
         self._allowed: frozenset[str] = frozenset()

@@ -155,7 +155,8 @@ def format_time(at: datetime, today: date) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _local_today() -> date:
+def local_today() -> date:
+    """Today's local date (what :func:`format_time` compares against)."""
     return datetime.now().astimezone().date()
 
 
@@ -217,7 +218,7 @@ class AlarmTableModel(QAbstractTableModel):
         self._keys: list[tuple[Any, ...]] = []
         self._by_id: dict[int, AlarmRow] = {}
         self._flashing: set[int] = set()
-        self._today = today or _local_today
+        self._today = today or local_today
         self._names = display_names()
         self._headers = _headers()
 

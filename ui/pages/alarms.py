@@ -89,6 +89,7 @@ from widgets.alarm_table import (
     AlarmTableView,
     FloodNotice,
     format_time,
+    local_today,
 )
 
 log = logging.getLogger("wardroom.ui")
@@ -632,11 +633,10 @@ class AlarmsPage(QWidget):
 
     def _show_detail(self, alarm_id: int | None, *, reload: bool) -> None:
         row = None if alarm_id is None else self.table.source_model.get(alarm_id)
-        role = self._user.role if self._user is not None else ""
         same = self.detail.alarm is not None and row is not None and self.detail.alarm.id == row.id
         if not same:
             self._timeline = []
-        self.detail.set_alarm(row, self._timeline, allowed_actions(role, row))
+        self.detail.set_alarm(row, self._timeline, allowed_actions(self._role(), row))
         if row is None or row.id < 0 or self._db is None or not reload:
             return
         db = self._db
@@ -661,6 +661,9 @@ class AlarmsPage(QWidget):
             self.detail.set_timeline(self._timeline)
 
     # ------------------------------------------------------------------ actions
+    def _role(self) -> str:
+        return self._user.role if self._user is not None else ""
+
     def _service(self) -> AlarmActionsLike | None:
         if self._db is None:
             self.say(self.tr("Alarm actions need the alarm journal (no database is open)."))
@@ -827,9 +830,9 @@ class AlarmsPage(QWidget):
         )
 
     def _enable_buttons(self) -> None:
-        role = self._user.role if self._user is not None else ""
         selected = self._rows_of(self.table.selected_ids(), NEEDS_ACK | {"latched"})
         acts = {"acknowledge": False, "reset": False}
+        role = self._role()
         for row in selected:
             allowed = allowed_actions(role, row)
             acts["acknowledge"] |= "acknowledge" in allowed
@@ -846,7 +849,7 @@ class AlarmsPage(QWidget):
     # ------------------------------------------------------------------ set-aside tab
     def _fill_set_aside(self) -> None:
         table = self.set_aside_table
-        today = datetime.now().astimezone().date()
+        today = local_today()
         table.setRowCount(len(self._set_aside))
         for r, row in enumerate(self._set_aside):
             until = format_time(row.shelved_until, today) if row.shelved_until else self.tr("until returned")
@@ -863,8 +866,7 @@ class AlarmsPage(QWidget):
         if items:
             alarm_id = int(items[0].data(Qt.ItemDataRole.UserRole))
             row = self.table.source_model.get(alarm_id)
-            role = self._user.role if self._user is not None else ""
-            self.detail.set_alarm(row, [], allowed_actions(role, row))
+            self.detail.set_alarm(row, [], allowed_actions(self._role(), row))
 
     # ------------------------------------------------------------------ history tab
     def _range(self) -> tuple[datetime, datetime]:
@@ -1001,7 +1003,7 @@ class AlarmsPage(QWidget):
     @Slot()
     def _fill_history(self) -> None:
         table = self.history_table
-        today = datetime.now().astimezone().date()
+        today = local_today()
         rows: list[tuple[str, ...]] = []
         if self._showing_actions():
             for a in self.shown_actions():
