@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,7 @@ from app.alarms.views import AlarmView
 from app.audit import chain as audit
 from app.auth.permissions import Action, PermissionRefused, require
 from app.auth.users import UserInfo
+from app.events import utcnow
 from app.storage.database import Database
 from models.alarms import AlarmDefinition, AlarmOccurrence, AlarmTransition, OperatorAction
 from models.site import SITE_KEY, Point, Site
@@ -113,10 +114,6 @@ def site_rules(session: Session) -> SiteRules:
     return SiteRules(site.timezone, site.shelve_max_h, site.flood_per_10min)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _load(session: Session, occurrence_id: int) -> AlarmOccurrence | None:
     return session.scalar(
         select(AlarmOccurrence)
@@ -177,7 +174,7 @@ def _last_change(session: Session, occ_id: int) -> tuple[str, str | None, dateti
 class AlarmActions:
     """The operator actions on alarms, for one console position (``position`` names it)."""
 
-    def __init__(self, db: Database, *, position: str = "", clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, db: Database, *, position: str = "", clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.position = position
         self.clock = clock

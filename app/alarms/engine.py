@@ -25,7 +25,7 @@ import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ from app.alarms.journal import NewAlarm
 from app.alarms.lifecycle import OVERLAYS, Refused, Status, step
 from app.alarms.lifecycle import Event as LifecycleEvent
 from app.alarms.views import AlarmView, TransitionView
-from app.events import EventBus, LinkStateChanged
+from app.events import EventBus, LinkStateChanged, utcnow
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 from app.fieldbus.quality import PointReading
 from app.storage.engine import StorageError
@@ -60,10 +60,6 @@ WRITE_TIMEOUT_S = 5.0
 MAX_CONFLICT_RETRIES = 3
 BATCH = 500  # inputs handled between two timer passes
 STORAGE_KEY = "system:storage"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _limit_words(limit: str) -> str:
@@ -134,7 +130,11 @@ class _Op:
     fields: dict[str, Any]
     new: NewAlarm | None
     view: AlarmView
-    chattering: bool = False
+
+    @property
+    def chattering(self) -> bool:
+        """This transition started a chattering episode (marked on the occurrence with it)."""
+        return bool(self.fields.get("chattering"))
 
 
 class AlarmEngine:
@@ -146,7 +146,7 @@ class AlarmEngine:
         db: Database,
         bus: EventBus,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.loaded = loaded
@@ -486,7 +486,7 @@ class AlarmEngine:
             fields["chattering"] = True
         new = self._new_alarm(alarm, after.state) if before.state == "normal" else None
         view = self._view_after(alarm, after.state, at, fields, new)
-        op = _Op(alarm, event, before.state, after.state, at, note, fields, new, view, chattering)
+        op = _Op(alarm, event, before.state, after.state, at, note, fields, new, view)
         alarm.view = op.view
         if after.state == "unacknowledged":
             alarm.announced_at = self.monotonic()
