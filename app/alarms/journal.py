@@ -361,6 +361,12 @@ def last_transition_id(session: Session) -> int:
     return session.scalar(select(AlarmTransition.id).order_by(AlarmTransition.id.desc()).limit(1)) or 0
 
 
+def after_key(at_column: Any, id_column: Any, after: tuple[datetime, int]) -> Any:
+    """The keyset condition "after (at, id)" for pages ordered by (at, id)."""
+    at, last_id = after
+    return or_(at_column > at, and_(at_column == at, id_column > last_id))
+
+
 def history(
     session: Session,
     start: datetime,
@@ -375,8 +381,7 @@ def history(
     """
     query = _transition_query().where(_T.at >= start, _T.at < end).order_by(_T.at, _T.id)
     if after is not None:
-        at, last_id = after
-        query = query.where(or_(_T.at > at, and_(_T.at == at, _T.id > last_id)))
+        query = query.where(after_key(_T.at, _T.id, after))
     if limit is not None:
         query = query.limit(limit)
     return [_row_transition(r) for r in _rows(session, query)]

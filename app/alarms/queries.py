@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.alarms import journal
@@ -131,8 +131,7 @@ def actions_history(
         .order_by(_A.at, _A.id)
     )
     if after is not None:
-        at, last_id = after
-        query = query.where(or_(_A.at > at, and_(_A.at == at, _A.id > last_id)))
+        query = query.where(journal.after_key(_A.at, _A.id, after))
     if limit is not None:
         query = query.limit(limit)
     # A Core select on the connection, rows built positionally (no ORM objects, no lookups by name).
