@@ -118,6 +118,16 @@ def link(plc_id: str, up: bool, kind: str = "plc") -> LinkStateChanged:
     )
 
 
+def journaled(db: Database, event: AlarmChanged) -> bool:
+    """False when the event's recorded transition is not (yet) in the journal as it is published."""
+    t = event.transition
+    if t is None or not event.view.recorded:
+        return True
+    with db.session() as session:
+        ids = {x.id for x in journal.occurrence_transitions(session, t.occurrence_id or 0)}
+    return t.id is not None and t.id in ids
+
+
 class Recorder:
     """Collects AlarmChanged events and checks each was in the journal when it was published."""
 
@@ -129,12 +139,8 @@ class Recorder:
         bus.subscribe(AlarmChanged, self._on)
 
     def _on(self, event: AlarmChanged) -> None:
-        t = event.transition
-        if t is not None and event.view.recorded:
-            with self._db.session() as session:
-                journaled = {x.id for x in journal.occurrence_transitions(session, t.occurrence_id or 0)}
-            if t.id is None or t.id not in journaled:
-                self.unjournaled.append(event)
+        if not journaled(self._db, event):
+            self.unjournaled.append(event)
         with self._lock:
             self.events.append(event)
 

@@ -37,6 +37,7 @@ from app.site.loader import load_site
 from app.station import Station
 from app.storage.database import Database
 from models.alarms import AlarmOccurrence
+from tests.app.alarm_support import journaled
 from tests.faultproxy import FaultProxy
 from tests.fieldbus.servers import ModbusServer
 
@@ -127,13 +128,8 @@ class AlarmLog:
             unsubscribe()
 
     def _on_alarm(self, event: AlarmChanged) -> None:
-        t = event.transition
-        if t is not None and event.view.recorded:
-            # Journal first: the transition is committed before anyone hears of it.
-            with self.db.session() as session:
-                ids = {x.id for x in journal.occurrence_transitions(session, t.occurrence_id or 0)}
-            if t.id is None or t.id not in ids:
-                self.unjournaled.append(event)
+        if not journaled(self.db, event):  # journal first: committed before anyone hears of it
+            self.unjournaled.append(event)
         with self._cond:
             self.alarms.append((time.monotonic(), event))
             self._cond.notify_all()
