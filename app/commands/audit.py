@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from app.commands.common import (
-    EXIT_USAGE,
     DatabaseOpt,
     DemoOpt,
     JsonOpt,
@@ -20,6 +19,7 @@ from app.commands.common import (
     operator_or_exit,
     parse_time_or_exit,
     print_json,
+    require_or_exit,
     site_timezone,
 )
 
@@ -71,18 +71,12 @@ def audit_list(
 ) -> None:
     """Show audit rows (id, at, actor, action, target, details) as --user: supervisors and administrators."""
     from app.audit.listing import list_entries
-    from app.auth.permissions import Action, PermissionRefused, require
-    from app.auth.users import UserService
+    from app.auth.permissions import Action
 
     db = open_db_or_exit(database_url(database, demo))
     try:
         operator = operator_or_exit(db, user)
-        try:
-            require(operator, Action.AUDIT_VIEW)
-        except PermissionRefused as exc:
-            UserService(db).audit(operator.name, "audit.list-refused", "audit_log", {"reason": str(exc)})
-            err(f"wardroom: refused: {exc}")
-            raise typer.Exit(EXIT_USAGE) from exc
+        require_or_exit(db, operator, Action.AUDIT_VIEW, "audit.list-refused", "audit_log")
         zone = site_timezone(db)
         since = parse_time_or_exit(start, zone, "--from") if start else None
         until = parse_time_or_exit(end, zone, "--to") if end else None

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from app.auth.permissions import Action
     from app.auth.users import UserInfo
     from app.site.loader import LoadedSite
     from app.storage.database import Database
@@ -231,6 +232,19 @@ def operator_or_exit(
     """:func:`login_or_exit` with the password from the first line of stdin."""
     (password,) = read_secrets([f"Password for {name}: "])
     return login_or_exit(db, name, password, site=site, on_refused=on_refused)
+
+
+def require_or_exit(db: Database, operator: UserInfo, action: Action, refused: str, target: str) -> None:
+    """Exit 2 unless ``operator``'s role may do ``action``; the refusal is audited as ``refused``."""
+    from app.auth.permissions import PermissionRefused, require
+    from app.auth.users import UserService
+
+    try:
+        require(operator, action)
+    except PermissionRefused as exc:
+        UserService(db).audit(operator.name, refused, target, {"reason": str(exc)})
+        err(f"wardroom: refused: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 def parse_time_or_exit(text: str, timezone: str, option: str) -> datetime:

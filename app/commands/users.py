@@ -25,6 +25,7 @@ from app.commands.common import (
     open_db_or_exit,
     print_json,
     read_secrets,
+    require_or_exit,
 )
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ ByOpt = Annotated[
 
 def _as_administrator(db: Database, by: str | None, password: str, verb: str, target: str) -> UserInfo:
     """Log ``by`` in and require the users right (refusals audited as ``user.<verb>-refused``)."""
-    from app.auth.permissions import Action, PermissionRefused, require
+    from app.auth.permissions import Action
     from app.auth.users import UserService
 
     if not by:
@@ -54,12 +55,7 @@ def _as_administrator(db: Database, by: str | None, password: str, verb: str, ta
         password,
         on_refused=lambda why: UserService(db).audit(by, f"user.{verb}-refused", target, {"reason": why}),
     )
-    try:
-        require(admin, Action.USERS_MANAGE)
-    except PermissionRefused as exc:
-        UserService(db).audit(admin.name, f"user.{verb}-refused", target, {"reason": str(exc)})
-        err(f"wardroom: refused: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+    require_or_exit(db, admin, Action.USERS_MANAGE, f"user.{verb}-refused", target)
     return admin
 
 
