@@ -97,7 +97,7 @@ log = logging.getLogger("wardroom.ui")
 HISTORY_PAGE = 500
 # Time, building, source, category, priority, state, value, message (stretches), acknowledged by: fixed
 # first widths, so 500 rows never cost a fit-to-contents pass; the operator may drag them.
-COLUMN_WIDTHS = (86, 96, 118, 94, 70, 140, 80, 300, 120)
+COLUMN_WIDTHS = (86, 96, 118, 94, 70, 140, 80, 300, 140)
 MESSAGE_COLUMN = 7
 FLOOD_TICK_MS = 5000  # how often a flood is checked for its end while no new alarm comes
 
