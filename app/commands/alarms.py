@@ -65,16 +65,9 @@ def _rules(db: Database) -> SiteRules:
 
 
 def _reading(db: Database, fn: Callable[[Database], T]) -> T:
-    """Run a read; a storage failure is one plain line and exit 1."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.storage.engine import StorageError
-
+    """Run a read, then close the database; a storage failure is one plain line and exit 1."""
     try:
-        return fn(db)
-    except (StorageError, SQLAlchemyError) as exc:
-        err(f"wardroom: the alarm journal could not be read: {exc}")
-        raise typer.Exit(EXIT_STORAGE) from exc
+        return _reading_keep(db, fn)
     finally:
         db.close()
 

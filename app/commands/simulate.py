@@ -35,6 +35,7 @@ from app.commands.common import (
     operator_or_exit,
     print_json,
     say,
+    site_path,
     start_logged_command,
     stop_signals,
     wait_until_stopped,
@@ -59,15 +60,7 @@ def _demo(ctx: typer.Context, demo: bool) -> bool:
 def _site_path(ctx: typer.Context, site: Path | None, demo: bool = False) -> Path:
     """``--site`` given to the sub-command, else to ``wardroom simulate`` itself, else the demo's."""
     given = ctx.obj[0] if isinstance(ctx.obj, tuple) else None
-    chosen = site if site is not None else given
-    if chosen is None and _demo(ctx, demo):
-        from app.site.demo import demo_site_path
-
-        chosen = demo_site_path()
-    if chosen is None:
-        err("wardroom simulate: --site FILE (or --demo) is required")
-        raise typer.Exit(EXIT_USAGE)
-    return Path(chosen)
+    return Path(site_path(site if site is not None else given, _demo(ctx, demo), "wardroom simulate"))
 
 
 @simulate_app.callback()
