@@ -83,8 +83,12 @@ def station(
                 return
             # Only what the journal holds: a line here is the promise that the transition survives.
             if t is not None and t.id is not None and event.view.recorded:
-                record = {"occurrence": t.occurrence_id, "key": event.view.key, "to": t.to_state,
-                          "at": t.at.isoformat()}
+                record = {
+                    "occurrence": t.occurrence_id,
+                    "key": event.view.key,
+                    "to": t.to_state,
+                    "at": t.at.isoformat(),
+                }
                 say(json.dumps(record, ensure_ascii=False))
 
         bus.subscribe(AlarmChanged, show_alarm)
