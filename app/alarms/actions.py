@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -36,7 +36,7 @@ from app.alarms.lifecycle import ANNOUNCED, OVERLAYS, Event, Refused, State, Sta
 from app.alarms.views import AlarmView
 from app.audit import chain as audit
 from app.auth.permissions import Action, PermissionRefused, require
-from app.auth.users import UserInfo
+from app.auth.users import UserInfo, site_zone
 from app.events import utcnow
 from app.storage.database import Database
 from models.alarms import AlarmDefinition, AlarmOccurrence, AlarmTransition, OperatorAction
@@ -97,10 +97,7 @@ class SiteRules:
 
     @property
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
+        return site_zone(self.timezone)
 
     def clock(self, at: datetime) -> str:
         """``at`` on the site's wall clock, e.g. ``2026-12-07 14:05:03``."""

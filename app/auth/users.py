@@ -65,13 +65,17 @@ def stored_policy(db: Database) -> LoginPolicy:
         return LoginPolicy(site.lockout_attempts, site.lockout_minutes, site.timezone)
 
 
-def site_clock(at: datetime, timezone: str) -> str:
-    """``at`` as HH:MM on the site's wall clock (UTC if the zone is unknown here)."""
+def site_zone(timezone: str) -> ZoneInfo:
+    """The site's time zone, or UTC when this machine does not know it (times are still shown)."""
     try:
-        zone = ZoneInfo(timezone)
+        return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return at.astimezone(zone).strftime("%H:%M")
+        return ZoneInfo("UTC")
+
+
+def site_clock(at: datetime, timezone: str) -> str:
+    """``at`` as HH:MM on the site's wall clock."""
+    return at.astimezone(site_zone(timezone)).strftime("%H:%M")
 
 
 @dataclass(frozen=True)
