@@ -437,7 +437,7 @@ class MainWindow(QMainWindow):
         if row is not None:
             self._banner.show_alarm(row.message, row.priority, count, row.id if row.id > 0 else None)
         else:
-            self._banner.show_calm()
+            self._banner.show_calm(count)  # acknowledged alarms still open are not "no alarms"
         self._on_sound()
 
     @Slot()

@@ -45,6 +45,7 @@ class AlarmBanner(QFrame):
         self._text = ""
         self._priority = "none"
         self._count = 0
+        self._acknowledged = 0  # active alarms shown with no alarm waiting for acknowledgement
         self._beyond = 0
         self._occurrence: int | None = None
         self._flash = False
@@ -118,15 +119,20 @@ class AlarmBanner(QFrame):
         self._apply_state()
         self._blink_timer.resume()
 
-    def show_calm(self) -> None:
-        """No alarm to show: the quiet line (or the beyond-limits notice while points are beyond)."""
+    def show_calm(self, active: int = 0) -> None:
+        """No alarm waits for acknowledgement. ``active`` alarms are still open (acknowledged): the
+        strip says so rather than "No active alarms"; with none, the quiet line (or beyond-limits)."""
         self.clear()
+        if active:
+            self._acknowledged = active
+            self._retranslate()
 
     def clear(self) -> None:
         """Back to the quiet "no active alarms" line."""
         self._text = ""
         self._priority = "none"
         self._count = 0
+        self._acknowledged = 0
         self._occurrence = None
         self.unsetCursor()
         self._bright()
@@ -183,6 +189,9 @@ class AlarmBanner(QFrame):
                 text = self.tr("{count} points beyond their limits — alarm handling not yet active")
             self._message.set_full_text(text.format(count=self._beyond))
             self._counter.setText("")
+        elif self._priority == "none" and self._acknowledged:
+            self._message.set_full_text(self.tr("All active alarms are acknowledged"))
+            self._counter.setText(self.tr("Active alarms: {count}").format(count=self._acknowledged))
         elif self._priority == "none":
             self._message.set_full_text(self.tr("No active alarms"))
             self._counter.setText("")

@@ -12,6 +12,10 @@
         <translation>{count} 个点位超出报警限值 — 报警处理尚未启用</translation>
     </message>
     <message>
+        <source>All active alarms are acknowledged</source>
+        <translation>当前报警均已确认</translation>
+    </message>
+    <message>
         <source>No active alarms</source>
         <translation>无活动报警</translation>
     </message>

@@ -190,7 +190,9 @@ def test_a_drill_is_shown_within_a_poll_and_enter_acknowledges_it(
         qtbot.waitUntil(lambda: window.annunciator.tone is None, timeout=3000)
         acknowledged = page.table.source_model.get(row.id)
         assert acknowledged is not None and acknowledged.acknowledged_by == "sam"
-        assert window.banner.alarm_state == "none" and window.banner.message == "No active alarms"
+        # Acknowledged but still active (the smoke is still there): steady, and not "no alarms".
+        assert window.banner.alarm_state == "none"
+        assert window.banner.message == "All active alarms are acknowledged"
         assert not window.banner.flashing
         qtbot.waitUntil(lambda: any("ack" in e.text for e in page.detail_timeline()), timeout=3000)
 

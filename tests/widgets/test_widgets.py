@@ -165,3 +165,14 @@ def test_placeholder_page_shows_its_texts(qtbot: QtBot) -> None:
     qtbot.addWidget(page)
     page.set_texts("Map", "Floor plans come later.")
     assert (page.title, page.body) == ("Map", "Floor plans come later.")
+
+
+def test_banner_does_not_call_acknowledged_alarms_calm(qtbot: QtBot) -> None:
+    from widgets.alarm_banner import AlarmBanner
+
+    banner = AlarmBanner()
+    qtbot.addWidget(banner)
+    banner.show_calm(2)
+    assert banner.message == "All active alarms are acknowledged"
+    banner.show_calm()
+    assert banner.message == "No active alarms"
