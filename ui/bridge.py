@@ -44,6 +44,49 @@ ALARM_FLUSH_INTERVAL_MS = 50  # alarms have their own, shorter beat: they never 
 PointEvent = PointValueChanged | PointQualityChanged
 
 
+class _Beat(QObject):
+    """A GUI-thread flush at most every ``interval_ms``, woken by one queued signal per batch.
+
+    Publishers call :meth:`wake` after storing under the bridge's lock whether a wake-up is already
+    on its way (``posted``); the GUI thread then calls ``flush`` at once, or after the rest of the
+    interval so the batch keeps filling meanwhile.
+    """
+
+    _wake = Signal()  # posted (queued) from a publisher thread: "there is a batch waiting"
+
+    def __init__(self, name: str, interval_ms: int, flush: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self.posted = False  # guarded by the bridge's lock: a wake-up (or the delay) is on its way
+        self._interval_ms = interval_ms
+        self._flush = flush
+        self._last = -1e9  # monotonic seconds of the last flush (GUI thread only)
+        self._delay = QTimer(self)
+        self._delay.setObjectName(name)
+        self._delay.setSingleShot(True)
+        self._delay.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
+        self._delay.timeout.connect(self.flush)
+        self._wake.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
+
+    def wake(self) -> None:
+        self._wake.emit()  # the only signal per batch that crosses threads
+
+    def stop(self) -> None:
+        self._delay.stop()
+
+    @Slot()
+    def _on_wake(self) -> None:
+        wait_ms = self._last * 1000.0 + self._interval_ms - time.monotonic() * 1000.0
+        if wait_ms > 1.0:
+            self._delay.start(max(1, round(wait_ms)))
+        else:
+            self.flush()
+
+    @Slot()
+    def flush(self) -> None:
+        self._last = time.monotonic()
+        self._flush()
+
+
 class CoreBridge(QObject):
     """Subscribes to the bus on creation; ``close()`` unsubscribes (call it before deleting)."""
 
@@ -56,8 +99,6 @@ class CoreBridge(QObject):
     # A list of AlarmChanged in the order the engine published them (each already journaled, or marked
     # not recorded), at most once per ALARM_FLUSH_INTERVAL_MS.
     alarmsChanged = Signal(list)
-    _wake = Signal()  # posted (queued) from a publisher thread: "there is a batch waiting"
-    _alarm_wake = Signal()  # the same for alarms
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,24 +106,10 @@ class CoreBridge(QObject):
         self._lock = threading.Lock()
         self._pending: dict[str, PointEvent] = {}
         self._alarms: list[AlarmChanged] = []
-        self._wake_posted = False  # guarded by _lock: a wake-up (or the delay timer) is on its way
-        self._last_flush = -1e9  # monotonic seconds of the last emission (GUI thread only)
         self._batches = 0
         self._closed = False
-        self._delay = QTimer(self)
-        self._delay.setObjectName("bridgeFlushDelay")
-        self._delay.setSingleShot(True)
-        self._delay.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
-        self._delay.timeout.connect(self._flush)
-        self._wake.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
-        self._alarm_wake_posted = False  # guarded by _lock
-        self._last_alarm_flush = -1e9
-        self._alarm_delay = QTimer(self)
-        self._alarm_delay.setObjectName("bridgeAlarmFlushDelay")
-        self._alarm_delay.setSingleShot(True)
-        self._alarm_delay.setTimerType(Qt.TimerType.PreciseTimer)
-        self._alarm_delay.timeout.connect(self._flush_alarms)
-        self._alarm_wake.connect(self._on_alarm_wake, Qt.ConnectionType.QueuedConnection)
+        self._points_beat = _Beat("bridgeFlushDelay", FLUSH_INTERVAL_MS, self._flush_points, self)
+        self._alarms_beat = _Beat("bridgeAlarmFlushDelay", ALARM_FLUSH_INTERVAL_MS, self._flush_alarms, self)
         self._unsubscribers: list[Callable[[], None]] = [
             bus.subscribe(LinkStateChanged, self._on_link),
             bus.subscribe(ServiceStateChanged, self._on_service),
@@ -109,8 +136,8 @@ class CoreBridge(QObject):
             self._closed = True
             self._pending.clear()
             self._alarms.clear()
-        self._delay.stop()
-        self._alarm_delay.stop()
+        self._points_beat.stop()
+        self._alarms_beat.stop()
 
     # Called on the publisher's thread: emit or store only, never touch a widget here.
     def _on_link(self, event: LinkStateChanged) -> None:
@@ -124,58 +151,36 @@ class CoreBridge(QObject):
             if self._closed:
                 return
             self._pending[event.reading.point_id] = event
-            if self._wake_posted:
+            if self._points_beat.posted:
                 return
-            self._wake_posted = True
-        self._wake.emit()  # the only signal per batch that crosses threads
+            self._points_beat.posted = True
+        self._points_beat.wake()
 
     def _on_alarm(self, event: AlarmChanged) -> None:
         with self._lock:
             if self._closed:
                 return
             self._alarms.append(event)
-            if self._alarm_wake_posted:
+            if self._alarms_beat.posted:
                 return
-            self._alarm_wake_posted = True
-        self._alarm_wake.emit()
+            self._alarms_beat.posted = True
+        self._alarms_beat.wake()
 
     # GUI thread from here on.
-    @Slot()
-    def _on_wake(self) -> None:
-        wait_ms = self._last_flush * 1000.0 + FLUSH_INTERVAL_MS - time.monotonic() * 1000.0
-        if wait_ms > 1.0:
-            self._delay.start(max(1, round(wait_ms)))  # the batch keeps filling until then
-        else:
-            self._flush()
-
-    @Slot()
-    def _flush(self) -> None:
+    def _flush_points(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, {}
-            self._wake_posted = False
+            self._points_beat.posted = False
             closed = self._closed
-        self._last_flush = time.monotonic()
-        if closed:
-            return
-        if batch:
+        if not closed and batch:
             self._batches += 1
             self.pointsChanged.emit(list(batch.values()))
 
-    @Slot()
-    def _on_alarm_wake(self) -> None:
-        wait_ms = self._last_alarm_flush * 1000.0 + ALARM_FLUSH_INTERVAL_MS - time.monotonic() * 1000.0
-        if wait_ms > 1.0:
-            self._alarm_delay.start(max(1, round(wait_ms)))
-        else:
-            self._flush_alarms()
-
-    @Slot()
     def _flush_alarms(self) -> None:
         with self._lock:
             alarms, self._alarms = self._alarms, []
-            self._alarm_wake_posted = False
+            self._alarms_beat.posted = False
             closed = self._closed
-        self._last_alarm_flush = time.monotonic()
         if not closed and alarms:
             self.alarmsChanged.emit(alarms)
 
