@@ -39,6 +39,8 @@ class Site(SyncedMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(Text, default="")
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # The file itself, so a console or station holding a different file can show the one in force.
+    source_text: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The site file's [security] table, so commands run without the file log in by the same rules.
     lockout_attempts: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
