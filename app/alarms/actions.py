@@ -38,6 +38,7 @@ from app.audit import chain as audit
 from app.auth.permissions import Action, PermissionRefused, require
 from app.auth.users import UserInfo, site_zone
 from app.events import utcnow
+from app.storage import bus
 from app.storage.database import Database
 from models.alarms import AlarmDefinition, AlarmOccurrence, AlarmTransition, OperatorAction
 from models.site import SITE_KEY, Point, Site
@@ -514,8 +515,14 @@ class AlarmActions:
         raise ActionRefused(reason)
 
     def _write(self, user: UserInfo, verb: str, target: str, fn: Callable[[Session], T]) -> T:
+        def ordered(session: Session) -> T:
+            bus.serialize(session)  # before any row lock: transitions commit in id order
+            result = fn(session)
+            bus.notify(session, "alarms")
+            return result
+
         try:
-            return self.db.write(fn)
+            return self.db.write(ordered)
         except _Refusal as refusal:
             self._refuse(user, verb, refusal.target or target, refusal.reason)
 

@@ -42,6 +42,7 @@ from app.alarms.views import AlarmView, TransitionView
 from app.events import EventBus, LinkStateChanged, utcnow
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 from app.fieldbus.quality import PointReading
+from app.storage import bus
 from app.storage.engine import StorageError
 from app.workers import CancelToken, Worker
 from models.site import SITE_KEY, Site
@@ -608,6 +609,7 @@ class AlarmEngine:
         """Write ops in order inside one transaction; (occurrence id, transition id), or None for a
         transition that lost its race. Nothing on the alarms is changed here: the transaction may
         still roll back."""
+        bus.serialize(session)  # before any row lock: transitions commit in id order (consoles read by id)
         occ_ids: dict[str, int | None] = {}
         lost: set[str] = set()
         written: list[tuple[int, int]] = []  # (index in ops, occurrence id)
@@ -648,6 +650,8 @@ class AlarmEngine:
         outcomes: list[tuple[int, int] | None] = [None] * len(ops)
         for (index, occ_id), tid in zip(written, journal.insert_transitions(session, rows), strict=True):
             outcomes[index] = (occ_id, tid)
+        if rows:
+            bus.notify(session, "alarms")
         return outcomes
 
     def _published(self, op: _Op, occ_id: int, tid: int, *, held: bool) -> None:
