@@ -26,6 +26,7 @@ from app.auth.permissions import Action, PermissionRefused, allowed
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from app.auth.permissions import HasRole
     from app.auth.users import UserInfo
     from app.site.loader import LoadedSite
     from app.site.schema import Point, SiteFile
@@ -88,6 +89,30 @@ def single_point_site(site: SiteFile, point: Point) -> SiteFile:
     return site.model_copy(update={"plc": plcs, "point": (point,), "camera": ()})
 
 
+def check_write(
+    site: LoadedSite, role: str, point_id: str, value_text: str, *, user_name: str = ""
+) -> tuple[Point, float | bool] | str:
+    """The point and parsed value, or why a write by ``role`` may not happen (in words).
+
+    The one rule set for every writer: the CLI and GUI (:class:`PlantWriter`) and a station executing
+    another process's request (``app.fleet.executor``), so none can write what another would refuse.
+    """
+    point = next((p for p in site.site.point if p.id == point_id), None)
+    if not allowed(role, Action.PLANT_WRITE):
+        return str(PermissionRefused(user_name or "(unknown)", role, Action.PLANT_WRITE))
+    if point is None:
+        return f"there is no point {point_id!r} in {site.path}"
+    if not point.writable:
+        return (
+            f"point {point_id} is read-only: PLC writes are off unless the site file says "
+            "writable = true for that point"
+        )
+    try:
+        return point, parse_value(point, value_text)
+    except ValueError as exc:
+        return str(exc)
+
+
 class WriteNotRecorded(Exception):
     """The request row could not be committed, so the PLC was not written (storage failure: exit 1)."""
 
@@ -115,52 +140,48 @@ class PlantWriter:
         self, operator: UserInfo, point_id: str, value_text: str, timeout_s: float = DEFAULT_TIMEOUT_S
     ) -> WriteOutcome:
         """Write ``value_text`` (engineering units, or on/off) to ``point_id`` as ``operator``."""
-        user_name = operator.name
-        point, value = self._check(operator, point_id, value_text)
+        point, value = self.check(operator, point_id, value_text)
+        self.record_request(operator.name, point, value)
+        return self.perform(operator.name, point, value, timeout_s)
+
+    def record_request(self, user_name: str, point: Point, value: float | bool) -> None:
+        """Commit ``point.write-requested``; ``WriteNotRecorded`` if the log cannot hold it.
+
+        Separate from :meth:`perform` because a write may be carried out by another process (the
+        station owning the PLC, ``app.fleet.requests``), which audits the outcome itself.
+        """
         details = {"value": value, "plc": point.plc, "address": point.address}
         try:
-            self._audit(user_name, "point.write-requested", point_id, details)
+            self._audit(user_name, "point.write-requested", point.id, details)
         except Exception as exc:  # the log cannot hold the request: the plant is not touched
             raise WriteNotRecorded(
                 f"the write was not sent to the PLC because its audit record could not be stored ({exc})"
             ) from exc
+
+    def perform(self, user_name: str, point: Point, value: float | bool, timeout_s: float) -> WriteOutcome:
+        """Put a checked, requested value on the PLC here; audit ``point.write`` or ``-failed``."""
         try:
-            self._write(single_point_site(self.site.site, point), point_id, value, timeout_s)
+            self._write(single_point_site(self.site.site, point), point.id, value, timeout_s)
         except Exception as exc:  # every failure of an attempted write is audited, whatever its kind
             reason = str(exc) or type(exc).__name__
-            self._audit(user_name, "point.write-failed", point_id, {"value": value, "reason": reason})
+            self._audit(user_name, "point.write-failed", point.id, {"value": value, "reason": reason})
             raise WriteFailed(reason) from exc
-        self._audit(user_name, "point.write", point_id, details)
-        return WriteOutcome(user_name, point_id, point.plc, point.address, value)
+        self._audit(
+            user_name, "point.write", point.id, {"value": value, "plc": point.plc, "address": point.address}
+        )
+        return WriteOutcome(user_name, point.id, point.plc, point.address, value)
 
     def refuse(self, user_name: str, point_id: str, value_text: str, reason: str) -> None:
         """Audit a write refused before the service was reached (e.g. the login failed)."""
         self._audit(user_name, "point.write-refused", point_id, {"value": value_text, "reason": reason})
 
-    def _check(self, operator: UserInfo, point_id: str, value_text: str) -> tuple[Point, float | bool]:
+    def check(self, operator: HasRole, point_id: str, value_text: str) -> tuple[Point, float | bool]:
         """The point and parsed value, or WriteRefused (audited) saying why the write may not happen."""
-        point = next((p for p in self.site.site.point if p.id == point_id), None)
-        reason: str | None = None
-        value: float | bool | None = None
-        if not allowed(operator.role, Action.PLANT_WRITE):
-            reason = str(PermissionRefused(operator.name, operator.role, Action.PLANT_WRITE))
-        elif point is None:
-            reason = f"there is no point {point_id!r} in {self.site.path}"
-        elif not point.writable:
-            reason = (
-                f"point {point_id} is read-only: PLC writes are off unless the site file says "
-                "writable = true for that point"
-            )
-        else:
-            try:
-                value = parse_value(point, value_text)
-            except ValueError as exc:
-                reason = str(exc)
-        if reason is not None or point is None or value is None:
-            reason = reason or "the write was refused"
-            self.refuse(operator.name, point_id, value_text, reason)
-            raise WriteRefused(reason)
-        return point, value
+        checked = check_write(self.site, operator.role, point_id, value_text, user_name=operator.name)
+        if isinstance(checked, str):
+            self.refuse(operator.name, point_id, value_text, checked)
+            raise WriteRefused(checked)
+        return checked
 
     def _audit(self, user_name: str, action: str, point_id: str, details: dict[str, Any]) -> None:
         full = {"site": str(self.site.path), **details}
