@@ -21,6 +21,7 @@ from app.commands.points import points_app
 from app.commands.simulate import simulate_app
 from app.commands.site import demo_app, site_app
 from app.commands.station import station_app
+from app.commands.stations import stations_app
 from app.commands.users import users_app
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(gui_app)
 app.add_typer(station_app)
+app.add_typer(stations_app)
 app.add_typer(site_app, name="site")
 app.add_typer(demo_app, name="demo")
 app.add_typer(db_app, name="db")

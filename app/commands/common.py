@@ -30,15 +30,53 @@ EXIT_USAGE = 2
 """Exit status for a refused request: a bad site file, an unknown id, a refused write."""
 
 
+PASSWORD_WARNING = (
+    "wardroom: warning: the --database URL holds a password, which every user of this computer can "
+    "read (ps, /proc); leave it out of the URL and put it in WARDROOM_DATABASE_URL, in libpq's "
+    "password file (~/.pgpass, or the file PGPASSFILE names) or in a service file (PGSERVICEFILE)"
+)
+
+
+def url_has_password(url: str) -> bool:
+    """Whether a database URL carries a password (``user:secret@host`` or ``?password=...``).
+
+    Read without printing anything of the URL; one that does not even parse is judged by its shape,
+    a colon between the user and the last ``@``, as :func:`app.storage.engine.shown_url` masks it.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        start = url.find("://") + 3 if "://" in url else 0
+        at = url.rfind("@")
+        return at > start and ":" in url[start:at]
+    return bool(parsed.password) or "password" in parsed.query
+
+
+def warn_password_on_command_line(value: str | None) -> str | None:
+    """``--database`` callback: a password on the command line draws one warning line on stderr.
+
+    A command line is visible to every user of the machine for as long as the process runs, and a
+    station runs for months; the password itself is never printed, here or anywhere else.
+    """
+    if value and url_has_password(value):
+        err(PASSWORD_WARNING)
+    return value
+
+
 DatabaseOpt = Annotated[
     str | None,
     typer.Option(
         "--database",
-        help="Database URL (sqlite:///FILE or postgresql://...). "
+        help="Database URL (sqlite:///FILE or postgresql://user@host/db). Keep passwords out of it "
+        "(everyone sees a command line): use libpq's ~/.pgpass or $WARDROOM_DATABASE_URL. "
         "Default: $WARDROOM_DATABASE_URL, else a SQLite file in the user data folder.",
+        callback=warn_password_on_command_line,
     ),
 ]
-"""The one ``--database`` option every command that opens the database takes."""
+"""The one ``--database`` option every command that opens the database takes (and its warning)."""
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")]
 """The one ``--json`` option: output is always a top-level array of objects."""
