@@ -5,7 +5,9 @@ and must be able to point at the configuration it happened under. So on every st
 records are upserted by their id (the ``key`` column), rows whose id left the file are *retired*
 rather than deleted (alarms and incidents may reference them; a returning id is simply un-retired),
 and one ``site.sync`` audit row records which file (path and SHA-256) the station ran with, even when
-nothing changed: the audit log then shows the configuration in force at any time.
+nothing changed: the audit log then shows the configuration in force at any time. The file's text is
+kept in the ``sites`` row too, so a console or station holding a different file can show the one in
+force (``app.fleet.siteagree``) without access to the machine it was synced from.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "timezone": site_file.site.timezone,
                 "source_path": path,
                 "source_sha256": loaded.sha256,
+                "source_text": loaded.text,
                 "lockout_attempts": site_file.security.lockout_attempts,
                 "lockout_minutes": site_file.security.lockout_minutes,
                 "video_lost_s": site_file.alarms.video_lost_s,
