@@ -1,8 +1,10 @@
 """``wardroom points``: read, watch and (where the site allows) write PLC points from a terminal.
 
-- ``points list --site FILE [--json]`` polls every PLC of the site once and prints every point with
-  its quality; it exits 0 even when PLCs are down (a dead PLC is an answer, not a failure), 2 for a
-  bad site file.
+- ``points list --site FILE [--json]`` prints every point with its quality: a PLC that a live
+  station owns is read from that station's live table (one line on stderr names the station), so the
+  CLI never opens a second connection beside it; the others (or all, with ``--direct``) are polled
+  once. It exits 0 even when PLCs are down (a dead PLC is an answer, not a failure), 2 for a bad site
+  file.
 - ``points watch --site FILE POINT_ID ...`` streams changes until SIGINT/SIGTERM.
 - ``points write --site FILE POINT_ID VALUE --user NAME`` (password on the first line of stdin) writes
   a ``writable = true`` point; every attempt, refused or not, is audited.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -40,7 +42,9 @@ from app.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from app.fieldbus.quality import PointReading
+    from sqlalchemy.orm import Session
+
+    from app.fieldbus.quality import PointReading, Quality
     from app.fieldbus.writes import WriteFunction
     from app.site.loader import LoadedSite
     from app.site.schema import Point, SiteFile
@@ -106,30 +110,163 @@ def _format_row(row: dict[str, Any]) -> str:
     return text
 
 
+def _plc_part(site: SiteFile, plc_ids: set[str]) -> SiteFile:
+    """``site`` with only these PLCs and their points (no cameras): what this command polls itself."""
+    return site.model_copy(
+        update={
+            "plc": tuple(p for p in site.plc if p.id in plc_ids),
+            "point": tuple(p for p in site.point if p.plc in plc_ids),
+            "camera": (),
+        }
+    )
+
+
+def live_holders(session: Session, site: SiteFile) -> dict[str, str]:
+    """PLC id -> the live station that holds the lease of its connection (heartbeating, lease fresh).
+
+    A silent station's or an expired lease's PLC is not in the answer: nobody polls it now, and its
+    last values in the live table would look calm when they are not.
+    """
+    from app.fleet.clock import db_now
+    from app.fleet.connections import connection_of, site_connections
+    from app.fleet.leases import leases, stations
+
+    now = db_now(session)
+    live = {s.name for s in stations(session, now) if s.stopped_at is None and not s.silent()}
+    held = leases(session)
+    lease_of = connection_of(site_connections(site))
+    holders: dict[str, str] = {}
+    for plc in site.plc:
+        member = f"plc:{plc.id}"
+        lease = held.get(lease_of.get(member, ""))
+        if lease is not None and lease.station in live and member in lease.members and not lease.expired(now):
+            holders[plc.id] = lease.station
+    return holders
+
+
+def live_readings(session: Session, holders: dict[str, str]) -> dict[str, PointReading]:
+    """The points of these PLCs as their stations last wrote them to ``live_points``.
+
+    A good point's age is taken from the later of its row's last good read and its PLC's ``seen_at``
+    in ``live_links``: a station rewrites a steady point only when it changes, and refreshes the PLC's
+    newest good read instead (as the consoles' feed does).
+    """
+    from sqlalchemy import select
+
+    from app.fieldbus.quality import LIVE_QUALITIES, PointReading
+    from models.fleet import LiveLink, LivePoint
+
+    if not holders:
+        return {}
+    keys = [f"plc:{plc}" for plc in holders]
+    seen = dict(
+        session.execute(select(LiveLink.key, LiveLink.seen_at).where(LiveLink.key.in_(keys))).tuples()
+    )
+    found: dict[str, PointReading] = {}
+    for row in session.scalars(select(LivePoint).where(LivePoint.plc.in_(list(holders)))):
+        value: float | bool | None = row.value
+        if value is not None and row.is_bool:
+            value = bool(value)
+        last_good = row.last_good_at
+        newest = seen.get(f"plc:{row.plc}")
+        if row.quality in LIVE_QUALITIES and newest is not None and (last_good is None or newest > last_good):
+            last_good = newest
+        quality = cast("Quality", row.quality)
+        found[row.point] = PointReading(row.point, value, None, quality, last_good, row.error)
+    return found
+
+
+def _from_stations(loaded: LoadedSite, url: str | None) -> tuple[dict[str, str], dict[str, PointReading]]:
+    """Which PLCs live stations hold and their points' readings; ``({}, {})`` when none can be known.
+
+    A database that cannot be opened or read is said on stderr and every PLC is polled directly: the
+    list is still the answer asked for (as before there were stations). A SQLite file that does not
+    exist yet has had no station, and is not created just to find that out.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.storage.database import open_database
+    from app.storage.engine import StorageError, is_sqlite, resolve_database_url, sqlite_path
+
+    resolved = resolve_database_url(url)
+    if is_sqlite(resolved):
+        file = sqlite_path(resolved)
+        if file is None or not file.exists():
+            return {}, {}
+    try:
+        db = open_database(resolved)
+    except StorageError as exc:
+        err(f"wardroom: cannot see which stations own the PLCs ({exc}); polling every PLC directly")
+        return {}, {}
+    try:
+        with db.session() as session:
+            holders = live_holders(session, loaded.site)
+            return holders, live_readings(session, holders)
+    except (StorageError, SQLAlchemyError) as exc:
+        err(f"wardroom: cannot read the stations' live tables ({exc}); polling every PLC directly")
+        return {}, {}
+    finally:
+        db.close()
+
+
 @points_app.command("list")
 def points_list(
     site: SiteOptional = None,
     demo: DemoOpt = False,
+    database: DatabaseOpt = None,
     as_json: JsonOpt = False,
+    direct: Annotated[
+        bool,
+        typer.Option("--direct", help="Poll every PLC once myself, even those a live station owns."),
+    ] = False,
     timeout_s: Annotated[
         float, typer.Option("--timeout", help="Give up on a PLC after this many seconds.")
     ] = 10.0,
 ) -> None:
-    """Poll every PLC once and print each point with its value and quality.
+    """Print each point with its value and quality: from the owning station, else polled once.
+
+    A PLC that a live station owns (it holds the lease of the PLC's connection and heartbeats) is
+    read from that station's live table in the database, and one line on stderr names the station;
+    this command then opens no connection of its own beside it (a serial line allows only one). The
+    other PLCs, or every PLC with --direct, are polled once. JSON rows say where each came from:
+    "from": "station:NAME" or "direct".
 
     The quality of a point is one of: good; comm-fail (its PLC did not answer); stale (no good read
     for three poll periods); bad-config (its address or type does not work on its PLC); out-of-range
     (the value is outside the point's range); never-read (not read yet: the poll ended, e.g. at
-    --timeout, before its PLC answered for it).
+    --timeout, before its PLC answered for it, or its station has not written it yet).
 
     Exits 0 even when PLCs are down (a dead PLC is an answer, not a failure); 2 for a bad site file.
     """
-    from app.fieldbus.manager import poll_once
+    from app.fieldbus.quality import PointReading
 
     loaded = load_site_or_exit(site_path(site, demo))
-    readings = poll_once(loaded.site, endpoints_for(loaded), timeout_s=timeout_s)
+    holders: dict[str, str] = {}
+    readings: dict[str, PointReading] = {}
+    if not direct:
+        holders, readings = _from_stations(loaded, database_url(database, demo))
+    by_station: dict[str, list[str]] = {}
+    for plc_id, station in holders.items():
+        by_station.setdefault(station, []).append(plc_id)
+    for station, plc_ids in sorted(by_station.items()):
+        err(f"wardroom: reading PLC {', '.join(plc_ids)} from station {station}'s live table")
+    polled = {p.id for p in loaded.site.plc if p.id not in holders}
+    if polled:
+        from app.fieldbus.manager import poll_once
+
+        part = _plc_part(loaded.site, polled) if holders else loaded.site
+        readings.update(poll_once(part, endpoints_for(loaded, part), timeout_s=timeout_s))
     now = time.time()
-    rows = [reading_row(point, readings.get(point.id), now) for point in loaded.site.point]
+    rows = []
+    for point in loaded.site.point:
+        holder = holders.get(point.plc)
+        reading = readings.get(point.id)
+        if reading is None and holder is not None:
+            unwritten = f"station {holder} has not written it yet"
+            reading = PointReading(point.id, None, None, "never-read", None, unwritten)
+        row = reading_row(point, reading, now)
+        row["from"] = f"station:{holder}" if holder is not None else "direct"
+        rows.append(row)
     if as_json:
         print_json(rows)
         return
