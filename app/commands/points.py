@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from app.fieldbus.quality import PointReading, Quality
     from app.fieldbus.writes import WriteFunction
+    from app.fleet.requests import RequestOutcome
     from app.site.loader import LoadedSite
     from app.site.schema import Point, SiteFile
 
@@ -335,6 +336,34 @@ def plc_write_function(loaded: LoadedSite) -> WriteFunction:
     return write
 
 
+def connection_members(loaded: LoadedSite, key: str) -> list[str]:
+    """The ``plc:<id>`` / ``camera:<id>`` behind connection ``key`` (the lease's members)."""
+    from app.fleet.connections import site_connections
+
+    return next((c.members for c in site_connections(loaded.site) if c.key == key), [])
+
+
+def request_outcome_or_exit(outcome: RequestOutcome, what: str, timeout_s: float) -> None:
+    """Print a station's outcome in a duty officer's words; exit 2 refused, 1 not done (DESIGN §10)."""
+    from app.fleet.requests import DONE, EXPIRED, REFUSED, TIMED_OUT
+
+    by = f"station {outcome.station}" if outcome.station else "the station"
+    if outcome.status == DONE:
+        return
+    if outcome.status == REFUSED:
+        err(f"wardroom: refused by {by}: {outcome.reason}")
+    elif outcome.status == EXPIRED:
+        err(f"wardroom: {what} was not done: {outcome.reason} (waited {timeout_s:g} s); nothing was sent")
+    elif outcome.status == TIMED_OUT:
+        err(
+            f"wardroom: no outcome within {timeout_s:g} s: {outcome.reason}; check the result before "
+            "trying again"
+        )
+    else:
+        err(f"wardroom: {what} failed at {by}: {outcome.reason}")
+    raise typer.Exit(outcome.exit_code)
+
+
 @points_app.command("write")
 def points_write(
     point_id: Annotated[str, typer.Argument(help="Point id (must be writable = true in the site file).")],
@@ -343,15 +372,23 @@ def points_write(
     site: SiteOptional = None,
     demo: DemoOpt = False,
     database: DatabaseOpt = None,
-    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the PLC.")] = 5.0,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the outcome (the station's or the PLC's).")
+    ] = 10.0,
 ) -> None:
     """Write a value to a writable point as --user (password: first line of stdin); audited.
 
-    A refused write (login, role, point, value) exits 2, a failed one 1; the audit log holds
-    point.write-requested before the PLC is touched, then point.write or point.write-failed. The
-    checks and the audit live in ``app.fieldbus.writes``, the service the GUI uses too.
+    When a live station owns the point's PLC, the write is a request that station executes (and
+    audits); otherwise this command takes the PLC connection's lease for the duration and writes
+    itself. --timeout bounds the whole wait: a write not done by then is never done.
+
+    A refused write (login, role, point, value) exits 2; a failed, expired or unanswered one 1. The
+    audit log holds point.write-requested before the PLC is touched, then point.write or
+    point.write-failed. The checks live in ``app.fieldbus.writes``, the service the GUI uses too.
     """
     from app.fieldbus.writes import PlantWriter, WriteFailed, WriteNotRecorded, WriteRefused
+    from app.fleet import requests
+    from app.fleet.connections import plc_connection_key
     from app.storage.engine import StorageError
 
     loaded = load_site_or_exit(site_path(site, demo))
@@ -361,7 +398,33 @@ def points_write(
         operator = operator_or_exit(
             db, user, site=loaded, on_refused=lambda why: writer.refuse(user, point_id, value, why)
         )
-        outcome = writer.write(operator, point_id, value, timeout_s=timeout_s)
+        point, parsed = writer.check(operator, point_id, value)
+        writer.record_request(operator.name, point, parsed)
+        plc = next(p for p in loaded.site.plc if p.id == point.plc)
+        key = plc_connection_key(plc)
+        me = requests.origin_of("cli")
+        try:
+            with requests.owner_or_borrow(db, key, connection_members(loaded, key), me) as station:
+                if station is None:
+                    outcome = writer.perform(operator.name, point, parsed, timeout_s)
+                    typer.echo(
+                        f"wrote {value} to {point_id} ({outcome.address} on PLC {outcome.plc_id}) "
+                        f"as {outcome.user}"
+                    )
+                    return
+                asked = requests.submit_and_wait(
+                    db, kind="point.write", target=point.id, lease=key, value=parsed, user=operator,
+                    origin=me, timeout_s=timeout_s,
+                )  # fmt: skip
+        except requests.LeaseBusy as exc:
+            writer.audit_failed(operator.name, point, parsed, f"PLC {plc.id}: {exc}")
+            err(f"wardroom: write not done: PLC {plc.id}: {exc}")
+            raise typer.Exit(1) from exc
+        request_outcome_or_exit(asked, "the write", timeout_s)
+        typer.echo(
+            f"wrote {value} to {point_id} ({point.address} on PLC {point.plc}) as {operator.name}, "
+            f"by station {asked.station}"
+        )
     except WriteRefused as exc:
         err(f"wardroom: refused: {exc.reason}")
         raise typer.Exit(EXIT_USAGE) from exc
@@ -376,4 +439,3 @@ def points_write(
         raise typer.Exit(EXIT_STORAGE) from exc
     finally:
         db.close()
-    typer.echo(f"wrote {value} to {point_id} ({outcome.address} on PLC {outcome.plc_id}) as {outcome.user}")

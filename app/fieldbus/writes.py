@@ -164,12 +164,16 @@ class PlantWriter:
             self._write(single_point_site(self.site.site, point), point.id, value, timeout_s)
         except Exception as exc:  # every failure of an attempted write is audited, whatever its kind
             reason = str(exc) or type(exc).__name__
-            self._audit(user_name, "point.write-failed", point.id, {"value": value, "reason": reason})
+            self.audit_failed(user_name, point, value, reason)
             raise WriteFailed(reason) from exc
         self._audit(
             user_name, "point.write", point.id, {"value": value, "plc": point.plc, "address": point.address}
         )
         return WriteOutcome(user_name, point.id, point.plc, point.address, value)
+
+    def audit_failed(self, user_name: str, point: Point, value: float | bool, reason: str) -> None:
+        """Audit ``point.write-failed``: a requested write that did not reach the PLC."""
+        self._audit(user_name, "point.write-failed", point.id, {"value": value, "reason": reason})
 
     def refuse(self, user_name: str, point_id: str, value_text: str, reason: str) -> None:
         """Audit a write refused before the service was reached (e.g. the login failed)."""
