@@ -7,8 +7,8 @@ bridge's subscribers never touch a widget. Receivers live in the GUI thread and 
 
 Two kinds of traffic, two ways across:
 
-- **Link and service events** are rare and each one matters (a lamp turns red): one queued signal per
-  event (``linkStateChanged``, ``serviceStateChanged``).
+- **Link, service and station-silence events** are rare and each one matters (a lamp turns red): one
+  queued signal per event (``linkStateChanged``, ``serviceStateChanged``, ``stationSilenceChanged``).
 - **Point events** come in bursts: when 50 PLCs drop at once, about 10,000 ``PointQualityChanged``
   arrive within a scan, and a queued signal costs about 13 µs of GUI-thread time each. So the
   publisher's thread only stores the event in a locked dict keyed by point id (the newest event of a
@@ -35,6 +35,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 from app.alarms.events import AlarmChanged
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
+from app.fleet.feed import StationSilence
 
 log = logging.getLogger("wardroom.ui")
 
@@ -92,6 +93,7 @@ class CoreBridge(QObject):
 
     linkStateChanged = Signal(object)  # carries a LinkStateChanged
     serviceStateChanged = Signal(object)  # carries a ServiceStateChanged
+    stationSilenceChanged = Signal(object)  # carries a StationSilence (consoles: a station stopped beating)
     # A list of PointValueChanged / PointQualityChanged, at most one per point id (the newest), in the
     # order their points first changed since the last batch. Receivers store them and repaint on their
     # own timers.
@@ -116,6 +118,7 @@ class CoreBridge(QObject):
             bus.subscribe(PointValueChanged, self._on_point),
             bus.subscribe(PointQualityChanged, self._on_point),
             bus.subscribe(AlarmChanged, self._on_alarm),
+            bus.subscribe(StationSilence, self._on_silence),
         ]
 
     @property
@@ -145,6 +148,9 @@ class CoreBridge(QObject):
 
     def _on_service(self, event: ServiceStateChanged) -> None:
         self.serviceStateChanged.emit(event)
+
+    def _on_silence(self, event: StationSilence) -> None:
+        self.stationSilenceChanged.emit(event)
 
     def _on_point(self, event: PointEvent) -> None:
         with self._lock:

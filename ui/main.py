@@ -4,8 +4,10 @@ Start-up order: the Qt application; logging, the crash file (a previous crash is
 excepthook; theme, fonts and language; the site file; the database (migrated); who is signed in
 (demo: an audited automatic sign-in, no dialog; a real site: the sign-in dialog, and on a first
 start the dialog that creates the administrator); then the main window, shown at once while the
-station starts on a worker thread. Shutdown (window closed, SIGINT or SIGTERM) stops the camera
-grabbers, then the station, then closes the database, and returns 0.
+station starts on a worker thread. A console (``console=True``) embeds no station: after sign-in
+it compares the site file with the database's copy (showing the database's version, and saying so,
+when they differ) and follows the stations through the database. Shutdown (window closed, SIGINT or
+SIGTERM) stops the camera grabbers, then the station, then closes the database, and returns 0.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +33,7 @@ from app.site.demo import demo_site_path
 from app.site.loader import LoadedSite, SiteFileError, load_site
 from app.storage.database import Database, open_database
 from app.storage.engine import StorageError, demo_database_url, shown_url
+from ui.console_source import agreed_site
 from ui.i18n import Translations
 from ui.login import CreateAdminDialog, LoginDialog
 from ui.main_window import REPORT_ENV
@@ -213,7 +217,7 @@ def _application() -> QApplication:
     return app
 
 
-def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int:
+def run_gui(site_path: Path | None, demo: bool, database_url: str | None, console: bool = False) -> int:
     """Open the control room; returns the process exit code (0 after a clean close or SIGTERM)."""
     app = _application()
     reporter = ErrorReporter()
@@ -245,6 +249,10 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int
         if user is None or stopper.requested:
             log.info("sign-in cancelled; closing")
             return 0
+        site_note = ""
+        if console:  # before the window: it is built from the site it shows (start-up may block)
+            agreed = agreed_site(db, loaded)
+            loaded, site_note = agreed.loaded, agreed.message
         facts = StationFacts(
             site_file=str(loaded.path), database=describe_database(db.url), user=user.name, role=user.role
         )
@@ -257,6 +265,9 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None) -> int
             demo=demo,
             report_path=Path(report) if report else None,
             user=user,
+            console=console,
+            site_note=site_note,
+            console_name=f"console {user.name}@{socket.gethostname()}",
         )
         app.setQuitOnLastWindowClosed(False)
         session.window.closed.connect(app.quit)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from app.alarms.annunciator import Annunciator
 from app.auth.users import UserInfo
 from app.events import LinkStateChanged, ServiceStateChanged
+from app.fleet.feed import StationSilence
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
 from app.storage.database import Database
@@ -53,6 +54,7 @@ from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
 from widgets.alarm_banner import AlarmBanner
+from widgets.alarm_table import format_time, local_today
 from widgets.elided_label import ElidedLabel
 from widgets.status_lamp import StatusLamp
 
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         db: Database | None = None,
         report_path: Path | None = None,
         user: UserInfo | None = None,
+        console: bool = False,
+        site_note: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -117,6 +121,8 @@ class MainWindow(QMainWindow):
         self._engine_running = False
         self._site = site
         self._demo = demo
+        self._console = console  # no station inside: everything comes from the database
+        self._silent: dict[str, StationSilence] = {}  # station name -> its silence, while silent
         self._closed = False
         self._shutdown_started: float | None = None
         self._failed_services: dict[str, str] = {}
@@ -143,7 +149,9 @@ class MainWindow(QMainWindow):
 
         cameras = [(camera.id, camera.display_name) for camera in site.camera]
         self._wall = CameraWallPage(cameras, parent=self)
-        self._settings = SettingsPage(translations, facts, self, site=site, demo=demo, db=db)
+        self._settings = SettingsPage(
+            translations, facts, self, site=site, demo=demo, db=db, console=console, user_info=user
+        )
         self._sensors = SensorsPage(site, bridge, self)
         # Without the alarm engine (no database) the banner shows how many points are beyond a limit.
         self._sensors.beyondLimitsChanged.connect(self._on_beyond_limits)
@@ -183,6 +191,12 @@ class MainWindow(QMainWindow):
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
         central_layout.addWidget(header)
+        # A silent station (consoles): a strip under the header, shown only while one is silent.
+        self._silence = QLabel(central)
+        self._silence.setObjectName("stationSilence")
+        self._silence.setWordWrap(True)
+        self._silence.setVisible(False)
+        central_layout.addWidget(self._silence)
         central_layout.addWidget(body, 1)
         self.setCentralWidget(central)
 
@@ -210,15 +224,22 @@ class MainWindow(QMainWindow):
         self._service_note.setObjectName("serviceNote")
         self._sound_note = QLabel(self)
         self._sound_note.setObjectName("soundNote")
+        # The site file differs from the database's copy (consoles show the database's version).
+        self._site_note = ElidedLabel(site_note, self)
+        self._site_note.setObjectName("siteNote")
+        self._site_note.setToolTip(site_note)
+        self._site_note.setVisible(bool(site_note))
         self.statusBar().addWidget(lamps_bar, 1)
         self.statusBar().addPermanentWidget(self._sound_note)
         self.statusBar().addPermanentWidget(self._service_note)
+        self.statusBar().addPermanentWidget(self._site_note)
         self._player.availableChanged.connect(self._on_sound)
         self._player.soundingChanged.connect(self._on_sound)
         self.statusBar().setSizeGripEnabled(False)
 
         connect_queued(bridge.linkStateChanged, self._on_link_state)
         connect_queued(bridge.serviceStateChanged, self._on_service_state)
+        connect_queued(bridge.stationSilenceChanged, self._on_station_silence)
 
         self._report_path = report_path
         self._report_timer = QTimer(self)
@@ -264,6 +285,23 @@ class MainWindow(QMainWindow):
     @property
     def demo_mark(self) -> QLabel:
         return self._demo_mark
+
+    @property
+    def silence_strip(self) -> QLabel:
+        """The "station NAME silent since T" strip (hidden while every station beats)."""
+        return self._silence
+
+    @property
+    def site_note(self) -> str:
+        """What the site agreement check said when the file differs from the database ("" if same)."""
+        return self._site_note.full_text
+
+    @property
+    def console(self) -> bool:
+        return self._console
+
+    def silent_stations(self) -> list[str]:
+        return sorted(self._silent)
 
     @property
     def shutdown_started(self) -> float | None:
@@ -356,6 +394,7 @@ class MainWindow(QMainWindow):
             ],
             "sensors": self._sensors.snapshot(),
             "banner": {"state": self._banner.property("alarmState"), "message": self._banner.message},
+            "silent_stations": self.silent_stations(),
             "alarms": {
                 "active": len(self._alarms.rows()),
                 "flood": self._alarms.flood.flooding,
@@ -447,6 +486,33 @@ class MainWindow(QMainWindow):
         self._sound_note.setText("" if available else self.tr("no sound device"))
         self._banner.flash(not available and self._player.sounding)
 
+    @Slot(object)
+    def _on_station_silence(self, event: StationSilence) -> None:
+        """A station stopped heartbeating (its points turn stale through the feed) or beats again."""
+        if event.silent:
+            self._silent[event.station] = event
+            log.warning("%s", event.describe())
+        elif self._silent.pop(event.station, None) is not None:
+            log.info("%s", event.describe())
+        self._show_silence()
+
+    def _show_silence(self) -> None:
+        today = local_today()
+        lines = [
+            self.tr("Station {name} silent since {time}: its points are shown stale.").format(
+                name=name, time=format_time(event.since, today)
+            )
+            for name, event in sorted(self._silent.items())
+        ]
+        self._silence.setText("\n".join(lines))
+        self._silence.setToolTip(
+            "\n".join(
+                f"{e.describe()} ({', '.join(e.owns)})" if e.owns else e.describe()
+                for e in self._silent.values()
+            )
+        )
+        self._silence.setVisible(bool(lines))
+
     def _show_service_note(self) -> None:
         failures = list(self._failed_services.values())
         self._service_note.setText(
@@ -466,6 +532,8 @@ class MainWindow(QMainWindow):
 
     def _retranslate(self) -> None:
         title = self.tr("Wardroom — {site}").format(site=self._site.site.name)
+        if self._console:
+            title += " — " + self.tr("console")
         if self._demo:
             title += " — " + self.tr("DEMO")
         self.setWindowTitle(title)
@@ -475,6 +543,7 @@ class MainWindow(QMainWindow):
             self.tr("Demonstration site: simulated PLC and cameras, its own database, automatic sign-in.")
         )
         self._show_service_note()
+        self._show_silence()
         self._on_sound()
         self._plc_group.setText(self.tr("PLCs:"))
         self._camera_group.setText(self.tr("Cameras:"))

@@ -72,7 +72,7 @@ class StatusLamp(QFrame):
         if state not in LINK_STATES:
             state = "unknown"
         self._state = state
-        self._reason = reason if state == "disconnected" else ""
+        self._reason = reason if state != "connected" else ""  # unknown: why (a console: no station)
         if endpoint:
             self._endpoint = endpoint
         set_style_property(self, "linkState", state, self._dot, self._text)

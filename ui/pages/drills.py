@@ -14,6 +14,11 @@ Why it looks and behaves this way:
 - **Never on the GUI thread.** A drill talks to the simulator over TCP (up to about a second per
   simulator), so it runs as a :class:`~ui.tasks.BackgroundCall`; one drill at a time, the buttons wait
   for its answer, and the answer is shown in plain words. Closing the window does not wait for it.
+- **A console asks the owner.** A console (``wardroom gui --console``) opens no Modbus connection at
+  all: it does not read the switches (their state shows "—"), and Trip/Restore become a request row
+  (``app.fleet.requests.submit_and_wait``, kinds ``drill.trip``/``drill.restore`` on the simulator's
+  lease ``sim:<plc>``) that the station owning the simulator executes and audits; the panel shows
+  the outcome (done, refused, failed, expired) and which station answered.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.permissions import Action, allowed
+from app.auth.users import UserInfo
 from app.sim import drill
 from app.sim.physics import trip_direction, trip_target
 from app.sim.values import initial_value
@@ -49,6 +55,7 @@ from ui.tasks import BackgroundCall
 log = logging.getLogger("wardroom.ui")
 
 _COLUMNS = 3  # point, when tripped, drill state
+REQUEST_TIMEOUT_S = 10.0  # a console's drill request: the whole wait for the owning station
 
 
 def may_drill(role: str, demo: bool) -> bool:
@@ -64,6 +71,7 @@ class DrillOperator:
     role: str
     demo: bool
     db: Database | None = None
+    info: UserInfo | None = None  # the signed-in user (a console's request carries it)
 
 
 def read_switches(loaded: LoadedSite, point_ids: Sequence[str]) -> dict[str, bool | None]:
@@ -75,6 +83,50 @@ def read_switches(loaded: LoadedSite, point_ids: Sequence[str]) -> dict[str, boo
         except drill.DrillError:
             states[point_id] = None
     return states
+
+
+@dataclass(frozen=True)
+class RequestedDrill:
+    """A console's drill request and its outcome (``done``/``refused``/``failed``/``expired``/...)."""
+
+    point_id: str
+    on: bool
+    status: str
+    reason: str
+    station: str
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+
+class DrillUnavailable(RuntimeError):
+    """A console cannot drill: this build has no request service (``app.fleet.requests``)."""
+
+
+def request_drill(point: Point, on: bool, user: DrillOperator, origin: str) -> RequestedDrill:
+    """Ask the station owning the point's simulator to trip or restore it (blocking: a worker's job)."""
+    try:
+        from app.fleet import requests
+    except ImportError as exc:
+        raise DrillUnavailable(
+            "this console cannot send drill requests (the station request service is not installed)"
+        ) from exc
+    if user.db is None or user.info is None:
+        raise DrillUnavailable("a console drills through the database as the signed-in user; none here")
+    outcome = requests.submit_and_wait(
+        user.db,
+        kind="drill.trip" if on else "drill.restore",
+        target=point.id,
+        lease=f"sim:{point.plc}",
+        value=None,
+        user=user.info,
+        origin=origin,
+        timeout_s=REQUEST_TIMEOUT_S,
+    )
+    log.info("drill request by %s: %s %s -> %s %s", user.name, "trip" if on else "restore", point.id,
+             outcome.status, outcome.reason)  # fmt: skip
+    return RequestedDrill(point.id, on, str(outcome.status), outcome.reason or "", outcome.station or "")
 
 
 def run_drill(loaded: LoadedSite, point_id: str, on: bool, user: DrillOperator) -> drill.DrillResult:
@@ -97,10 +149,14 @@ class DrillPanel(QGroupBox):
         role: str,
         demo: bool,
         db: Database | None = None,
+        console: bool = False,
+        user_info: UserInfo | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("drillPanel")
+        self._console = console  # requests to the owning station; never a connection of our own
+        self._user_info = user_info
         self._user = user
         self._role = role
         self._demo = demo
@@ -191,12 +247,13 @@ class DrillPanel(QGroupBox):
         return self._states.get(point_id)
 
     def attach(self, loaded: LoadedSite) -> None:
-        """The station runs its simulators: drills can reach them now; read the switches' states."""
+        """The station runs its simulators: drills can reach them now; read the switches' states
+        (not on a console: that would open a connection to a simulator another station owns)."""
         if self._closed:
             return
         self._loaded = loaded
         self._update_buttons()
-        if self._allowed and self._points:
+        if self._allowed and self._points and not self._console:
             ids = self.point_ids()
             self._run("drill-states", lambda: read_switches(loaded, ids), self._on_states)
 
@@ -240,7 +297,13 @@ class DrillPanel(QGroupBox):
         point_id, loaded = self.selected(), self._loaded
         if point_id is None or loaded is None or self._busy or not self._allowed or self._closed:
             return
-        user = DrillOperator(self._user, self._role, self._demo, self._db)
+        user = DrillOperator(self._user, self._role, self._demo, self._db, self._user_info)
+        if self._console:
+            point = next(p for p in self._points if p.id == point_id)
+            origin = f"console:{self._user}"
+            self._show_result(self.tr("Asking the station that owns the simulator…"))
+            self._run(f"drill-{point_id}", lambda: request_drill(point, on, user, origin), self._on_requested)
+            return
         self._show_result(self.tr("Asking the simulator…"))
         self._run(f"drill-{point_id}", lambda: run_drill(loaded, point_id, on, user), self._on_drilled)
 
@@ -280,6 +343,24 @@ class DrillPanel(QGroupBox):
         else:
             text = self.tr("Restored {point} on the simulator at {where}.")
         self._show_result(text.format(point=result.point_id, where=where))
+        self._show_states()
+        self._update_buttons()
+
+    @Slot(object)
+    def _on_requested(self, result: object) -> None:
+        self._busy = False
+        if self._closed or not isinstance(result, RequestedDrill):
+            return
+        if result.done:
+            self._states[result.point_id] = result.on
+            if result.on:
+                text = self.tr("Station {station} tripped {point}.")
+            else:
+                text = self.tr("Station {station} restored {point}.")
+            self._show_result(text.format(station=result.station or "?", point=result.point_id))
+        else:
+            why = f"{result.status}: {result.reason}" if result.reason else result.status
+            self._show_result(self.tr("The drill did not run: {error}").format(error=why))
         self._show_states()
         self._update_buttons()
 
@@ -336,6 +417,11 @@ class DrillPanel(QGroupBox):
             note = self.tr(
                 "A drill changes only the simulated PLC's values, never a real plant; watch it on the "
                 "Sensors page. Drills are logged with your name."
+            )
+        if self._console and self._points and self._allowed:
+            note += " " + self.tr(
+                "On this console a drill is a request: the station that runs the simulator carries it "
+                "out, and the drill state is not read here."
             )
         self._note.setText(note)
         self._table.setHorizontalHeaderLabels(

@@ -119,6 +119,8 @@ class PlcStateLabel(QLabel):
             text = self.tr("{plc}: polling, connected").format(plc=self._plc_id)
         elif event.status == "disconnected":
             text = self.tr("{plc}: comm-fail — {reason}").format(plc=self._plc_id, reason=event.reason)
+        elif event.reason:  # a console: no live station polls it, and why
+            text = self.tr("{plc}: not polled — {reason}").format(plc=self._plc_id, reason=event.reason)
         else:
             text = self.tr("{plc}: not polled yet").format(plc=self._plc_id)
         self.setText(text)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth.users import UserInfo
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
 from app.storage.database import Database
@@ -53,6 +54,8 @@ class SettingsPage(QWidget):
         site: SiteFile | None = None,
         demo: bool = False,
         db: Database | None = None,
+        console: bool = False,
+        user_info: UserInfo | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
@@ -97,7 +100,14 @@ class SettingsPage(QWidget):
         self._drills: DrillPanel | None = None
         if site is not None:
             self._drills = DrillPanel(
-                site, user=facts.user, role=facts.role, demo=demo, db=db, parent=content
+                site,
+                user=facts.user,
+                role=facts.role,
+                demo=demo,
+                db=db,
+                console=console,
+                user_info=user_info,
+                parent=content,
             )
 
         layout = QVBoxLayout(content)
