@@ -48,6 +48,9 @@ class ModbusServer:
         self.baudrate = baudrate
         self.port = 0
         self.reads: list[tuple[str, int, int]] = []  # (area, address, count) of client reads
+        self.connections = 0  # TCP clients accepted since start (how many processes polled it)
+        self.open_connections = 0
+        self._connections_lock = threading.Lock()
         self.writes: list[tuple[str, int]] = []
         self.refuse: dict[tuple[str, int], int] = {}  # (area, address) -> exception code for reads
         self._internal = False
@@ -108,11 +111,22 @@ class ModbusServer:
                 timeout=0.5,
             )
         else:
-            self._server = ModbusTcpServer(self._devices(), address=("127.0.0.1", port))
+            self._server = ModbusTcpServer(
+                self._devices(), address=("127.0.0.1", port), trace_connect=self._on_connect
+            )
         await self._server.serve_forever(background=True)
         if self.serial_port is None:
             transport: Any = self._server.transport
             self.port = transport.sockets[0].getsockname()[1]
+
+    def _on_connect(self, connected: bool) -> None:
+        """pymodbus calls this as a client connects (True) or goes (False)."""
+        with self._connections_lock:
+            if connected:
+                self.connections += 1
+                self.open_connections += 1
+            else:
+                self.open_connections = max(0, self.open_connections - 1)
 
     async def _shutdown(self) -> None:
         if self._server is not None:
