@@ -119,6 +119,12 @@ def _serve(path: Path) -> None:
     typer.echo("simulate: stopped")
 
 
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", help="Seconds to wait for the outcome when a station runs the simulator."),
+]
+
+
 def _drill(
     ctx: typer.Context,
     point_id: str,
@@ -127,23 +133,66 @@ def _drill(
     user: str,
     demo: bool,
     database: str | None,
+    timeout_s: float = 10.0,
 ) -> None:
+    """Drill as an operator: a request to the live station holding ``sim:<plc>``, else directly.
+
+    Acting directly, the command holds the simulator's lease for the duration. A refusal this
+    command can see itself (role, unknown or undrillable point) is made, and audited, by
+    ``DrillService`` as before, without asking any station.
+    """
+    from app.auth.users import UserService
+    from app.commands.points import connection_members, request_outcome_or_exit
+    from app.fleet import requests
+    from app.fleet.connections import plc_connection_key
     from app.sim import drill
 
     # Library noise (pymodbus logs a refused connection at ERROR) is silenced by app.cli.main.
     demo = _demo(ctx, demo)
     loaded = load_site_or_exit(_site_path(ctx, site, demo))
     db = open_db_or_exit(database_url(database, demo))
+    action = "drill.trip" if on else "drill.restore"
+    verb = "tripped" if on else "restored"
     try:
         operator = operator_or_exit(db, user, site=loaded)
         service = drill.DrillService(db, loaded, demo=demo)
-        result = (service.trip if on else service.restore)(operator, point_id)
+        act = service.trip if on else service.restore
+        try:
+            plc = drill.locate(loaded, point_id).plc
+        except drill.DrillError:
+            plc = None
+        if plc is None or not service.may_drill(operator.role):
+            result = act(operator, point_id)  # refused or failed, and audited, as before
+        else:
+            key = plc_connection_key(plc)
+            me = requests.origin_of("cli")
+            where = {"site": str(loaded.path), "demo": demo}
+            try:
+                with requests.owner_or_borrow(db, key, connection_members(loaded, key), me) as station:
+                    if station is None:
+                        result = act(operator, point_id)
+                    else:
+                        UserService(db).audit(
+                            operator.name, f"{action}-requested", point_id, {**where, "station": station}
+                        )
+                        asked = requests.submit_and_wait(
+                            db, kind=action, target=point_id, lease=key, value=None, user=operator, origin=me,
+                            timeout_s=timeout_s,
+                        )  # fmt: skip
+                        request_outcome_or_exit(asked, f"the {action.split('.')[1]}", timeout_s)
+                        typer.echo(f"{verb} {point_id} on simulated PLC {plc.id}, by station {asked.station}")
+                        return
+            except requests.LeaseBusy as exc:
+                UserService(db).audit(
+                    operator.name, f"{action}-failed", point_id, {**where, "reason": str(exc)}
+                )
+                err(f"wardroom simulate: {action.split('.')[1]} not done: PLC {plc.id}: {exc}")
+                raise typer.Exit(1) from exc
     except drill.DrillError as exc:
         err(f"wardroom simulate: {'refused: ' if isinstance(exc, drill.DrillRefused) else ''}{exc}")
         raise typer.Exit(exc.exit_code) from exc
     finally:
         db.close()
-    verb = "tripped" if on else "restored"
     typer.echo(f"{verb} {point_id} on simulated PLC {result.plc_id} at {', '.join(result.endpoints)}")
 
 
@@ -155,9 +204,14 @@ def trip(
     site: SiteOpt = None,
     demo: DemoOpt = False,
     database: DatabaseOpt = None,
+    timeout_s: TimeoutOpt = 10.0,
 ) -> None:
-    """Start the point's alarm condition on the running simulator (a drill) as --user; audited."""
-    _drill(ctx, point_id, site, True, user, demo, database)
+    """Start the point's alarm condition on the running simulator (a drill) as --user; audited.
+
+    When a live station runs the simulator, the drill is a request it executes (--timeout bounds
+    the wait: refused exits 2, failed, expired or unanswered 1).
+    """
+    _drill(ctx, point_id, site, True, user, demo, database, timeout_s)
 
 
 @simulate_app.command("restore")
@@ -168,9 +222,10 @@ def restore(
     site: SiteOpt = None,
     demo: DemoOpt = False,
     database: DatabaseOpt = None,
+    timeout_s: TimeoutOpt = 10.0,
 ) -> None:
-    """End the point's alarm condition on the running simulator as --user; audited."""
-    _drill(ctx, point_id, site, False, user, demo, database)
+    """End the point's alarm condition on the running simulator as --user; audited (as trip)."""
+    _drill(ctx, point_id, site, False, user, demo, database, timeout_s)
 
 
 @simulate_app.command("points")
