@@ -763,6 +763,10 @@
 <context>
     <name>DrillPanel</name>
     <message>
+        <source>Asking the station that owns the simulator…</source>
+        <translation>正在请求运行该模拟器的工作站…</translation>
+    </message>
+    <message>
         <source>Asking the simulator…</source>
         <translation>正在询问模拟器…</translation>
     </message>
@@ -773,6 +777,14 @@
     <message>
         <source>Restored {point} on the simulator at {where}.</source>
         <translation>已在 {where} 的模拟器上恢复 {point}。</translation>
+    </message>
+    <message>
+        <source>Station {station} tripped {point}.</source>
+        <translation>工作站 {station} 已触发 {point}。</translation>
+    </message>
+    <message>
+        <source>Station {station} restored {point}.</source>
+        <translation>工作站 {station} 已复位 {point}。</translation>
     </message>
     <message>
         <source>The drill did not run: {error}</source>
@@ -825,6 +837,10 @@
     <message>
         <source>A drill changes only the simulated PLC&apos;s values, never a real plant; watch it on the Sensors page. Drills are logged with your name.</source>
         <translation>演练只改变模拟 PLC 的数值，绝不影响真实设备；请在“传感器”页面观察。演练会连同您的姓名记入日志。</translation>
+    </message>
+    <message>
+        <source>On this console a drill is a request: the station that runs the simulator carries it out, and the drill state is not read here.</source>
+        <translation>在本控制台上，演练是一项请求：由运行该模拟器的工作站执行，此处不读取演练状态。</translation>
     </message>
     <message>
         <source>Point</source>
@@ -1037,12 +1053,20 @@
         <translation>无声音设备</translation>
     </message>
     <message>
+        <source>Station {name} silent since {time}: its points are shown stale.</source>
+        <translation>工作站 {name} 自 {time} 起无响应：其点位显示为数据陈旧。</translation>
+    </message>
+    <message>
         <source>Service failed: {what}</source>
         <translation>服务故障：{what}</translation>
     </message>
     <message>
         <source>Wardroom — {site}</source>
         <translation>Wardroom — {site}</translation>
+    </message>
+    <message>
+        <source>console</source>
+        <translation>控制台</translation>
     </message>
     <message>
         <source>DEMO</source>
@@ -1109,6 +1133,10 @@
     <message>
         <source>{plc}: comm-fail — {reason}</source>
         <translation>{plc}：通信故障 — {reason}</translation>
+    </message>
+    <message>
+        <source>{plc}: not polled — {reason}</source>
+        <translation>{plc}：未轮询 — {reason}</translation>
     </message>
     <message>
         <source>{plc}: not polled yet</source>
