@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
+from app.fleet.connections import Connection, site_connections, wanted
+from app.fleet.leases import LeaseInfo, StationIdentity, StationInfo
 from app.site.schema import Camera, Plc, SiteFile
 from app.video.linkmon import LinkMonitor, LinkTarget, camera_target
 
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from app.alarms.engine import AlarmEngine
     from app.fieldbus.manager import FieldbusManager
     from app.fieldbus.quality import PointReading
+    from app.fleet.keeper import LeaseKeeper
+    from app.fleet.live import LiveWriter
     from app.historian import Historian
     from app.sim.mjpeg import MjpegServer
     from app.sim.simulator import PlcSimulator
@@ -53,12 +57,24 @@ class _Running:
     """What a start brought up, so stop can take it down in reverse order."""
 
     simulators: dict[str, PlcSimulator] = field(default_factory=dict)
-    mjpeg: dict[int, MjpegServer] = field(default_factory=dict)  # by requested port (0 = any)
+    mjpeg: list[tuple[int, MjpegServer]] = field(default_factory=list)  # (requested port, 0 = any)
     historian: Historian | None = None
+    keeper: LeaseKeeper | None = None
+    live: LiveWriter | None = None
+    extra: list[Any] = field(default_factory=list)  # services with start()/stop(timeout_s), stopped first
     alarms: AlarmEngine | None = None
     fieldbus: FieldbusManager | None = None
     monitor: LinkMonitor | None = None
     unsubscribe: list[Callable[[], None]] = field(default_factory=list)
+
+
+def default_identity(standby: bool = False, name: str | None = None) -> StationIdentity:
+    """This process as a station: named after the host unless told otherwise."""
+    import os
+    import socket
+
+    host = socket.gethostname()
+    return StationIdentity(name=name or host, host=host, pid=os.getpid(), standby=standby)
 
 
 class Station:
@@ -75,12 +91,20 @@ class Station:
         *,
         link_interval_s: float = 3.0,
         link_timeout_ms: int = LINK_CHECK_TIMEOUT_MS,
+        identity: StationIdentity | None = None,
+        plcs: str = "*",
+        cameras: str = "*",
     ) -> None:
         self.loaded = loaded
         self.db = db
         self.bus = bus
         self.link_interval_s = link_interval_s
         self.link_timeout_ms = link_timeout_ms
+        self.identity = identity or default_identity()
+        self.want = wanted(site_connections(loaded.site), plcs, cameras)
+        self._owned_plcs: set[str] = set()
+        self._owned_cameras: set[str] = set()
+        self._own_lock = threading.RLock()  # the keeper's thread gains and loses; start/stop too
         self._running = _Running()
         self._plc_endpoints: dict[str, tuple[str, int]] = {}
         self._camera_urls: dict[str, str] = {}
@@ -131,6 +155,19 @@ class Station:
             states.update({("plc", plc_id): event for plc_id, event in self._plc_links.items()})
         return states
 
+    @property
+    def owned(self) -> list[str]:
+        """``plc:<id>`` / ``camera:<id>`` this station polls now."""
+        with self._own_lock:
+            return [f"plc:{p}" for p in sorted(self._owned_plcs)] + [
+                f"camera:{c}" for c in sorted(self._owned_cameras)
+            ]
+
+    @property
+    def keeper(self) -> LeaseKeeper | None:
+        """The lease keeper (None without a database: a station alone owns everything)."""
+        return self._running.keeper
+
     def simulator(self, plc_id: str) -> PlcSimulator | None:
         """The running simulator of a simulated PLC (drills and tests change values through it)."""
         return self._running.simulators.get(plc_id)
@@ -161,14 +198,152 @@ class Station:
         self._started = True
         if self.db is not None:
             self._sync()
-        for plc in self.site.plc:
-            if plc.simulated:
-                self._start_plc_simulator(plc)
-        self._start_camera_simulators()
         self._start_historian()
         self._start_alarms()
         self._start_pollers()
-        self._start_link_monitor()
+        if self.db is None:  # alone, without a database to hold leases in: everything is ours
+            self._gain(self.want, {})
+        else:
+            self._start_leases()
+
+    # ------------------------------------------------------------------------------- ownership
+
+    def _start_leases(self) -> None:
+        from app.fleet.keeper import KeeperHooks, LeaseKeeper
+        from app.fleet.live import LiveWriter
+
+        assert self.db is not None
+        live = LiveWriter(self.db, self.bus, self.identity.name, seen=self._seen)
+        live.start()
+        self._running.live = live
+        hooks = KeeperHooks(gained=self._gain, lost=self._lose, silent=self._silent, back=self._back)
+        keeper = LeaseKeeper(
+            self.db,
+            self.identity,
+            self.want,
+            hooks,
+            site_sha256=self.loaded.sha256,
+            endpoints=self._lease_endpoints,
+        )
+        me = self.identity
+        self._service("leases", "starting", f"station {me.name}{' (standby)' if me.standby else ''}")
+        try:
+            keeper.start()
+        except Exception as exc:
+            self._service("leases", "failed", f"{exc}; polling nothing")
+            return
+        self._running.keeper = keeper
+        held = keeper.held_by
+        with self._links_lock:
+            for key, holder in held.items():
+                connection = next(c for c in self.want if c.key == key)
+                for plc_id in connection.plcs:
+                    self._plc_links[plc_id] = LinkStateChanged(
+                        kind="plc", id=plc_id, status="unknown", reason=f"polled by station {holder}"
+                    )
+        for key, holder in sorted(held.items()):
+            log.info("%s is held by station %s", key, holder)
+        self._service(
+            "leases", "running", keeper.note() + "".join(f"; {k} held by {h}" for k, h in held.items())
+        )
+
+    def _lease_endpoints(self) -> dict[str, str]:
+        return {f"sim:{plc_id}": f"{host}:{port}" for plc_id, (host, port) in self._plc_endpoints.items()}
+
+    def _seen(self) -> dict[str, float]:
+        """``plc:<id>`` -> the newest good read of any of its points (the live table's ages)."""
+        from app.fieldbus.quality import LIVE_QUALITIES
+
+        fieldbus = self._running.fieldbus
+        if fieldbus is None:
+            return {}
+        plc_of = self._plc_of_point
+        seen: dict[str, float] = {}
+        for point_id, reading in fieldbus.readings().items():
+            if reading.last_good_at is not None and reading.quality in LIVE_QUALITIES:
+                key = f"plc:{plc_of.get(point_id, '')}"
+                if reading.last_good_at > seen.get(key, 0.0):
+                    seen[key] = reading.last_good_at
+        return seen
+
+    @property
+    def _plc_of_point(self) -> dict[str, str]:
+        return {p.id: p.plc for p in self.site.point}
+
+    def _gain(self, connections: list[Connection], previous: dict[str, LeaseInfo]) -> None:
+        """Connections became ours: journal first (open alarms), then simulators, then pollers."""
+        with self._own_lock:
+            plcs = [p for c in connections for p in c.plcs if p not in self._owned_plcs]
+            cameras = [cam for c in connections for cam in c.cameras if cam not in self._owned_cameras]
+            for key, info in previous.items():
+                self._service("leases", "running", f"took over {key} from silent station {info.station}")
+            engine = self._running.alarms
+            if engine is not None and not engine.own(
+                self._owned_plcs | set(plcs), self._owned_cameras | set(cameras)
+            ):
+                log.warning("the alarm engine did not confirm the devices taken over within 5 s")
+            by_id = {p.id: p for p in self.site.plc}
+            for plc_id in plcs:
+                if by_id[plc_id].simulated:
+                    self._start_plc_simulator(by_id[plc_id])
+            self._owned_plcs |= set(plcs)
+            self._owned_cameras |= set(cameras)
+            if plcs:
+                self._adopt_plcs(plcs)
+            if cameras:
+                self._start_camera_simulators([c for c in self.site.camera if c.id in cameras])
+                self._restart_link_monitor()
+
+    def _lose(self, connections: list[Connection], why: str) -> None:
+        """Connections are another station's now: stop polling them at once."""
+        with self._own_lock:
+            plcs = [p for c in connections for p in c.plcs if p in self._owned_plcs]
+            cameras = [cam for c in connections for cam in c.cameras if cam in self._owned_cameras]
+            self._owned_plcs -= set(plcs)
+            self._owned_cameras -= set(cameras)
+            fieldbus = self._running.fieldbus
+            if fieldbus is not None and plcs:
+                fieldbus.release(plcs)
+            for plc_id in plcs:
+                sim = self._running.simulators.pop(plc_id, None)
+                if sim is not None:
+                    sim.stop(1.0)
+                    self._plc_endpoints.pop(plc_id, None)
+                with self._links_lock:
+                    self._plc_links[plc_id] = LinkStateChanged(
+                        kind="plc", id=plc_id, status="unknown", reason=why
+                    )
+            engine = self._running.alarms
+            if engine is not None:
+                engine.own(set(self._owned_plcs), set(self._owned_cameras))
+            if cameras:
+                self._restart_link_monitor()
+            keys = ", ".join(c.key for c in connections)
+            self._service("leases", "running", f"stopped polling {keys}: {why}")
+
+    def _silent(self, info: StationInfo) -> None:
+        """Another station stopped heartbeating: a fault alarm, urgent (its devices may be unwatched)."""
+        from zoneinfo import ZoneInfo
+
+        engine = self._running.alarms
+        try:
+            zone = ZoneInfo(self.site.site.timezone)
+        except Exception:
+            zone = None
+        since = (
+            info.heartbeat_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+            if zone
+            else info.heartbeat_at.isoformat()
+        )
+        message = f"station {info.name} silent since {since}"
+        log.warning("%s (it owned %s)", message, ", ".join(info.owns) or "nothing")
+        if engine is not None:
+            engine.raise_event(f"station:{info.name}", category="fault", priority="urgent", message=message)
+
+    def _back(self, name: str) -> None:
+        engine = self._running.alarms
+        if engine is not None:
+            engine.clear_event(f"station:{name}")
 
     def _sync(self) -> None:
         from app.site.sync import sync_site
@@ -203,10 +378,10 @@ class Station:
         self._plc_endpoints[plc.id] = (SIM_HOST, port)
         self._service(service, "running", f"{plc.protocol} on {SIM_HOST}:{port}")
 
-    def _start_camera_simulators(self) -> None:
+    def _start_camera_simulators(self, owned: list[Camera]) -> None:
         from app.sim.mjpeg import MjpegServer
 
-        cameras = [c for c in self.site.camera if c.simulated]
+        cameras = [c for c in owned if c.simulated]
         if not cameras:
             return
         # One MJPEG server for every camera asking for "any port"; one per explicitly requested port.
@@ -229,7 +404,7 @@ class Station:
                 self._service(service, "failed", f"could not listen on {SIM_HOST}:{requested}: {exc}")
                 server.close()
                 continue
-            self._running.mjpeg[requested] = server
+            self._running.mjpeg.append((requested, server))
             for camera in added:
                 parts = urlsplit(camera.url)
                 netloc = f"{parts.hostname or SIM_HOST}:{port}"
@@ -297,34 +472,54 @@ class Station:
         return fieldbus.reading(point_id) if fieldbus is not None else None
 
     def _start_pollers(self) -> None:
+        """The poller thread starts polling nothing; each PLC is adopted when its lease is ours."""
         if not self.site.plc:
             return
         from app.fieldbus.manager import FieldbusManager
 
         with self._links_lock:
             for plc in self.site.plc:
-                host, port = self.plc_endpoint(plc.id)
-                endpoint = (plc.serial_port or "") if plc.protocol == "modbus-rtu" else f"{host}:{port}"
                 self._plc_links[plc.id] = LinkStateChanged(
-                    kind="plc", id=plc.id, status="unknown", endpoint=endpoint
+                    kind="plc", id=plc.id, status="unknown", reason="not in this station's slice"
                 )
         self._running.unsubscribe.append(self.bus.subscribe(LinkStateChanged, self._on_link))
         service = "fieldbus pollers"
         self._service(service, "starting", f"{len(self.site.plc)} PLC(s), {len(self.site.point)} point(s)")
-        manager = FieldbusManager(self.site, self.bus, dict(self._plc_endpoints))
+        manager = FieldbusManager(self.site, self.bus, dict(self._plc_endpoints), owned=[])
         try:
             manager.start()
         except Exception as exc:
             self._service(service, "failed", str(exc))
             manager.stop(1.0)
-            reason = f"its poller could not start: {exc}"
-            for plc in self.site.plc:
-                self.bus.publish(
-                    LinkStateChanged(kind="plc", id=plc.id, status="disconnected", reason=reason)
-                )
+            self._poller_failure = f"its poller could not start: {exc}"
             return
         self._running.fieldbus = manager
-        self._service(service, "running", ", ".join(f"{p.id} every {p.poll_ms} ms" for p in self.site.plc))
+        self._service(service, "running", "waiting for the PLCs this station owns")
+
+    _poller_failure = ""
+
+    def _adopt_plcs(self, plc_ids: list[str]) -> None:
+        by_id = {p.id: p for p in self.site.plc}
+        with self._links_lock:
+            for plc_id in plc_ids:
+                plc = by_id[plc_id]
+                host, port = self.plc_endpoint(plc_id)
+                endpoint = (plc.serial_port or "") if plc.protocol == "modbus-rtu" else f"{host}:{port}"
+                self._plc_links[plc_id] = LinkStateChanged(
+                    kind="plc", id=plc_id, status="unknown", endpoint=endpoint
+                )
+        manager = self._running.fieldbus
+        if manager is None:
+            reason = self._poller_failure or "the poller is not running"
+            for plc_id in plc_ids:
+                self.bus.publish(
+                    LinkStateChanged(kind="plc", id=plc_id, status="disconnected", reason=reason)
+                )
+            return
+        manager.adopt(plc_ids, dict(self._plc_endpoints))
+        self._service(
+            "fieldbus pollers", "running", ", ".join(f"{p} every {by_id[p].poll_ms} ms" for p in plc_ids)
+        )
 
     def _on_link(self, event: LinkStateChanged) -> None:
         """Keep each PLC's latest link state (the pollers publish changes only)."""
@@ -343,9 +538,15 @@ class Station:
                     at=event.at,
                 )
 
-    def _start_link_monitor(self) -> None:
+    def _restart_link_monitor(self) -> None:
+        """Watch the cameras this station owns (a new set replaces the monitor)."""
+        old, self._running.monitor = self._running.monitor, None
+        if old is not None:
+            old.stop(1.0)
         targets: list[LinkTarget] = []
         for camera in self.site.camera:
+            if camera.id not in self._owned_cameras:
+                continue
             if ("camera", camera.id) in self._failed:
                 targets.append(self._dead_target("camera", camera.id, camera.url))
                 continue
@@ -371,7 +572,14 @@ class Station:
         def left(share: float) -> float:
             return max(0.1, min(share, deadline - time.monotonic()))
 
-        running, self._running = self._running, _Running()
+        with self._own_lock:
+            running, self._running = self._running, _Running()
+            self._owned_plcs, self._owned_cameras = set(), set()
+        for service in running.extra:
+            service.stop(left(1.0))
+        if running.keeper is not None:
+            running.keeper.stop(left(1.0))
+            self._service("leases", "stopped", "released")
         if running.monitor is not None:
             if not running.monitor.stop(left(1.0)):
                 log.warning("link monitor still finishing a check; it ends on its own")
@@ -384,10 +592,12 @@ class Station:
             self._service("alarm engine", "stopped")
         for unsubscribe in running.unsubscribe:
             unsubscribe()
+        if running.live is not None:
+            running.live.stop(left(1.0))
         if running.historian is not None:
             running.historian.stop(left(1.0))
             self._service("historian", "stopped")
-        for requested, server in running.mjpeg.items():
+        for requested, server in running.mjpeg:
             server.stop(left(1.0))
             server.close()
             self._service("camera simulator" + (f" :{requested}" if requested else ""), "stopped")

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -36,7 +36,7 @@ from app.alarms import journal
 from app.alarms.condition import ChatterWatch, LimitCondition
 from app.alarms.events import AlarmChanged
 from app.alarms.journal import NewAlarm
-from app.alarms.lifecycle import OVERLAYS, Refused, Status, step
+from app.alarms.lifecycle import OVERLAYS, Refused, State, Status, step
 from app.alarms.lifecycle import Event as LifecycleEvent
 from app.alarms.views import AlarmView, TransitionView
 from app.events import EventBus, LinkStateChanged, utcnow
@@ -64,8 +64,12 @@ STORAGE_KEY = "system:storage"
 
 
 def _limit_words(limit: str) -> str:
-    return {"high-high": "above its high-high limit", "high": "above its high limit",
-            "low": "below its low limit", "low-low": "below its low-low limit"}.get(limit, limit)
+    return {
+        "high-high": "above its high-high limit",
+        "high": "above its high limit",
+        "low": "below its low limit",
+        "low-low": "below its low-low limit",
+    }.get(limit, limit)
 
 
 def _format(value: float | bool | None, unit: str) -> str:
@@ -177,6 +181,9 @@ class AlarmEngine:
         self._last_seen = 0
         self._next_sync = 0.0
         self._next_heartbeat = 0.0
+        # The slice of the site this engine decides for (None: all of it, a single station).
+        self._owned_plcs: set[str] | None = None
+        self._owned_cameras: set[str] | None = None
         for point in site.point:
             for spec in point.alarms:
                 key = f"{point.id}/{spec.limit}"
@@ -271,21 +278,88 @@ class AlarmEngine:
             self._storage_failed(f"the journal could not be read: {exc}")
             return
         for view in open_views:
-            alarm = self._alarm_for_view(view)
-            active = view.state in ("unacknowledged", "acknowledged")
-            alarm.status = replace(
-                alarm.status, state=view.state, active=active,  # type: ignore[arg-type]
-                suppressed_by_design=view.state == "suppressed",
-            )
-            if alarm.condition is not None:
-                alarm.condition.active = active
-            alarm.occ_id = view.id
-            alarm.view = view
-            alarm.value = view.value
-            alarm.announced_at = self.monotonic()
+            self._restore_view(view)
             self.bus.publish(AlarmChanged(view=view))
         if open_views:
             log.info("restored %d open alarm(s) from the journal", len(open_views))
+
+    def _restore_view(self, view: AlarmView) -> None:
+        """Take an open occurrence's state from the journal as the alarm's, condition included."""
+        alarm = self._alarm_for_view(view)
+        active = view.state in ("unacknowledged", "acknowledged")
+        alarm.status = replace(
+            alarm.status,
+            state=cast("State", view.state),
+            active=active,
+            suppressed_by_design=view.state == "suppressed",
+        )
+        if alarm.condition is not None:
+            alarm.condition.active = active
+        alarm.occ_id = view.id
+        alarm.view = view
+        alarm.value = view.value
+        alarm.announced_at = self.monotonic()
+
+    # ------------------------------------------------------------------------------ ownership
+
+    def own(self, plcs: set[str], cameras: set[str], timeout_s: float = 5.0) -> bool:
+        """Decide the alarms of these PLCs and cameras from now on (a station's slice of the site).
+
+        Blocks until the engine has re-read the open occurrences of newly owned devices from the
+        journal, so a station taking over from a dead one shows them again and never raises them
+        twice; only then should it start polling them. False if that did not finish in time.
+        """
+        done: queue.Queue[bool] = queue.Queue()
+        self._queue.put(("own", (set(plcs), set(cameras), done)))
+        try:
+            return done.get(timeout=timeout_s)
+        except queue.Empty:
+            return False
+
+    def _take_ownership(self, plcs: set[str], cameras: set[str]) -> None:
+        gained_plcs = plcs - (self._owned_plcs if self._owned_plcs is not None else set())
+        gained_cameras = cameras - (self._owned_cameras if self._owned_cameras is not None else set())
+        self._owned_plcs, self._owned_cameras = plcs, cameras
+        if not gained_plcs and not gained_cameras:
+            return
+        self._sync_journal()
+        try:
+            with self.db.session() as session:
+                open_views = journal.open_alarms(session)
+        except (SQLAlchemyError, StorageError) as exc:
+            log.error("could not read the open alarms of the devices taken over: %s", exc)
+            return
+        restored = 0
+        for view in open_views:
+            alarm = self._alarm_for_view(view)
+            plc, camera = self._device_of(alarm)
+            if (plc is not None and plc in gained_plcs) or (camera is not None and camera in gained_cameras):
+                self._restore_view(view)
+                restored += 1
+        if restored:
+            log.info("took over %d open alarm(s) from the journal", restored)
+
+    def _device_of(self, alarm: _Alarm) -> tuple[str | None, str | None]:
+        """(PLC id, camera id) whose station decides this alarm; (None, None): any station."""
+        if alarm.point is not None:
+            return alarm.point.plc, None
+        kind, _, rest = alarm.source.partition(":")
+        if kind == "plc":
+            return rest, None
+        if kind == "point":
+            point = self._points.get(rest)
+            return (point.plc if point is not None else None), None
+        if kind == "camera":
+            return None, rest.split("/", 1)[0]
+        return None, None
+
+    def _owns(self, alarm: _Alarm) -> bool:
+        plc, camera = self._device_of(alarm)
+        if plc is not None and self._owned_plcs is not None:
+            return plc in self._owned_plcs
+        if camera is not None and self._owned_cameras is not None:
+            return camera in self._owned_cameras
+        return True
 
     def _alarm_for_view(self, view: AlarmView) -> _Alarm:
         alarm = self._alarms.get(view.key)
@@ -344,6 +418,10 @@ class AlarmEngine:
         elif kind == "mark":
             self._commit()
             payload.put(True)
+        elif kind == "own":
+            plcs, cameras, done = payload
+            self._take_ownership(plcs, cameras)
+            done.put(True)
 
     def _next_deadline(self) -> float:
         now = self.monotonic()
@@ -433,6 +511,7 @@ class AlarmEngine:
             if (
                 alarm.realarm_s > 0
                 and alarm.status.state == "unacknowledged"
+                and self._owns(alarm)
                 and view is not None
                 and now - alarm.announced_at >= alarm.realarm_s
             ):
@@ -535,9 +614,9 @@ class AlarmEngine:
                 key=alarm.key,
                 definition_key=alarm.definition_key,
                 source=alarm.source,
-                point=alarm.point.id if alarm.point is not None else (
-                    alarm.source.removeprefix("point:") if alarm.source.startswith("point:") else None
-                ),
+                point=alarm.point.id
+                if alarm.point is not None
+                else (alarm.source.removeprefix("point:") if alarm.source.startswith("point:") else None),
                 limit=alarm.spec.limit if alarm.spec is not None else None,
                 building=alarm.building,
                 category=alarm.category,
@@ -768,7 +847,7 @@ class AlarmEngine:
                 alarm.occ_id = view.id if view.state != "normal" else None
                 alarm.view = view
             self.bus.publish(AlarmChanged(view=view, transition=transition))
-            if adopted and transition.from_state in OVERLAYS:
+            if adopted and transition.from_state in OVERLAYS and self._owns(alarm):
                 self._recheck(alarm)
 
     def _recheck(self, alarm: _Alarm) -> None:

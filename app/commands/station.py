@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from app.fleet.leases import StationIdentity
+    from app.station import Station
+    from app.storage.database import Database
 
 from app.commands.common import (
     EXIT_USAGE,
@@ -29,11 +34,59 @@ station_app = typer.Typer()
 POINT_FAULTS = frozenset({"stale", "bad-config", "out-of-range"})
 
 
+def running_elsewhere(db: Database, identity: StationIdentity) -> str | None:
+    """Why this station must not start: another live process already runs under its name."""
+    from app.fleet import leases
+    from app.fleet.clock import db_now
+
+    with db.session() as session:
+        found = {s.name: s for s in leases.stations(session, db_now(session))}
+    other = found.get(identity.name)
+    if (
+        other is None
+        or other.stopped
+        or other.silent()
+        or (other.host, other.pid) == (identity.host, identity.pid)
+    ):
+        return None
+    return (
+        f"a station named {identity.name!r} is already running (pid {other.pid} on {other.host}, "
+        f"heartbeat {other.heartbeat_age_ms} ms ago); give this one another --name"
+    )
+
+
+def ownership_line(runtime: Station) -> str:
+    """What the station polls, or that it is idle and why (who holds what it wants)."""
+    owned = runtime.owned
+    keeper = runtime.keeper
+    held = keeper.held_by if keeper is not None else {}
+    text = f"owns {', '.join(owned)}" if owned else (keeper.note() if keeper is not None else "owns nothing")
+    if held:
+        text += "; " + "; ".join(f"{key} is held by station {holder}" for key, holder in sorted(held.items()))
+    return text
+
+
 @station_app.command()
 def station(
     site: Annotated[Path | None, typer.Option("--site", help="Site file (TOML); or --demo.")] = None,
     demo: DemoOpt = False,
     database: DatabaseOpt = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="This station's name (default: the host name).")
+    ] = None,
+    plcs: Annotated[
+        str, typer.Option("--plcs", help="Own only the PLCs whose id matches this glob (default: all).")
+    ] = "*",
+    cameras: Annotated[
+        str, typer.Option("--cameras", help="Own only the cameras whose id matches this glob (default: all).")
+    ] = "*",
+    standby: Annotated[
+        bool,
+        typer.Option(
+            "--standby",
+            help="Own nothing at first; take over every device whose station goes silent (lease expired).",
+        ),
+    ] = False,
     events: Annotated[
         str,
         typer.Option(
@@ -49,7 +102,7 @@ def station(
     from app.alarms.events import AlarmChanged
     from app.events import EventBus, LinkStateChanged, ServiceStateChanged
     from app.fieldbus.events import PointQualityChanged
-    from app.station import Station
+    from app.station import Station, default_identity
 
     if events not in ("text", "jsonl"):
         err(f"wardroom station: --events is text or jsonl, not {events!r}")
@@ -92,10 +145,16 @@ def station(
                 say(json.dumps(record, ensure_ascii=False))
 
         bus.subscribe(AlarmChanged, show_alarm)
-        runtime = Station(loaded, db, bus)
-        line(f"station: site {loaded.site.site.name!r} from {loaded.path}")
+        identity = default_identity(standby=standby, name=name)
+        if (busy := running_elsewhere(db, identity)) is not None:
+            err(f"wardroom station: {busy}")
+            db.close()
+            raise typer.Exit(EXIT_USAGE)
+        runtime = Station(loaded, db, bus, identity=identity, plcs=plcs, cameras=cameras)
+        line(f"station {identity.name}: site {loaded.site.site.name!r} from {loaded.path}")
         try:
             runtime.start()
+            line(f"station {identity.name}: {ownership_line(runtime)}")
             wait_until_stopped(stop)
             line("station: stopping")
         finally:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from app.events import Event, EventBus
 from app.fieldbus import codec
@@ -32,7 +33,7 @@ from app.fieldbus.plan import (
     s7_payload_limit,
     s7_slot,
 )
-from app.fieldbus.quality import PointReading
+from app.fieldbus.quality import PointReading, never_read
 from app.fieldbus.s7 import S7Link
 from app.fieldbus.state import PlcState, PlcStats, ReadingStore
 from app.site.address import parse_address, type_fit_error
@@ -161,10 +162,20 @@ class FieldbusManager:
     For a Modbus RTU PLC an endpoint's first element is taken as its serial port.
     """
 
-    def __init__(self, site: SiteFile, bus: EventBus, endpoints: Endpoints | None = None) -> None:
+    def __init__(
+        self,
+        site: SiteFile,
+        bus: EventBus,
+        endpoints: Endpoints | None = None,
+        *,
+        owned: Sequence[str] | None = None,
+    ) -> None:
         self._site = site
         self._bus = bus
         self._endpoints = dict(endpoints or {})
+        # Which PLCs this process polls (a station owns a slice of the site); None: all of them.
+        self._owned: set[str] = {p.id for p in site.plc} if owned is None else set(owned)
+        self._tasks: dict[int, asyncio.Task[None]] = {}  # id(owner) -> its task
         self._store = ReadingStore()
         self._points = {p.id: p for p in site.point}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -209,18 +220,28 @@ class FieldbusManager:
             loop.close()
             self._ready.set()
 
+    def _subsite(self, plc_ids: set[str]) -> SiteFile:
+        return self._site.model_copy(
+            update={
+                "plc": [p for p in self._site.plc if p.id in plc_ids],
+                "point": [p for p in self._site.point if p.plc in plc_ids],
+            }
+        )
+
+    def _run_owner(self, owner: Owner) -> None:
+        self._tasks[id(owner)] = asyncio.create_task(owner.run(), name=f"owner {owner.link.endpoint}")
+
     async def _main(self) -> None:
         self._stop_event = asyncio.Event()
-        self._built = build(self._site, self._endpoints, self._store, self._bus.publish)
-        tasks = [
-            asyncio.create_task(owner.run(), name=f"owner {owner.link.endpoint}")
-            for owner in self._built.owners
-        ]
+        self._built = build(self._subsite(self._owned), self._endpoints, self._store, self._bus.publish)
+        for owner in self._built.owners:
+            self._run_owner(owner)
         self._ready.set()
         await self._stop_event.wait()
         for owner in self._built.owners:
             owner.stop()
             owner.link.abort()
+        tasks = list(self._tasks.values())
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
             for task in pending:
@@ -250,6 +271,85 @@ class FieldbusManager:
         """Whether the poller thread is alive (a crash of the loop would end it)."""
         return self._worker is not None and self._worker.is_alive()
 
+    # ------------------------------------------------------------------ ownership
+    @property
+    def owned(self) -> set[str]:
+        """The PLC ids this manager polls now."""
+        return set(self._owned)
+
+    def adopt(
+        self, plc_ids: Sequence[str], endpoints: Endpoints | None = None, timeout_s: float = 5.0
+    ) -> None:
+        """Start polling these PLCs too (a station gained their connection); ``endpoints`` as at start."""
+        new = {p for p in plc_ids if p not in self._owned and p in self._points_by_plc()}
+        if not new:
+            return
+        self._endpoints.update(endpoints or {})
+        self._owned |= new
+        self._call(self._adopt(new), timeout_s)
+
+    def release(self, plc_ids: Sequence[str], timeout_s: float = 2.0) -> None:
+        """Stop polling these PLCs and close their connections (another station owns them now)."""
+        gone = {p for p in plc_ids if p in self._owned}
+        if not gone:
+            return
+        self._owned -= gone
+        self._call(self._release(gone), timeout_s)
+        for point in self._site.point:
+            if point.plc in gone:
+                self._store.set(never_read(point.id))
+
+    def _points_by_plc(self) -> set[str]:
+        return {p.id for p in self._site.plc}
+
+    def _call(self, coroutine: Coroutine[Any, Any, None], timeout_s: float) -> None:
+        loop = self._loop
+        if loop is None or self._worker is None or loop.is_closed():
+            coroutine.close()
+            return
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            future.result(timeout=timeout_s)
+        except FutureTimeout:
+            log.warning(
+                "changing the polled PLCs took longer than %g s; it goes on in the background", timeout_s
+            )
+
+    async def _adopt(self, plc_ids: set[str]) -> None:
+        built = self._built
+        assert built is not None
+        part = build(self._subsite(plc_ids), self._endpoints, self._store, self._bus.publish)
+        built.owners.extend(part.owners)
+        built.states.update(part.states)
+        built.point_plc.update(part.point_plc)
+        built.links.extend(part.links)
+        for owner in part.owners:
+            self._run_owner(owner)
+
+    async def _release(self, plc_ids: set[str]) -> None:
+        built = self._built
+        assert built is not None
+        leaving = [o for o in built.owners if any(s.plc.id in plc_ids for s in o.states)]
+        tasks = []
+        for owner in leaving:
+            owner.stop()
+            owner.link.abort()
+            built.owners.remove(owner)
+            if (task := self._tasks.pop(id(owner), None)) is not None:
+                tasks.append(task)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        _shutdown_links([o.link for o in leaving])
+        for owner in leaving:
+            if owner.link in built.links:
+                built.links.remove(owner.link)
+            for state in owner.states:
+                built.states.pop(state.plc.id, None)
+        built.point_plc = {p: plc for p, plc in built.point_plc.items() if plc not in plc_ids}
+
     # ------------------------------------------------------------------ queries
     def readings(self) -> dict[str, PointReading]:
         """Snapshot of every point's latest reading (safe from any thread)."""
@@ -276,6 +376,8 @@ class FieldbusManager:
         built, loop = self._built, self._loop
         if built is None or loop is None or self._worker is None:
             raise WriteError(f"cannot write {point_id}: the poller is not running")
+        if point.plc not in self._owned:
+            raise WriteError(f"cannot write {point_id}: PLC {point.plc} is polled by another station")
         plc_id = built.point_plc.get(point_id)
         state = built.states.get(plc_id or "")
         slot = state.slot(point_id) if state else None

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -31,9 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms import journal
 from app.alarms.events import AlarmChanged
-from app.events import Event, EventBus, LinkStateChanged
+from app.events import Event, EventBus, LinkKind, LinkStateChanged, LinkStatus
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
-from app.fieldbus.quality import LIVE_QUALITIES, PointReading, never_read
+from app.fieldbus.quality import LIVE_QUALITIES, PointReading, Quality, never_read
 from app.fleet import leases
 from app.fleet.clock import db_now
 from app.fleet.connections import connection_of, site_connections
@@ -217,7 +217,10 @@ class SiteFeed:
         import psycopg
 
         conn = psycopg.connect(
-            conninfo(self.db.url), autocommit=True, connect_timeout=5, application_name=f"wardroom {self.name} listen"
+            conninfo(self.db.url),
+            autocommit=True,
+            connect_timeout=5,
+            application_name=f"wardroom {self.name} listen",
         )
         self._listen_conn = conn
         try:
@@ -272,9 +275,13 @@ class SiteFeed:
                 return
 
     def _read_points(self, session: Session, events: list[Event]) -> None:
-        rows = session.execute(
-            select(LivePoint).where(LivePoint.seq > self._last_point_seq).order_by(LivePoint.seq)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(LivePoint).where(LivePoint.seq > self._last_point_seq).order_by(LivePoint.seq)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         with self._lock:
@@ -288,18 +295,26 @@ class SiteFeed:
                 if before is None or before.value != reading.value or before.quality == "never-read":
                     events.append(PointValueChanged(plc_id=row.plc, reading=reading))
                 if before is not None and before.quality != reading.quality:
-                    events.append(PointQualityChanged(plc_id=row.plc, reading=reading, previous=before.quality))
+                    events.append(
+                        PointQualityChanged(plc_id=row.plc, reading=reading, previous=before.quality)
+                    )
 
     def _read_links(self, session: Session, events: list[Event]) -> None:
-        rows = session.execute(
-            select(LiveLink).where(LiveLink.seq > self._last_link_seq).order_by(LiveLink.seq)
-        ).scalars().all()
+        rows = (
+            session.execute(select(LiveLink).where(LiveLink.seq > self._last_link_seq).order_by(LiveLink.seq))
+            .scalars()
+            .all()
+        )
         with self._lock:
             for row in rows:
                 self._last_link_seq = max(self._last_link_seq, row.seq)
                 event = LinkStateChanged(
-                    kind=row.kind, id=row.device, status=row.status, reason=row.reason,  # type: ignore[arg-type]
-                    endpoint=row.endpoint, at=row.changed_at,
+                    kind=cast("LinkKind", row.kind),
+                    id=row.device,
+                    status=cast("LinkStatus", row.status),
+                    reason=row.reason,
+                    endpoint=row.endpoint,
+                    at=row.changed_at,
                 )
                 if row.seen_at is not None:
                     self._seen_at[row.key] = row.seen_at
@@ -333,25 +348,31 @@ class SiteFeed:
             self._orphaned = orphaned
             for name in sorted(silent_now - self._silent):
                 info = by_name[name]
-                events.append(StationSilence(station=name, silent=True, since=info.heartbeat_at, owns=info.owns))
+                events.append(
+                    StationSilence(station=name, silent=True, since=info.heartbeat_at, owns=info.owns)
+                )
             for name in sorted(self._silent - silent_now):
-                info = by_name.get(name)
-                since = info.heartbeat_at if info is not None else now
-                events.append(StationSilence(station=name, silent=False, since=since))
+                back_info = by_name.get(name)
+                back_since = back_info.heartbeat_at if back_info is not None else now
+                events.append(StationSilence(station=name, silent=False, since=back_since))
             self._silent = silent_now
-            for point_id, plc in self._plc_of.items():
-                if plc in newly or plc in back:
+            for point_id, plc_id in self._plc_of.items():
+                if plc_id in newly or plc_id in back:
                     reading = self._shown(self._readings[point_id])
-                    previous = "good" if plc in newly else "stale"
-                    events.append(PointQualityChanged(plc_id=plc, reading=reading, previous=previous))  # type: ignore[arg-type]
-            for plc in newly:
-                events.append(LinkStateChanged(kind="plc", id=plc, status="unknown", reason=orphaned[plc]))
-            for plc in back:
-                if ("plc", plc) in self._links:
-                    events.append(self._links[("plc", plc)])
+                    previous: Quality = "good" if plc_id in newly else "stale"
+                    events.append(PointQualityChanged(plc_id=plc_id, reading=reading, previous=previous))
+            for plc_id in newly:
+                events.append(
+                    LinkStateChanged(kind="plc", id=plc_id, status="unknown", reason=orphaned[plc_id])
+                )
+            for plc_id in back:
+                if ("plc", plc_id) in self._links:
+                    events.append(self._links[("plc", plc_id)])
 
 
 def watch_events(bus: EventBus, handler: Callable[[Event], None]) -> list[Callable[[], None]]:
     """Subscribe ``handler`` to everything a feed publishes (the ``watch`` commands)."""
-    return [bus.subscribe(kind, handler) for kind in (AlarmChanged, PointValueChanged, PointQualityChanged,
-                                                     LinkStateChanged, StationSilence)]
+    return [
+        bus.subscribe(kind, handler)
+        for kind in (AlarmChanged, PointValueChanged, PointQualityChanged, LinkStateChanged, StationSilence)
+    ]

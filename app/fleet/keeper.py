@@ -127,7 +127,12 @@ class LeaseKeeper:
         try:
             self._write(lambda s: leases.stopped(s, self.me.name, db_now(s)))
         except (SQLAlchemyError, StorageError) as exc:
-            log.warning("could not mark station %s stopped: %s (its leases expire in %g s)", self.me.name, exc, self.expiry_s)
+            log.warning(
+                "could not mark station %s stopped: %s (its leases expire in %g s)",
+                self.me.name,
+                exc,
+                self.expiry_s,
+            )
 
     def _run(self, token: CancelToken) -> None:
         while not token.wait(self.heartbeat_s):
@@ -169,8 +174,13 @@ class LeaseKeeper:
             if seen is None and not may_take_free:
                 continue
             got = leases.acquire(
-                session, key, connection.members, self.me.name, now,
-                endpoint=endpoints.get(key, ""), expiry_s=self.expiry_s,
+                session,
+                key,
+                connection.members,
+                self.me.name,
+                now,
+                endpoint=endpoints.get(key, ""),
+                expiry_s=self.expiry_s,
             )
             if got.ok:
                 result.gained.append(connection)
@@ -207,7 +217,11 @@ class LeaseKeeper:
         self._held_by = done.held_by
         if done.gained:
             took = [f"{k} from silent station {p.station}" for k, p in done.previous.items()]
-            log.info("owning %s%s", ", ".join(c.key for c in done.gained), f" (took over {'; '.join(took)})" if took else "")
+            log.info(
+                "owning %s%s",
+                ", ".join(c.key for c in done.gained),
+                f" (took over {'; '.join(took)})" if took else "",
+            )
             self.hooks.gained(done.gained, done.previous)
         others = [s for s in done.stations if s.name != self.me.name]
         self._others_live = any(not s.stopped and not s.silent(self.expiry_s) for s in others)
@@ -225,4 +239,6 @@ class LeaseKeeper:
         if self._owned and self._others_live and blind_s >= self.expiry_s - self.heartbeat_s:
             lost = list(self._owned.values())
             self._owned.clear()
-            self.hooks.lost(lost, f"the database could not be reached for {blind_s:.0f} s; another station may own it now")
+            self.hooks.lost(
+                lost, f"the database could not be reached for {blind_s:.0f} s; another station may own it now"
+            )

@@ -83,7 +83,11 @@ class StationInfo:
 
 def _lease(row: Lease) -> LeaseInfo:
     return LeaseInfo(
-        row.key, row.station, tuple(json.loads(row.members or "[]")), row.acquired_at, row.heartbeat_at,
+        row.key,
+        row.station,
+        tuple(json.loads(row.members or "[]")),
+        row.acquired_at,
+        row.heartbeat_at,
         row.endpoint,
     )
 
@@ -125,8 +129,15 @@ def stations(session: Session, now: datetime) -> list[StationInfo]:
     for row in session.scalars(select(StationRow).order_by(StationRow.name)):
         found.append(
             StationInfo(
-                row.name, row.host, row.pid, row.standby, row.started_at, row.heartbeat_at, row.stopped_at,
-                row.note, age_ms(now, row.heartbeat_at) or 0,
+                row.name,
+                row.host,
+                row.pid,
+                row.standby,
+                row.started_at,
+                row.heartbeat_at,
+                row.stopped_at,
+                row.note,
+                age_ms(now, row.heartbeat_at) or 0,
                 tuple(owns.get(row.name, ())) if row.stopped_at is None else (),
             )
         )
@@ -178,7 +189,9 @@ def acquire(
         return Acquired(False)
     seen = _lease(row)
     if seen.station == me:
-        session.execute(update(Lease).where(Lease.key == key).values(heartbeat_at=now, members=values["members"]))
+        session.execute(
+            update(Lease).where(Lease.key == key).values(heartbeat_at=now, members=values["members"])
+        )
         return Acquired(True)
     if not (take_expired and seen.expired(now, expiry_s)):
         return Acquired(False, holder=seen)
@@ -198,12 +211,17 @@ def renew(session: Session, me: str, keys: list[str], now: datetime, endpoints: 
         return set()
     held = set(
         session.scalars(
-            update(Lease).where(Lease.station == me, Lease.key.in_(keys)).values(heartbeat_at=now).returning(Lease.key)
+            update(Lease)
+            .where(Lease.station == me, Lease.key.in_(keys))
+            .values(heartbeat_at=now)
+            .returning(Lease.key)
         )
     )
     for key, endpoint in endpoints.items():
         if key in held:
-            session.execute(update(Lease).where(Lease.key == key, Lease.endpoint != endpoint).values(endpoint=endpoint))
+            session.execute(
+                update(Lease).where(Lease.key == key, Lease.endpoint != endpoint).values(endpoint=endpoint)
+            )
     return held
 
 

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +31,7 @@ from app.workers import CancelToken, Worker
 from models.fleet import LIVE_COUNTER, BusCounter, LiveLink, LivePoint
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
     from app.storage.database import Database
@@ -39,10 +40,14 @@ log = logging.getLogger("wardroom.fleet")
 
 FLUSH_S = 0.1
 SEEN_S = 2.0
+
+
 def take_seqs(session: Session, count: int) -> range:
     """``count`` new sequence numbers for live rows, in this transaction's commit order."""
     top = session.execute(
-        update(BusCounter).where(BusCounter.name == LIVE_COUNTER).values(value=BusCounter.value + count)
+        update(BusCounter)
+        .where(BusCounter.name == LIVE_COUNTER)
+        .values(value=BusCounter.value + count)
         .returning(BusCounter.value)
     ).scalar_one()
     return range(top - count + 1, top + 1)
@@ -167,7 +172,9 @@ class LiveWriter:
         for key, row in links.items():
             row["seen_at"] = seen.get(key)
         try:
-            self.db.write(lambda s: self._write(s, list(points.values()), list(links.values())), timeout_s=5.0)
+            self.db.write(
+                lambda s: self._write(s, list(points.values()), list(links.values())), timeout_s=5.0
+            )
         except (SQLAlchemyError, StorageError) as exc:
             log.warning("live values not written (%d point(s), %d link(s)): %s", len(points), len(links), exc)
             with self._lock:  # keep them unless something newer came meanwhile
@@ -194,7 +201,7 @@ class LiveWriter:
         if not seen:
             return
         rows = [{"k": key, "t": at} for key, at in seen.items()]
-        table = LiveLink.__table__
+        table = cast("Table", LiveLink.__table__)
         statement = (
             update(table)
             .where(table.c.key == bindparam("k"), table.c.station == self.station)
