@@ -21,12 +21,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.events import EventBus, LinkStateChanged
 from app.fleet.feed import SiteFeed
 from app.fleet.leases import StationInfo
 from app.historian import Historian
 from app.site.loader import LoadedSite
 from app.storage.database import Database
+from app.storage.engine import StorageError
 
 log = logging.getLogger("wardroom.ui")
 
@@ -51,7 +54,11 @@ def agreed_site(db: Database, loaded: LoadedSite) -> SiteNote:
     except ImportError:
         log.warning("app.fleet.siteagree is missing: the site file is not compared with the database")
         return SiteNote(loaded)
-    agreement = siteagree.check(db, loaded)
+    try:
+        agreement = siteagree.check(db, loaded)
+    except (SQLAlchemyError, StorageError, OSError) as exc:
+        log.warning("could not compare the site file with the database: %s", exc)
+        return SiteNote(loaded, f"the site file could not be compared with the database's: {exc}")
     if agreement.same:
         return SiteNote(loaded)
     log.warning("site file disagrees with the database: %s", agreement.message)

@@ -319,12 +319,24 @@ def test_console_drill_is_a_request_the_owning_station_executes(qtbot: QtBot, ri
     assert rig.proxy.connections == 0
 
 
-def test_console_site_agreement(rig: Rig) -> None:
+def test_console_site_agreement(qtbot: QtBot, rig: Rig, translations: Translations) -> None:
     """The file the database holds: no note. A changed file: the database's version, and why."""
     note = agreed_site(rig.db, rig.loaded)
     assert note.message == "" and note.loaded is rig.loaded
     changed = rig.loaded.path.with_name("changed.toml")
     changed.write_text(rig.loaded.path.read_text(encoding="utf-8").replace("Console Ward", "Other Ward"))
     note = agreed_site(rig.db, load_site(changed))
-    assert "differs" in note.message
-    assert note.loaded.site.site.name in ("Console Ward", "Other Ward")
+    assert "differs" in note.message and "showing the database's version" in note.message
+    assert note.loaded.site.site.name == "Console Ward"  # the database's version is shown
+    assert note.loaded.path == changed  # standing in for this file on this machine
+    facts = StationFacts(site_file=str(changed), database=rig.db.url, user="sup", role=SUPERVISOR)
+    gui = GuiSession(
+        note.loaded, rig.db, translations, facts, demo=False, console=True, site_note=note.message
+    )
+    qtbot.addWidget(gui.window)
+    try:
+        gui.window.show()  # not started: the note is there from the first paint
+        assert gui.window.site_note == note.message
+        assert gui.window.windowTitle().startswith("Wardroom — Console Ward")
+    finally:
+        gui.shutdown()
