@@ -160,9 +160,8 @@ def live_readings(session: Session, holders: dict[str, str]) -> dict[str, PointR
     if not holders:
         return {}
     keys = [f"plc:{plc}" for plc in holders]
-    seen = dict(
-        session.execute(select(LiveLink.key, LiveLink.seen_at).where(LiveLink.key.in_(keys))).tuples()
-    )
+    query = select(LiveLink.key, LiveLink.seen_at).where(LiveLink.key.in_(keys))
+    seen = {key: at for key, at in session.execute(query)}
     found: dict[str, PointReading] = {}
     for row in session.scalars(select(LivePoint).where(LivePoint.plc.in_(list(holders)))):
         value: float | bool | None = row.value
