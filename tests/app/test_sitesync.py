@@ -68,6 +68,7 @@ class StandInLoaded:
     path: Path
     sha256: str
     site: SiteFile
+    text: str
 
 
 def _loaded(tmp_path: Path, data: dict[str, Any]) -> StandInLoaded:
@@ -76,6 +77,7 @@ def _loaded(tmp_path: Path, data: dict[str, Any]) -> StandInLoaded:
         path=tmp_path / "site.toml",
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         site=SiteFile.model_validate(data),
+        text=text,
     )
 
 
