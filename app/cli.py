@@ -15,6 +15,7 @@ import typer
 from app.commands.alarms import alarms_app
 from app.commands.audit import audit_app
 from app.commands.common import DatabaseOpt
+from app.commands.console import console_app
 from app.commands.db import db_app
 from app.commands.gui import gui_app, launch_gui
 from app.commands.points import points_app
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.add_typer(gui_app)
 app.add_typer(station_app)
 app.add_typer(stations_app)
+app.add_typer(console_app)
 app.add_typer(site_app, name="site")
 app.add_typer(demo_app, name="demo")
 app.add_typer(db_app, name="db")
