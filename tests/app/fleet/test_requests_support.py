@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from app.auth.users import UserInfo, UserService
@@ -94,8 +95,20 @@ def sim_key(loaded: LoadedSite) -> str:
     return plc_connection_key(next(p for p in loaded.site.plc if p.id == "simpanel"))
 
 
+class _HashOnce(PasswordHasher):
+    """Hashes each password once per test session: three real argon2 hashes per test cost ~1 s."""
+
+    _done: ClassVar[dict[str, str]] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        key = password.decode() if isinstance(password, bytes) else password
+        if key not in self._done:
+            self._done[key] = super().hash(password, salt=salt)
+        return self._done[key]
+
+
 def add_users(db: Database) -> dict[str, UserInfo]:
-    users = UserService(db)
+    users = UserService(db, hasher=_HashOnce())
     return {
         "wang": users.add("wang", "supervisor", PASSWORD),
         "li": users.add("li", "duty-officer", PASSWORD),
