@@ -77,6 +77,23 @@ def default_identity(standby: bool = False, name: str | None = None) -> StationI
     return StationIdentity(name=name or host, host=host, pid=os.getpid(), standby=standby)
 
 
+def gui_identity(db: Database | None) -> StationIdentity:
+    """The station a GUI embeds: ``HOST-gui``, or ``HOST-gui-PID`` while another GUI here runs."""
+    base = default_identity()
+    identity = StationIdentity(f"{base.host}-gui", base.host, base.pid)
+    if db is None:
+        return identity
+    from app.fleet.clock import db_now
+    from app.fleet.leases import running_elsewhere
+
+    try:
+        with db.session() as session:
+            taken = running_elsewhere(session, identity, db_now(session)) is not None
+    except Exception:  # the station's own start reports a database that cannot be read
+        return identity
+    return StationIdentity(f"{base.host}-gui-{base.pid}", base.host, base.pid) if taken else identity
+
+
 class Station:
     """Runs one site: sync, simulators, historian, pollers, camera links.
 
@@ -94,6 +111,7 @@ class Station:
         identity: StationIdentity | None = None,
         plcs: str = "*",
         cameras: str = "*",
+        demo: bool = False,
     ) -> None:
         self.loaded = loaded
         self.db = db
@@ -101,6 +119,7 @@ class Station:
         self.link_interval_s = link_interval_s
         self.link_timeout_ms = link_timeout_ms
         self.identity = identity or default_identity()
+        self.demo = demo  # drills open to every role, as in the GUI's demo
         self.want = wanted(site_connections(loaded.site), plcs, cameras)
         self._owned_plcs: set[str] = set()
         self._owned_cameras: set[str] = set()
@@ -233,6 +252,7 @@ class Station:
             self._service("leases", "failed", f"{exc}; polling nothing")
             return
         self._running.keeper = keeper
+        self._start_requests(keeper)
         held = keeper.held_by
         with self._links_lock:
             for key, holder in held.items():
@@ -246,6 +266,38 @@ class Station:
         self._service(
             "leases", "running", keeper.note() + "".join(f"; {k} held by {h}" for k, h in held.items())
         )
+
+    def _start_requests(self, keeper: LeaseKeeper) -> None:
+        """Execute what consoles and the CLI ask of the devices this station owns."""
+        from app.fleet.executor import RequestExecutor
+
+        assert self.db is not None
+        executor = RequestExecutor(
+            self.db,
+            self.identity.name,
+            owned=lambda: {c.key for c in keeper.owned},
+            write=self._write_point,
+            drill=self._drill,
+            loaded=self.loaded,
+            demo=self.demo,
+        )
+        executor.start()
+        self._running.extra.append(executor)
+
+    def _write_point(self, point_id: str, value: float | bool, timeout_s: float) -> None:
+        from app.fieldbus.owner import WriteError
+
+        fieldbus = self._running.fieldbus
+        if fieldbus is None:
+            raise WriteError(f"cannot write {point_id}: this station's poller is not running")
+        fieldbus.write(point_id, value, timeout_s=timeout_s)
+
+    def _drill(self, operator: object, point_id: str, on: bool) -> object:
+        """Trip or restore on the simulators (the executor checked the operator and audits)."""
+        from app.sim import drill
+
+        del operator
+        return (drill.trip if on else drill.restore)(self.loaded, point_id)
 
     def _lease_endpoints(self) -> dict[str, str]:
         return {f"sim:{plc_id}": f"{host}:{port}" for plc_id, (host, port) in self._plc_endpoints.items()}

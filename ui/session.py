@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Qt
 from app.auth.users import UserInfo
 from app.events import EventBus
 from app.site.loader import LoadedSite
-from app.station import Station
+from app.station import Station, gui_identity
 from app.storage.database import Database
 from ui.bridge import CoreBridge
 from ui.console_source import ConsoleStation
@@ -77,7 +77,7 @@ class GuiSession(QObject):
             self.console_station = ConsoleStation(loaded, db, self.bus, name=console_name)
             self._runner = self.console_station
         else:
-            self._station = Station(loaded, db, self.bus, link_interval_s=link_interval_s)
+            self._station = Station(loaded, db, self.bus, link_interval_s=link_interval_s, demo=demo)
             self._runner = self._station
         self.window = MainWindow(
             loaded.site,
@@ -111,6 +111,8 @@ class GuiSession(QObject):
     def _start_station(self) -> Station | ConsoleStation:
         if self.console_station is not None:
             return self.console_station.start()
+        # Named on this worker thread: choosing the name reads the database.
+        self.station.identity = gui_identity(self.station.db)
         self.station.start()
         return self.station
 

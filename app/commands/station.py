@@ -40,14 +40,8 @@ def running_elsewhere(db: Database, identity: StationIdentity) -> str | None:
     from app.fleet.clock import db_now
 
     with db.session() as session:
-        found = {s.name: s for s in leases.stations(session, db_now(session))}
-    other = found.get(identity.name)
-    if (
-        other is None
-        or other.stopped
-        or other.silent()
-        or (other.host, other.pid) == (identity.host, identity.pid)
-    ):
+        other = leases.running_elsewhere(session, identity, db_now(session))
+    if other is None:
         return None
     return (
         f"a station named {identity.name!r} is already running (pid {other.pid} on {other.host}, "
@@ -150,7 +144,7 @@ def station(
             err(f"wardroom station: {busy}")
             db.close()
             raise typer.Exit(EXIT_USAGE)
-        runtime = Station(loaded, db, bus, identity=identity, plcs=plcs, cameras=cameras)
+        runtime = Station(loaded, db, bus, identity=identity, plcs=plcs, cameras=cameras, demo=demo)
         line(f"station {identity.name}: site {loaded.site.site.name!r} from {loaded.path}")
         try:
             runtime.start()

@@ -144,6 +144,17 @@ def stations(session: Session, now: datetime) -> list[StationInfo]:
     return found
 
 
+def running_elsewhere(session: Session, me: StationIdentity, now: datetime) -> StationInfo | None:
+    """Another live process already running under ``me.name`` (None if the name is free)."""
+    for info in stations(session, now):
+        if info.name != me.name:
+            continue
+        if info.stopped or info.silent() or (info.host, info.pid) == (me.host, me.pid):
+            return None
+        return info
+    return None
+
+
 # ------------------------------------------------------------------------------------- leases
 
 
