@@ -120,6 +120,7 @@ class Station:
         self.link_timeout_ms = link_timeout_ms
         self.identity = identity or default_identity()
         self.demo = demo  # drills open to every role, as in the GUI's demo
+        self._globs = (plcs, cameras)
         self.want = wanted(site_connections(loaded.site), plcs, cameras)
         self._owned_plcs: set[str] = set()
         self._owned_cameras: set[str] = set()
@@ -215,7 +216,7 @@ class Station:
         if self._started:
             return
         self._started = True
-        if self.db is not None:
+        if self.db is not None and not self._run_on_database_version():
             self._sync()
         self._start_historian()
         self._start_alarms()
@@ -396,6 +397,35 @@ class Station:
         engine = self._running.alarms
         if engine is not None:
             engine.clear_event(f"station:{name}")
+
+    def _run_on_database_version(self) -> bool:
+        """A site file older than the one in force yields to it (said, not synced); True if so.
+
+        A station whose file is newer syncs it, audited, as on every start: the newest file wins,
+        and every other station and console then sees that it differs and shows the database's.
+        """
+        from app.fleet.siteagree import check
+
+        assert self.db is not None
+        try:
+            agreement = check(self.db, self.loaded)
+        except Exception as exc:  # the sync that follows reports a database that does not answer
+            log.warning("could not compare the site file with the database's: %s", exc)
+            return False
+        if agreement.same or agreement.newer_file or agreement.db_site is None:
+            if not agreement.same and agreement.in_database:
+                self._service(
+                    "site sync",
+                    "starting",
+                    f"{self.loaded.path} differs from the site in force (sha256 "
+                    f"{agreement.db_sha256[:12]}…, synced from {agreement.db_source_path}) and is newer: "
+                    "syncing it",
+                )
+            return False
+        self._service("site sync", "stopped", agreement.message)
+        self.loaded = agreement.db_site
+        self.want = wanted(site_connections(self.loaded.site), *self._globs)
+        return True
 
     def _sync(self) -> None:
         from app.site.sync import sync_site

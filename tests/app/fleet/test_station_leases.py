@@ -194,3 +194,27 @@ def test_a_station_refuses_a_name_already_running(tmp_path: Path, plc: ModbusSer
         why = running_elsewhere(first.db, StationIdentity("alpha", "otherhost", 2000))
         assert why is not None and "already running" in why
         assert running_elsewhere(first.db, StationIdentity("gamma", "otherhost", 2000)) is None
+
+
+def test_a_station_with_an_older_site_file_runs_on_the_database_version(
+    tmp_path: Path, plc: ModbusServer
+) -> None:
+    import os
+
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    older = tmp_path / "older"
+    older.mkdir()
+    stale = site_for(older, plc)  # written first: the older copy
+    os.utime(stale.path, (time.time() - 3600, time.time() - 3600))
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    text = SITE.format(port=plc.port).replace(
+        'name = "Lease test site"', 'name = "Lease test site, 2nd edition"'
+    )
+    (newer / "site.toml").write_text(text, encoding="utf-8")
+    current = load_site(newer / "site.toml")
+    with station(current, url, "alpha") as first:
+        assert first.loaded.site.site.name == "Lease test site, 2nd edition"
+    with station(stale, url, "beta") as second:
+        assert second.loaded.site.site.name == "Lease test site, 2nd edition", "the older file yields"
+        assert second.loaded.sha256 == current.sha256
