@@ -342,14 +342,16 @@ class Procs:
         return run_cli(*args, stdin=stdin, env=self.env, timeout_s=timeout_s)
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str, every_s: float = 0.02) -> float:
-    """Wait (bounded) until ``predicate()`` holds; seconds waited."""
+def wait_for(
+    predicate: Callable[[], bool], timeout_s: float, what: str | Callable[[], str], every_s: float = 0.02
+) -> float:
+    """Wait (bounded) until ``predicate()`` holds; seconds waited (``what`` may say what was seen)."""
     start = time.monotonic()
     while True:
         if predicate():
             return time.monotonic() - start
         if time.monotonic() - start >= timeout_s:
-            raise AssertionError(f"not within {timeout_s:g} s: {what}")
+            raise AssertionError(f"not within {timeout_s:g} s: {what() if callable(what) else what}")
         time.sleep(every_s)
 
 
