@@ -496,7 +496,7 @@ def _station_child(
         cpu0 = sum(process.cpu_times()[:2])
         start = time.monotonic()
         tick = 0
-        while time.monotonic() - start < seconds:
+        while tick < seconds:  # one change of 10 % of the points at each whole second
             due = start + tick
             delay = due - time.monotonic()
             if delay > 0:
@@ -530,6 +530,7 @@ class LoadRun:
     pg_shared: float
     ages: list[float]
     changes: int
+    stale: int = 0  # point lines not "good" (a console that thought the station silent)
 
 
 def part_points(base_url: str, repeat: int, seconds: float, home: Path) -> list[LoadRun]:
@@ -588,20 +589,29 @@ def part_points(base_url: str, repeat: int, seconds: float, home: Path) -> list[
                     time.sleep(0.5)  # the last second's changes reach the consoles
                     ages: list[float] = []
                     changes = 0
+                    stale = 0
+                    kinds: set[str] = set()
                     for c in consoles:
                         for _arrival, raw in c.take():
                             if '"point"' not in raw:
                                 continue
                             record = json.loads(raw)
+                            if record.get("quality") != "good":
+                                stale += 1
+                                kinds.add(f"{record.get('quality')}: {record.get('error')}")
                             # Only this run's changes (a console that was slow to read the whole
                             # site prints its first read after "ready": those values are older).
                             if isinstance(record.get("value"), float) and record["value"] >= went:
                                 ages.append(float(record["received"]) - record["value"])
                                 changes += 1
-                    runs.append(LoadRun(count, elapsed, cpu, console_cpu, pg_mine, pg_shared, ages, changes))
+                    runs.append(
+                        LoadRun(count, elapsed, cpu, console_cpu, pg_mine, pg_shared, ages, changes, stale)
+                    )
                     for c in consoles:
                         c.stop()
                     consoles = []
+                    if kinds:
+                        _log(f"[b] point lines not good: {sorted(kinds)[:3]}")
             if parent.poll(30):
                 parent.recv()
         finally:
@@ -663,6 +673,8 @@ def report_points(runs: list[LoadRun]) -> None:
         )
     _table(head, rows, [9, 14, 14, 18, 16, 11, 11, 10])
     print("   CPU % of one core; console CPU: one of the three; age: console received - the value's change")
+    stale = [r.stale for r in runs if r.consoles]
+    print(f"   point lines not 'good' (consoles showing the station silent), per run: {stale}")
     print("   PG shared: the server's background processes (WAL writer, checkpointer ...), all databases")
 
 

@@ -31,6 +31,7 @@ from tests.e2e.workstation_support import (
     alarm_lines,
     alarm_points,
     backends_of,
+    guard_violations,
     iso_epoch,
     owns_line,
     percentile,
@@ -85,6 +86,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                 yield Rig(url, server, station, a, b)
     finally:
         server.stop()
+    violations = guard_violations(home)
+    assert not violations, f"child processes reached beyond loopback: {violations}"
 
 
 def raise_burst(

@@ -40,6 +40,7 @@ ADMIN_PASSWORD = "administrator-pw"
 START_S = 45.0  # a process's start-up on a loaded 2-core CI machine (imports, schema, first read)
 CLI_S = 60.0
 NETGUARD_DIR = Path(__file__).resolve().parent.parent / "netguard"
+NETGUARD_LOG_ENV = "WARDROOM_TEST_NETGUARD_LOG"  # tests/netguard/wardroom_netguard.py LOG_ENV
 
 
 # ------------------------------------------------------------------ peers
@@ -71,8 +72,23 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     env.pop("WARDROOM_DATABASE_URL", None)
     inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(NETGUARD_DIR)]
     env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD_DIR), *inherited])
+    # A module-scoped rig starts its processes before the per-test guard sets its log: give them one.
+    env[NETGUARD_LOG_ENV] = os.environ.get(NETGUARD_LOG_ENV) or str(guard_log(home))
     env.update(extra)
     return env
+
+
+def guard_log(home: Path) -> Path:
+    """Where children started with :func:`child_env` report refused connects (no test's own log)."""
+    return home.parent / "netguard-children.log"
+
+
+def guard_violations(home: Path) -> list[str]:
+    path = guard_log(home)
+    try:
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []
 
 
 # ------------------------------------------------------------------ site files
