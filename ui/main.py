@@ -32,7 +32,7 @@ from app.paths import RESOURCES, atomic_write_text, state_dir
 from app.site.demo import demo_site_path
 from app.site.loader import LoadedSite, SiteFileError, load_site
 from app.storage.database import Database, open_database
-from app.storage.engine import StorageError, demo_database_url, shown_url
+from app.storage.engine import StorageError, demo_database_url, name_sessions, shown_url
 from ui.console_source import agreed_site
 from ui.i18n import Translations
 from ui.login import CreateAdminDialog, LoginDialog
@@ -240,6 +240,7 @@ def run_gui(site_path: Path | None, demo: bool, database_url: str | None, consol
             return 2
         remember_site(None if demo else path)
         url = database_url or (demo_database_url() if demo else None)
+        name_sessions(f"wardroom {'console' if console else 'gui'} {socket.gethostname()}")
         try:
             db = open_database(url)
         except StorageError as exc:

@@ -155,10 +155,12 @@ def console(
     from app.events import EventBus, LinkStateChanged
     from app.fieldbus.events import PointQualityChanged, PointValueChanged
     from app.fleet.feed import SiteFeed, StationSilence
+    from app.storage.engine import name_sessions
 
     loaded = load_site_or_exit(site_path(site, demo))
     with stop_signals() as stop:
         start_logged_command()
+        name_sessions(f"wardroom {name}")
         db = open_db_or_exit(database_url(database, demo))
         try:
             operator = operator_or_exit(db, user, site=loaded)

@@ -97,6 +97,7 @@ def station(
     from app.events import EventBus, LinkStateChanged, ServiceStateChanged
     from app.fieldbus.events import PointQualityChanged
     from app.station import Station, default_identity
+    from app.storage.engine import name_sessions
 
     if events not in ("text", "jsonl"):
         err(f"wardroom station: --events is text or jsonl, not {events!r}")
@@ -106,6 +107,8 @@ def station(
     loaded = load_site_or_exit(site_path(site, demo))
     with stop_signals() as stop:
         start_logged_command()
+        identity = default_identity(standby=standby, name=name)
+        name_sessions(f"wardroom station {identity.name}")
         db = open_db_or_exit(database_url(database, demo))
         bus = EventBus()
 
@@ -139,7 +142,6 @@ def station(
                 say(json.dumps(record, ensure_ascii=False))
 
         bus.subscribe(AlarmChanged, show_alarm)
-        identity = default_identity(standby=standby, name=name)
         if (busy := running_elsewhere(db, identity)) is not None:
             err(f"wardroom station: {busy}")
             db.close()

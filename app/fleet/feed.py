@@ -38,6 +38,7 @@ from app.fleet import leases
 from app.fleet.clock import db_now
 from app.fleet.connections import connection_of, site_connections
 from app.fleet.leases import EXPIRY_S, StationInfo
+from app.storage import engine as storage_engine
 from app.storage.bus import CHANNEL
 from app.storage.engine import StorageError
 from app.workers import CancelToken, Worker
@@ -220,7 +221,7 @@ class SiteFeed:
             conninfo(self.db.url),
             autocommit=True,
             connect_timeout=5,
-            application_name=f"wardroom {self.name} listen",
+            application_name=f"{storage_engine.application_name} listen"[:63],
         )
         self._listen_conn = conn
         try:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import chain as audit
+from app.storage import bus
 from app.storage.database import Database
 from models.alarms import AlarmDefinition
 from models.base import Base, utcnow
@@ -72,7 +73,13 @@ def sync_site(db: Database, loaded: LoadedSite, actor: str = "system") -> SyncRe
     return db.write(lambda session: _sync(session, loaded, actor))
 
 
+SYNC_LOCK = 0x57415244_0002  # "WARD" + 2: one site sync at a time (several stations start together)
+
+
 def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
+    # Two stations starting at once on a new database would both insert the site row; the second
+    # waits here and then finds it (SQLite's BEGIN IMMEDIATE serializes the syncs already).
+    bus.serialize(session, SYNC_LOCK)
     site_file: SiteFile = loaded.site
     path = str(loaded.path)
     counts = _Counts()

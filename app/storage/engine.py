@@ -42,6 +42,17 @@ WRITE_OPTION = "wardroom_write"
 """Execution option marking an engine whose transactions are writes (``BEGIN IMMEDIATE``)."""
 
 
+application_name = "wardroom"
+"""How this process's PostgreSQL sessions are named in ``pg_stat_activity`` (see :func:`name_sessions`)."""
+
+
+def name_sessions(name: str) -> None:
+    """Name the PostgreSQL sessions opened from now on (``wardroom station alpha``): an administrator
+    can then see, and a test can find, which process holds which session."""
+    global application_name
+    application_name = name[:63]  # PostgreSQL keeps 63 bytes
+
+
 class StorageError(Exception):
     """The database cannot be used; the message says why in plain words and what to check."""
 
@@ -161,7 +172,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ) from None
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql":
-            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+            kwargs["connect_args"] = {
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "application_name": application_name,
+                **kwargs.get("connect_args", {}),
+            }
             kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
         try:
             return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -44,8 +44,15 @@ SITE: dict[str, Any] = {
                 {"limit": "low-low", "value": 0.05, "priority": "urgent", "category": "fault"},
             ],
         },
-        {"id": "b4.smoke", "plc": "fire-panel-a", "address": "co:1", "type": "bool", "kind": "smoke",
-         "building": "B4", "alarms": [{"limit": "on", "priority": "fire", "category": "fire"}]},
+        {
+            "id": "b4.smoke",
+            "plc": "fire-panel-a",
+            "address": "co:1",
+            "type": "bool",
+            "kind": "smoke",
+            "building": "B4",
+            "alarms": [{"limit": "on", "priority": "fire", "category": "fire"}],
+        },
     ],
     "camera": [
         {
@@ -53,9 +60,7 @@ SITE: dict[str, Any] = {
             "url": "rtsp://127.0.0.1:8554/gate",
             "building": "B3",
             "detect": ["person", "bicycle"],
-            "zones": [
-                {"name": "lobby", "polygon": [[0.1, 0.5], [0.9, 0.5], [0.9, 1.0]], "rule": "no-ebike"}
-            ],
+            "zones": [{"name": "lobby", "polygon": [[0.1, 0.5], [0.9, 0.5], [0.9, 1.0]], "rule": "no-ebike"}],
         }
     ],
 }
@@ -125,13 +130,19 @@ def test_first_sync_creates_the_rows_and_audits_the_file(db: Database, tmp_path:
         assert (point.scale, point.range_min, point.range_max, point.unit) == (0.001, 0.0, 1.6, "MPa")
         low = session.scalars(select(AlarmDefinition).where(AlarmDefinition.key.endswith("/low"))).one()
         assert (low.limit, low.value, low.priority, low.category, low.delay_s) == (
-            "low", 0.1, "high", "supervisory", 2.0
+            "low",
+            0.1,
+            "high",
+            "supervisory",
+            2.0,
         )
         camera = session.scalars(select(Camera)).one()
         assert (camera.name, json.loads(camera.detect)) == ("gate-north", ["person", "bicycle"])
         site = session.scalars(select(Site)).one()
         assert (site.name, site.source_sha256, site.source_path) == (
-            "Shadun Village", loaded.sha256, str(loaded.path)
+            "Shadun Village",
+            loaded.sha256,
+            str(loaded.path),
         )
         entry = session.get(AuditEntry, result.audit_id)
         assert entry is not None and (entry.actor, entry.action) == ("tester", "site.sync")
@@ -160,8 +171,11 @@ def test_a_changed_file_updates_and_retires_rows_and_keeps_history(db: Database,
         definition = session.scalars(query).one()
         session.add(
             AlarmOccurrence(
-                definition=definition, source="point:b4.smoke", state="unacknowledged",
-                priority="fire", category="fire",
+                definition=definition,
+                source="point:b4.smoke",
+                state="unacknowledged",
+                priority="fire",
+                category="fire",
             )
         )
 
@@ -196,3 +210,41 @@ def test_a_changed_file_updates_and_retires_rows_and_keeps_history(db: Database,
     with db.session() as session:
         assert {p.key: p.id for p in session.scalars(select(Point))} == old_ids
         assert audit.verify(session).ok
+
+
+def test_stations_syncing_a_new_postgresql_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """Several stations start together on an empty database: every sync succeeds, one site row."""
+    import threading
+
+    from tests.models.support import fresh_pg_database
+
+    with fresh_pg_database() as url:
+        first = Database(url)
+        first.upgrade()
+        first.close()
+        loaded = _loaded(tmp_path, copy.deepcopy(SITE))
+        errors: list[BaseException] = []
+        start = threading.Barrier(4)
+
+        def station() -> None:
+            db = Database(url)
+            try:
+                start.wait(5)
+                _sync(db, loaded)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.close()
+
+        threads = [threading.Thread(target=station) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        check = Database(url)
+        try:
+            with check.session() as session:
+                assert len(session.scalars(select(Site)).all()) == 1
+        finally:
+            check.close()
