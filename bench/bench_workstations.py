@@ -513,6 +513,7 @@ def _station_child(
             tick += 1
         cpu = sum(process.cpu_times()[:2]) - cpu0
         conn.send((cpu, time.monotonic() - start, writer.flushes, writer.rows))
+    conn.recv()  # "end": the consoles are gone (releasing earlier makes them show the PLC unpolled)
     writer.stop()
     stop_beat.set()
     db.write(lambda s: leases.release(s, name, [key]))
@@ -612,6 +613,7 @@ def part_points(base_url: str, repeat: int, seconds: float, home: Path) -> list[
                     consoles = []
                     if kinds:
                         _log(f"[b] point lines not good: {sorted(kinds)[:3]}")
+            parent.send("end")
             if parent.poll(30):
                 parent.recv()
         finally:
