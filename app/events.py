@@ -18,7 +18,14 @@ from typing import Literal, TypeVar
 log = logging.getLogger("wardroom.events")
 
 LinkKind = Literal["plc", "camera"]
-LinkStatus = Literal["unknown", "connected", "disconnected"]
+LinkStatus = Literal[
+    "unknown", "connected", "disconnected", "connecting", "live", "stalled", "lost", "error", "disabled"
+]
+"""PLCs: unknown / connected / disconnected. Cameras: connecting, live, stalled (opened, no frame for
+``[cameras] stall_s``), lost (cannot be reached or opened), error (reached but unusable), disabled."""
+LINK_UP: frozenset[str] = frozenset({"connected", "live"})
+LINK_DOWN: frozenset[str] = frozenset({"disconnected", "stalled", "lost", "error"})
+"""A link in one of these states delivers nothing: its device is in fault (a camera: video lost)."""
 
 
 def utcnow() -> datetime:

@@ -4,7 +4,19 @@ Importing the package registers every table on ``models.base.Base.metadata`` (wh
 schema tests compare against), so a partial import can never produce a partial schema.
 """
 
-from models import alarms, audit, fleet, history, incidents, people, site, users, vehicles
+from models import alarms, audit, fleet, history, incidents, people, site, users, vehicles, video
 from models.base import Base
 
-__all__ = ["Base", "alarms", "audit", "fleet", "history", "incidents", "people", "site", "users", "vehicles"]
+__all__ = [
+    "Base",
+    "alarms",
+    "audit",
+    "fleet",
+    "history",
+    "incidents",
+    "people",
+    "site",
+    "users",
+    "vehicles",
+    "video",
+]

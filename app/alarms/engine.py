@@ -39,7 +39,7 @@ from app.alarms.journal import NewAlarm
 from app.alarms.lifecycle import OVERLAYS, Refused, State, Status, step
 from app.alarms.lifecycle import Event as LifecycleEvent
 from app.alarms.views import AlarmView, TransitionView
-from app.events import EventBus, LinkStateChanged, utcnow
+from app.events import LINK_DOWN, LINK_UP, EventBus, LinkStateChanged, utcnow
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 from app.fieldbus.quality import PointReading
 from app.storage import bus
@@ -476,9 +476,9 @@ class AlarmEngine:
                 self._apply(self._alarms[key], "clear")
             return
         key = f"camera:{event.id}"
-        if event.status == "disconnected":
+        if event.status in LINK_DOWN:
             self._camera_lost.setdefault(event.id, (self.monotonic(), event.reason))
-        elif event.status == "connected":
+        elif event.status in LINK_UP or event.status == "disabled":  # a disabled camera is no fault
             self._camera_lost.pop(event.id, None)
             if key in self._alarms:
                 self._apply(self._alarms[key], "clear")

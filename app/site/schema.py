@@ -158,6 +158,10 @@ class Camera(_Strict):
     zones: tuple[Zone, ...] = ()
     simulated: bool = False
     media: str | None = None
+    enabled: bool = True  # false: never opened, shown "disabled" (a camera out for repair)
+    rtsp_transport: Literal["tcp", "udp"] = "tcp"
+    # Polygons in the unit square (the grammar of zones), blacked out before any consumer sees a pixel.
+    privacy_masks: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     @field_validator("substream_url", mode="before")
     @classmethod
@@ -168,6 +172,16 @@ class Camera(_Strict):
     @property
     def display_name(self) -> str:
         return self.name or self.id
+
+
+class CameraSettings(_Strict):
+    """``[cameras]`` (optional): how streams are opened and watched, and how long snapshots are kept."""
+
+    probe_s: float = Field(default=30, gt=0)  # light check of a camera nothing is showing
+    open_timeout_ms: int = Field(default=5000, ge=100, le=120_000)
+    read_timeout_ms: int = Field(default=5000, ge=100, le=120_000)
+    stall_s: float = Field(default=5, gt=0)  # no frame for this long: stalled
+    snapshot_retention_days: float = Field(default=30, gt=0)
 
 
 class HistorianSettings(_Strict):
@@ -201,5 +215,6 @@ class SiteFile(_Strict):
     point: tuple[Point, ...] = ()
     camera: tuple[Camera, ...] = ()
     historian: HistorianSettings = HistorianSettings()
+    cameras: CameraSettings = CameraSettings()
     security: SecuritySettings = SecuritySettings()
     alarms: AlarmSettings = AlarmSettings()
