@@ -151,8 +151,22 @@ def running_elsewhere(session: Session, me: StationIdentity, now: datetime) -> S
             continue
         if info.stopped or info.silent() or (info.host, info.pid) == (me.host, me.pid):
             return None
+        if info.host == me.host and not _process_alive(info.pid):
+            return None  # it crashed here moments ago (kill -9, power cut): restarting it is right
         return info
     return None
+
+
+def _process_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 # ------------------------------------------------------------------------------------- leases

@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.alarms import journal
 from app.events import EventBus
@@ -218,3 +218,26 @@ def test_a_station_with_an_older_site_file_runs_on_the_database_version(
     with station(stale, url, "beta") as second:
         assert second.loaded.site.site.name == "Lease test site, 2nd edition", "the older file yields"
         assert second.loaded.sha256 == current.sha256
+
+
+def test_a_station_restarted_on_its_host_after_a_crash_may_take_its_name_at_once(
+    tmp_path: Path, plc: ModbusServer
+) -> None:
+    import subprocess
+    import sys
+
+    from app.commands.station import running_elsewhere
+
+    loaded = site_for(tmp_path, plc)
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)  # a process of this host that has ended
+    with station(loaded, url, "alpha") as first:
+        assert first.db is not None
+        first.db.write(
+            lambda s: s.execute(text("UPDATE stations SET pid = :p, host = 'thishost'"), {"p": dead_pid})
+        )
+        assert running_elsewhere(first.db, StationIdentity("alpha", "thishost", 99999999)) is None
+        assert running_elsewhere(first.db, StationIdentity("alpha", "otherhost", 99999999)) is not None
