@@ -128,9 +128,7 @@ def run_checks(records: SiteRecords) -> list[Problem]:
         if plc.model is not None:
             problems += _check_plc(plc, plc.model)
     problems += _check_serial_lines(records.plcs)
-    point_types = {
-        rec.model.id: rec.model.type for rec in records.points if rec.model is not None
-    }
+    point_types = {rec.model.id: rec.model.type for rec in records.points if rec.model is not None}
     for point in records.points:
         problems += _check_point_refs(point, protocols, building_ids)
         if point.model is not None:
@@ -558,6 +556,7 @@ def _check_camera(rec: Record[Camera], camera: Camera, base_dir: Path) -> Iterat
             yield rec.problem(f"zones[{k}]: zone name {q(zone.name)} is used twice", "zones", k, "name")
         names.add(zone.name)
         yield from _check_zone(rec, k, zone)
+    yield from _check_privacy_masks(rec, camera)
 
 
 def _check_simulated_camera(rec: Record[Camera], camera: Camera, base_dir: Path) -> Iterator[Problem]:
@@ -592,14 +591,26 @@ def _check_simulated_camera(rec: Record[Camera], camera: Camera, base_dir: Path)
 
 
 def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
-    where = f"zones[{k}] {q(zone.name)}"
-    polygon = zone.polygon
+    yield from _check_polygon(rec, f"zones[{k}] {q(zone.name)}", zone.polygon, ("zones", k, "polygon"))
+
+
+def _check_privacy_masks(rec: Record[Camera], camera: Camera) -> Iterator[Problem]:
+    """Privacy masks are polygons like zones: a mask that is malformed would silently hide nothing (or
+    the wrong part of the picture), so the file is refused rather than the pixels shown."""
+    if "privacy_masks" in rec.broken:
+        return
+    for k, polygon in enumerate(camera.privacy_masks):
+        yield from _check_polygon(rec, f"privacy_masks[{k}]", polygon, ("privacy_masks", k))
+
+
+def _check_polygon(
+    rec: Record[Camera], where: str, polygon: Sequence[Pt], path: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    """A polygon in the unit square: at least 3 distinct corners inside the picture, some area, and
+    edges that do not cross (``path`` locates it in the record, e.g. ``("zones", k, "polygon")``)."""
     if len(polygon) < 3:
         yield rec.problem(
-            f"{where}: polygon has {len(polygon)} point(s); expected at least 3 [x, y] corners",
-            "zones",
-            k,
-            "polygon",
+            f"{where}: polygon has {len(polygon)} point(s); expected at least 3 [x, y] corners", *path
         )
         return
     inside = True
@@ -609,27 +620,22 @@ def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
             yield rec.problem(
                 f"{where}: polygon corner {p + 1} [{x:g}, {y:g}] is outside the picture; x and y are "
                 "fractions of its width and height, from 0 to 1",
-                "zones",
-                k,
-                "polygon",
+                *path,
                 p,
             )
     if not inside:
         return
     for p, corner in enumerate(polygon):
         if corner in polygon[:p]:
-            earlier = polygon.index(corner)
+            earlier = list(polygon).index(corner)
             yield rec.problem(
                 f"{where}: polygon corner {p + 1} repeats corner {earlier + 1}; list each corner once",
-                "zones",
-                k,
-                "polygon",
+                *path,
                 p,
             )
             return
     if all(abs(_orient(polygon[0], polygon[1], c)) < 1e-12 for c in polygon[2:]):
-        message = f"{where}: polygon has no area (its corners lie on one line)"
-        yield rec.problem(message, "zones", k, "polygon")
+        yield rec.problem(f"{where}: polygon has no area (its corners lie on one line)", *path)
         return
     crossing = _self_intersection(polygon)
     if crossing is not None:
@@ -639,9 +645,7 @@ def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
         yield rec.problem(
             f"{where}: polygon crosses itself (edge {first} meets edge {second}); "
             "list the corners in order around the area",
-            "zones",
-            k,
-            "polygon",
+            *path,
         )
 
 

@@ -4,7 +4,13 @@ OpenCV network reads block and buffer, so a consumer that reads at its own pace 
 behind live; a dedicated reader that overwrites a single slot keeps what the wall shows current.
 Network streams are opened through FFmpeg with *named* open and read timeouts, passed when the capture
 is constructed (the only point where OpenCV honours them), so a dead camera is reported in seconds
-instead of hanging a thread. RTSP is forced onto TCP, since UDP loses packets on busy networks.
+instead of hanging a thread. RTSP runs over TCP unless a camera asks for UDP (UDP loses packets on busy
+networks); the transport is chosen per capture by FFmpeg's own RTSP URL option (``?tcp`` / ``?udp``,
+stripped by FFmpeg before the request is sent), because ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` is one
+environment variable for the whole process and would set every camera's transport at once.
+
+The supervised, shared grabbers are in :mod:`app.video.grabber` and :mod:`app.video.hub`;
+:class:`FrameGrabber` here is the older unsupervised reader, kept until the wall moves to the hub.
 
 OpenCV is imported lazily: it is heavy, and the modules that merely describe a station stay cheap.
 """
@@ -27,6 +33,7 @@ from app.workers import CancelToken, Worker
 log = logging.getLogger("wardroom.video")
 
 CaptureStatus = Literal["connected", "disconnected"]
+RtspTransport = Literal["tcp", "udp"]
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 5.0
 FILE_FPS_DEFAULT = 10.0
@@ -82,7 +89,25 @@ def _bypass_proxy_for_loopback() -> None:
         os.environ["no_proxy"] = ",".join(names + missing)
 
 
-def open_capture(url: str, open_timeout_ms: int, read_timeout_ms: int) -> Any:
+def with_rtsp_transport(url: str, transport: RtspTransport) -> str:
+    """``url`` with FFmpeg's per-URL RTSP transport option (``?tcp`` / ``&udp``); others unchanged.
+
+    FFmpeg's RTSP demuxer reads the options after the last ``?`` (``tcp``, ``udp``, ...), applies the
+    ones it knows and strips them from the request, so the camera never sees them. An operator's
+    ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` (process-wide) still applies to everything else.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps"):
+        return url
+    existing = parts.query.split("&") if parts.query else []
+    if transport in existing:
+        return url
+    return url + ("&" if parts.query else "?") + transport
+
+
+def open_capture(
+    url: str, open_timeout_ms: int, read_timeout_ms: int, transport: RtspTransport = "tcp"
+) -> Any:
     """A ``cv2.VideoCapture`` for any camera URL of the site file (may be unopened: check isOpened)."""
     cv2 = _cv2()
     index = usb_index(url)
@@ -92,9 +117,7 @@ def open_capture(url: str, open_timeout_ms: int, read_timeout_ms: int) -> Any:
     if path is not None:
         return cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     parts = urlsplit(url)
-    if parts.scheme in ("rtsp", "rtsps"):
-        # Read by FFmpeg at open time; respect an operator's own setting.
-        os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+    url = with_rtsp_transport(url, transport)
     if parts.hostname in LOOPBACK_HOSTS:
         _bypass_proxy_for_loopback()
     params = [
