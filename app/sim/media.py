@@ -2,8 +2,10 @@
 
 A still photo makes a dull, obviously fake camera; panning and zooming a 640x360 window over it (plus a
 burned-in clock, as real DVRs do) gives a live-looking stream in which a frozen feed is visible at a
-glance. Video media are simply looped. OpenCV is imported lazily: it is heavy, and modules that only
-describe a station must stay cheap to import.
+glance. Video media are simply looped; ``scene:<name>`` media are the composited demo scenes of
+:mod:`app.sim.scenes`. Every frame also carries a machine-readable stamp of its capture time
+(:mod:`app.sim.stamp`), so the age of a frame on screen can be measured. OpenCV is imported lazily:
+it is heavy, and modules that only describe a station must stay cheap to import.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".
 
 
 class FrameSource(Protocol):
-    """Something that yields the next BGR frame of a stream."""
+    """Something that yields the next BGR frame of a stream.
+
+    ``now`` is the wall clock (``time.time()``): it is what the frame is stamped with, and what makes
+    scenes deterministic across processes.
+    """
 
     def frame(self, now: float) -> np.ndarray: ...
 
@@ -35,8 +41,13 @@ def _cv2() -> Any:
 
 
 def burn_in(frame: np.ndarray, name: str, wall_time: float | None = None) -> np.ndarray:
-    """Draw the camera name and a clock on a dark strip at the top, in place."""
+    """Draw the camera name and a clock on a dark strip at the top, and the time stamp strip, in place."""
+    from app.sim.stamp import draw_stamp
+
     cv2 = _cv2()
+    if wall_time is None:
+        wall_time = time.time()
+    draw_stamp(frame, wall_time)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(wall_time))
     text = f"{stamp}  {name}"
     cv2.rectangle(frame, (0, 0), (frame.shape[1], 24), (32, 32, 32), thickness=-1)
@@ -44,8 +55,18 @@ def burn_in(frame: np.ndarray, name: str, wall_time: float | None = None) -> np.
     return frame
 
 
-def open_source(media: Path, name: str, size: tuple[int, int] = FRAME_SIZE) -> FrameSource:
-    """An image or video source for ``media``; raises ValueError in plain words if it cannot be read."""
+def open_source(media: Path | str, name: str, size: tuple[int, int] = FRAME_SIZE) -> FrameSource:
+    """An image, video or scene source for ``media``; ValueError in plain words if it cannot be read.
+
+    ``media`` is a file, or ``scene:<name>`` (also as the last part of a path: a site loader resolves
+    media against the site file's folder before it gets here).
+    """
+    from app.sim.scenes import open_scene, scene_name
+
+    scene = scene_name(media)
+    if scene is not None:
+        return open_scene(scene, name, size)
+    media = Path(media)
     if not media.is_file():
         raise ValueError(f"media file {media} does not exist")
     if media.suffix.lower() in IMAGE_SUFFIXES:
@@ -69,7 +90,7 @@ class PanningImage:
         # The largest window of the output's aspect that fits in the image.
         self._base_w = min(float(w), h * aspect)
         self._base_h = self._base_w / aspect
-        self._t0 = time.monotonic()
+        self._t0 = time.time()
 
     def frame(self, now: float) -> np.ndarray:
         cv2 = _cv2()
@@ -83,7 +104,7 @@ class PanningImage:
         # warpAffine crops and scales in one pass with sub-pixel motion (no jerky integer crops).
         matrix = np.array([[s, 0.0, -(cx - crop_w / 2) * s], [0.0, s, -(cy - crop_h / 2) * s]])
         out = cv2.warpAffine(self._image, matrix, self._size, flags=cv2.INTER_LINEAR)
-        return burn_in(out, self._name)
+        return burn_in(out, self._name, now)
 
     def close(self) -> None:
         pass
@@ -116,7 +137,7 @@ class LoopedVideo:
                 frame = np.zeros((self._size[1], self._size[0], 3), np.uint8)
         if (frame.shape[1], frame.shape[0]) != self._size:
             frame = cv2.resize(frame, self._size, interpolation=cv2.INTER_AREA)
-        return burn_in(frame, self._name)
+        return burn_in(frame, self._name, now)
 
     def close(self) -> None:
         self._cap.release()

@@ -131,10 +131,13 @@ class MjpegServer:
     def _norm(path: str) -> str:
         return "/" + path.split("?", 1)[0].lstrip("/")
 
-    def add_stream(self, path: str, media: Path, name: str | None = None) -> None:
-        """Serve ``media`` at ``path`` with ``name`` burned in; ValueError (plain words) if unreadable."""
+    def add_stream(self, path: str, media: Path | str, name: str | None = None) -> None:
+        """Serve ``media`` (a file or ``scene:<name>``) at ``path`` with ``name`` burned in.
+
+        ValueError (plain words) if the media cannot be read or the scene does not exist.
+        """
         key = self._norm(path)
-        source = open_source(Path(media), name or key.strip("/"))
+        source = open_source(media, name or key.strip("/"))
         with self._shared.cond:
             old = self._shared.streams.get(key)
             self._shared.streams[key] = _Stream(key, source)
@@ -208,7 +211,7 @@ class MjpegServer:
             with self._shared.cond:
                 # Streams nobody watches are not encoded, except once so a new client starts at once.
                 todo = [s for s in self._shared.streams.values() if s.clients > 0 or not s.jpeg]
-            now = time.monotonic()
+            now = time.time()  # wall clock: what the frames are stamped with
             encoded: list[tuple[_Stream, bytes]] = []
             for stream in todo:
                 try:
