@@ -4,9 +4,11 @@
 Start order matters: the site file is synced into the database first (the record of what the site was
 when events happened, and the point rows the historian writes against), then the simulators of
 simulated PLCs and cameras (so that their real ports are known), then the historian (subscribed before
-the first value arrives), then the fieldbus pollers pointed at the *resolved* endpoints, then the link
-monitor, which watches cameras only: the pollers report each PLC's link themselves
-(``LinkStateChanged(kind="plc")``), from the reads they really make. Stopping runs in reverse, pollers
+the first value arrives), then the fieldbus pollers pointed at the *resolved* endpoints, then the
+camera capture hub (:class:`app.video.hub.CaptureHub`), which owns every grabber of this process and
+reports the owned cameras' states from their grabbers' reads, or from a light check when nothing shows
+them; the pollers report each PLC's link themselves (``LinkStateChanged(kind="plc")``), from the reads
+they really make. Stopping runs in reverse, pollers
 before the historian (so its final flush holds their last values) and before the simulators (so a
 shutdown is not recorded as a PLC outage).
 
@@ -32,7 +34,6 @@ from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.fleet.connections import Connection, site_connections, wanted
 from app.fleet.leases import LeaseInfo, StationIdentity, StationInfo
 from app.site.schema import Camera, Plc, SiteFile
-from app.video.linkmon import LinkMonitor, LinkTarget, camera_target
 
 if TYPE_CHECKING:
     from app.alarms.engine import AlarmEngine
@@ -45,10 +46,10 @@ if TYPE_CHECKING:
     from app.sim.simulator import PlcSimulator
     from app.site.loader import LoadedSite
     from app.storage.database import Database
+    from app.video.hub import CaptureHub
 
 log = logging.getLogger("wardroom.station")
 
-LINK_CHECK_TIMEOUT_MS = 3000
 SIM_HOST = "127.0.0.1"  # simulators bind loopback only
 
 
@@ -64,7 +65,7 @@ class _Running:
     extra: list[Any] = field(default_factory=list)  # services with start()/stop(timeout_s), stopped first
     alarms: AlarmEngine | None = None
     fieldbus: FieldbusManager | None = None
-    monitor: LinkMonitor | None = None
+    capture: CaptureHub | None = None
     unsubscribe: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -106,8 +107,8 @@ class Station:
         db: Database | None,
         bus: EventBus,
         *,
-        link_interval_s: float = 3.0,
-        link_timeout_ms: int = LINK_CHECK_TIMEOUT_MS,
+        link_interval_s: float | None = None,
+        link_timeout_ms: int | None = None,
         identity: StationIdentity | None = None,
         plcs: str = "*",
         cameras: str = "*",
@@ -116,6 +117,8 @@ class Station:
         self.loaded = loaded
         self.db = db
         self.bus = bus
+        # Accepted for older callers, no longer used: cameras are checked by the capture hub at the
+        # site's [cameras] probe_s / open_timeout_ms (there is no second connection every 3 s).
         self.link_interval_s = link_interval_s
         self.link_timeout_ms = link_timeout_ms
         self.identity = identity or default_identity()
@@ -130,6 +133,7 @@ class Station:
         self._camera_urls: dict[str, str] = {}
         self._failed: dict[tuple[str, str], str] = {}  # (kind, id) -> why its simulator is missing
         self._plc_links: dict[str, LinkStateChanged] = {}  # as the pollers last reported them
+        self._camera_faults: dict[str, LinkStateChanged] = {}  # owned cameras whose simulator failed
         self._links_lock = threading.Lock()  # the pollers' thread writes, anyone reads
         self._started = False
 
@@ -167,11 +171,19 @@ class Station:
         """The running historian (trend queries), or None without a database."""
         return self._running.historian
 
+    @property
+    def capture(self) -> CaptureHub | None:
+        """The capture hub (None before start and after stop): the embedded GUI's wall opens its
+        tiles through it, so the station and the wall share one grabber per camera stream."""
+        return self._running.capture
+
     def link_states(self) -> dict[tuple[str, str], LinkStateChanged]:
-        """Every link's latest state: PLCs as their pollers report them, cameras from the monitor."""
-        monitor = self._running.monitor
-        states = monitor.states() if monitor is not None else {}
+        """Every link's latest state: PLCs as their pollers report them, owned cameras as the
+        capture hub last published them."""
+        capture = self._running.capture
+        states = capture.link_states() if capture is not None else {}
         with self._links_lock:
+            states.update({("camera", cid): event for cid, event in self._camera_faults.items()})
             states.update({("plc", plc_id): event for plc_id, event in self._plc_links.items()})
         return states
 
@@ -221,6 +233,7 @@ class Station:
         self._start_historian()
         self._start_alarms()
         self._start_pollers()
+        self._start_capture()
         if self.db is None:  # alone, without a database to hold leases in: everything is ours
             self._gain(self.want, {})
         else:
@@ -345,7 +358,7 @@ class Station:
                 self._adopt_plcs(plcs)
             if cameras:
                 self._start_camera_simulators([c for c in self.site.camera if c.id in cameras])
-                self._restart_link_monitor()
+                self._watch_cameras()
 
     def _lose(self, connections: list[Connection], why: str) -> None:
         """Connections are another station's now: stop polling them at once."""
@@ -370,7 +383,7 @@ class Station:
             if engine is not None:
                 engine.own(set(self._owned_plcs), set(self._owned_cameras))
             if cameras:
-                self._restart_link_monitor()
+                self._watch_cameras()
             keys = ", ".join(c.key for c in connections)
             self._service("leases", "running", f"stopped polling {keys}: {why}")
 
@@ -620,30 +633,49 @@ class Station:
                     at=event.at,
                 )
 
-    def _restart_link_monitor(self) -> None:
-        """Watch the cameras this station owns (a new set replaces the monitor)."""
-        old, self._running.monitor = self._running.monitor, None
-        if old is not None:
-            old.stop(1.0)
-        targets: list[LinkTarget] = []
+    def _start_capture(self) -> None:
+        """One capture hub for the whole site (any camera may be opened through it, e.g. by the
+        embedded GUI's wall); it watches, and publishes the states of, the cameras this station owns."""
+        from app.video.hub import CaptureHub
+
+        hub = CaptureHub(self.site.camera, self.site.cameras, self.bus, probe=True)
+        hub.start()
+        self._running.capture = hub
+        settings = self.site.cameras
+        self._service(
+            "camera capture",
+            "running",
+            f"light check every {settings.probe_s:g} s of owned cameras nothing shows; "
+            f"open/read timeouts {settings.open_timeout_ms}/{settings.read_timeout_ms} ms",
+        )
+
+    def _watch_cameras(self) -> None:
+        """Point the hub at the owned cameras (a simulated camera at its simulator's real address); an
+        owned camera whose simulator could not start is a fault the station reports itself."""
+        hub = self._running.capture
+        faults: dict[str, LinkStateChanged] = {}
+        watched: list[str] = []
         for camera in self.site.camera:
             if camera.id not in self._owned_cameras:
                 continue
-            if ("camera", camera.id) in self._failed:
-                targets.append(self._dead_target("camera", camera.id, camera.url))
+            reason = self._failed.get(("camera", camera.id))
+            if reason is not None and camera.enabled:
+                faults[camera.id] = LinkStateChanged(
+                    kind="camera", id=camera.id, status="error", reason=reason, endpoint=camera.url
+                )
                 continue
-            targets.append(camera_target(camera, self.camera_url(camera.id), self.link_timeout_ms))
-        if not targets:
-            return
-        monitor = LinkMonitor(targets, self.bus, interval_s=self.link_interval_s)
-        self._service("link monitor", "starting", f"{len(targets)} camera link(s)")
-        monitor.start()
-        self._running.monitor = monitor
-        self._service("link monitor", "running", f"checking every {self.link_interval_s:g} s")
-
-    def _dead_target(self, kind: str, id_: str, endpoint: str) -> LinkTarget:
-        reason = self._failed[(kind, id_)]
-        return LinkTarget(kind, id_, endpoint, lambda: reason)  # type: ignore[arg-type]
+            watched.append(camera.id)
+            resolved = self._camera_urls.get(camera.id)
+            if hub is not None and resolved is not None and hub.url(camera.id) != resolved:
+                hub.set_url(camera.id, resolved)
+        with self._links_lock:
+            new = {cid: e for cid, e in faults.items() if cid not in self._camera_faults}
+            self._camera_faults = faults
+        for event in new.values():
+            log.warning("%s", event.describe())
+            self.bus.publish(event)
+        if hub is not None:
+            hub.watch(watched)
 
     # ------------------------------------------------------------------------------- stop
 
@@ -662,10 +694,9 @@ class Station:
         if running.keeper is not None:
             running.keeper.stop(left(1.0))
             self._service("leases", "stopped", "released")
-        if running.monitor is not None:
-            if not running.monitor.stop(left(1.0)):
-                log.warning("link monitor still finishing a check; it ends on its own")
-            self._service("link monitor", "stopped")
+        if running.capture is not None:
+            running.capture.stop(left(1.0))
+            self._service("camera capture", "stopped")
         if running.fieldbus is not None:
             running.fieldbus.stop(left(1.0))
             self._service("fieldbus pollers", "stopped")
@@ -691,4 +722,5 @@ class Station:
         self._failed.clear()
         with self._links_lock:
             self._plc_links.clear()
+            self._camera_faults.clear()
         self._started = False

@@ -1,5 +1,5 @@
 """The station runs a small simulated site end to end: simulators, resolved endpoints, pollers,
-historian and link states (PLC links from the pollers, camera links from the link monitor)."""
+historian and link states (PLC links from the pollers, camera links from the capture hub)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
 
         def all_connected() -> bool:
             states = station.link_states()
-            return len(states) == 3 and all(s.status == "connected" for s in states.values())
+            return len(states) == 3 and all(s.status in ("connected", "live") for s in states.values())
 
         assert wait_until(all_connected, 15.0), station.link_states()
         assert {(e.kind, e.id) for e in events.links} == {
@@ -133,7 +133,7 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
             ("camera", "yard"),
         }
         running = {e.service for e in events.services if e.status == "running"}
-        assert running == {"PLC simulator panel", "camera simulator", "fieldbus pollers", "link monitor"}
+        assert running == {"PLC simulator panel", "camera simulator", "fieldbus pollers", "camera capture"}
         assert station.historian is None  # no database, no history
         fieldbus = station.fieldbus
         assert fieldbus is not None
@@ -160,7 +160,7 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     assert elapsed < 5.0
     stopped = [e.service for e in events.services if e.status == "stopped"]
-    assert stopped == ["link monitor", "fieldbus pollers", "camera simulator", "PLC simulator panel"]
+    assert stopped == ["camera capture", "fieldbus pollers", "camera simulator", "PLC simulator panel"]
     assert station.link_states() == {}
     assert station.fieldbus is None
     assert registry.lookup(loaded.path, "panel") == []
@@ -190,8 +190,8 @@ def test_a_failing_simulator_is_reported_and_the_rest_runs(tmp_path: Path) -> No
 
             def settled() -> bool:
                 s = {k[1]: v.status for k, v in station.link_states().items()}
-                return s == {"panel": "connected", "gate": "connected", "spare": "disconnected",
-                             "yard": "disconnected"}  # fmt: skip
+                return s == {"panel": "connected", "gate": "live", "spare": "disconnected",
+                             "yard": "error"}  # fmt: skip
 
             assert wait_until(settled, 15.0), station.link_states()
             # The pollers still try the file's own address (another process may serve it); here
