@@ -344,7 +344,9 @@ class LobbyScene(Scene):
 
     def draw(self, frame: np.ndarray, t: float) -> None:
         phase = t % self.CYCLE_S
-        Sprite.load("walker_black.png").paste(frame, 540, 205 + 3 * math.sin(t * 0.7), 0.45)  # reception
+        Sprite.load("walker_black.png").paste(
+            frame, 540, 205 + 3 * math.sin(phase * math.pi / 3), 0.45
+        )  # reception
         if not self.ebike_in_view(t):
             return
         # In through the door (x=105, small) to its spot (x=300, near), later back out.
