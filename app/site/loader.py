@@ -39,6 +39,7 @@ from app.site.schema import (
     AlarmSettings,
     Building,
     Camera,
+    CameraSettings,
     HistorianSettings,
     Plc,
     Point,
@@ -58,8 +59,11 @@ SETTINGS_TABLES: dict[str, type[BaseModel]] = {
     "historian": HistorianSettings,
     "security": SecuritySettings,
     "alarms": AlarmSettings,
+    "cameras": CameraSettings,
 }
-_ALLOWED_SECTIONS = "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms]"
+_ALLOWED_SECTIONS = (
+    "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms], [cameras]"
+)
 
 
 @dataclass(frozen=True)
