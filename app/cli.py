@@ -14,6 +14,7 @@ import typer
 
 from app.commands.alarms import alarms_app
 from app.commands.audit import audit_app
+from app.commands.cameras import cameras_app
 from app.commands.common import DatabaseOpt
 from app.commands.console import console_app
 from app.commands.db import db_app
@@ -45,6 +46,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(points_app, name="points")
 app.add_typer(alarms_app, name="alarms")
+app.add_typer(cameras_app, name="cameras")
 
 
 def _version(value: bool) -> None:
