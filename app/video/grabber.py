@@ -19,6 +19,7 @@ one to end instead of piling up threads, so repeated outages cannot grow threads
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -31,7 +32,7 @@ from app.site.schema import CameraSettings
 from app.video.capture import RtspTransport, _cv2, file_path, open_capture, redact
 from app.video.frames import CameraState, CameraStatus, Frame, Stream
 from app.video.masks import PrivacyMask
-from app.video.probe import explain_open_failure
+from app.video.probe import explain_open_failure, probe
 from app.workers import CancelToken, Worker
 
 log = logging.getLogger("wardroom.video")
@@ -298,6 +299,22 @@ class Grabber:
             started = time.monotonic()
             cap: Any = None
             try:
+                # OpenCV's FFmpeg backend opens one stream at a time (a process-wide lock around the
+                # open): a camera that accepts but never answers would hold every other camera's open
+                # for the whole open timeout. The light check waits for it outside that lock, so only
+                # cameras that answer reach OpenCV.
+                check = asyncio.run(probe(url, self.settings.open_timeout_ms / 1000))
+                if token.cancelled or not self._current(gen):
+                    return
+                if check.verdict != "live":
+                    self._set(check.verdict, check.reason, gen=gen)
+                    self._phase_to(gen, "waiting")
+                    if token.wait(backoff):
+                        break
+                    backoff = min(backoff * 2, BACKOFF_MAX_S)
+                    continue
+                self._phase_to(gen, "opening")
+                started = time.monotonic()
                 cap = open_capture(
                     url, self.settings.open_timeout_ms, self.settings.read_timeout_ms, self.transport
                 )
