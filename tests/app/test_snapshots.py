@@ -226,6 +226,41 @@ def test_a_file_that_will_not_go_keeps_its_row(
     assert stuck.path.exists()
 
 
+def test_a_snapshot_from_a_masked_camera_is_masked_in_the_saved_file(
+    tmp_path: Path, db: Database, officer: UserInfo
+) -> None:
+    from app.sim.mjpeg import MjpegServer
+    from app.site.schema import Camera, CameraSettings
+    from app.video.hub import CaptureHub
+
+    card = tmp_path / "card.png"
+    assert cv2.imwrite(str(card), np.full((360, 640, 3), 200, np.uint8))
+    server = MjpegServer(fps=10)
+    server.add_stream("/lobby.mjpg", card, name="Lobby")
+    server.start()
+    square = ((0.25, 0.25), (0.75, 0.25), (0.75, 0.75), (0.25, 0.75))
+    camera = Camera(id="lobby", url=server.url_for("/lobby.mjpg"), privacy_masks=(square,))
+    hub = CaptureHub([camera], CameraSettings(), probe=False)
+    try:
+        source = hub.open("lobby")
+        deadline = time.monotonic() + 10
+        while (frame := source.latest()) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert frame is not None, source.status()
+        info = snapshots.take(db, frame, "lobby", officer)
+        source.release()
+    finally:
+        hub.stop(2.0)
+        server.close()
+
+    saved = cv2.imread(str(info.path), cv2.IMREAD_COLOR)
+    assert saved.shape == (360, 640, 3)
+    inside = saved[100:260, 170:470]  # the mask (90..270, 160..480) less a JPEG edge margin
+    outside = np.concatenate([saved[:80].reshape(-1, 3), saved[:, 500:].reshape(-1, 3)])
+    assert int(inside.max()) <= 24, "the privacy mask is missing from the saved snapshot"
+    assert float(np.median(outside)) > 150  # the rest of the picture is there (stamps and name aside)
+
+
 @pytest.mark.parametrize("days", [0, -1])
 def test_purge_refuses_a_retention_of_no_days(db: Database, days: float) -> None:
     with pytest.raises(ValueError):
