@@ -10,7 +10,9 @@ of a station comes from the stations through the database instead:
 - trends from a query-only :class:`app.historian.Historian` (never started: it records nothing,
   the stations' historians write the samples);
 - a simulated camera's stream at the address its station reports (the simulator's real port),
-  a real camera at the site file's URL.
+  a real camera at the site file's URL; the console's own :class:`~app.video.hub.CaptureHub`
+  (``capture``, no light probes: the stations watch the cameras) opens only the tiles the wall shows,
+  and the wall shows the stations' camera states for the others.
 
 ``alarms`` is the feed: truthy, because alarms do come (from the journal), so the window treats the
 alarm console as fed by an engine. This module is Qt-free on purpose.
@@ -19,6 +21,7 @@ alarm console as fed by an engine. This module is Qt-free on purpose.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +33,7 @@ from app.historian import Historian
 from app.site.loader import LoadedSite
 from app.storage.database import Database
 from app.storage.engine import StorageError
+from app.video.hub import CaptureHub
 
 log = logging.getLogger("wardroom.ui")
 
@@ -76,16 +80,37 @@ class ConsoleStation:
         self._historian = Historian(db)  # query-only: never started, records nothing
         self._simulated = {camera.id for camera in loaded.site.camera if camera.simulated}
         self._urls = {camera.id: camera.url for camera in loaded.site.camera}
+        self._capture: CaptureHub | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, wait_s: float = START_WAIT_S) -> ConsoleStation:
         """Follow the database; returns once the whole site was read (or after ``wait_s``, still trying)."""
         if not self.feed.start(wait_s):
             log.warning("console: the database did not answer within %g s; still trying", wait_s)
+        site = self._loaded.site
+        urls = {camera.id: self.camera_url(camera.id) for camera in site.camera}
+        self._capture = CaptureHub(site.camera, site.cameras, None, urls=urls, probe=False)
         return self
 
     def stop(self, timeout_s: float = 2.0) -> None:
-        self.feed.stop(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        if self._capture is not None:
+            self._capture.stop(timeout_s / 2)
+        self.feed.stop(max(0.1, deadline - time.monotonic()))
+
+    @property
+    def capture(self) -> CaptureHub | None:
+        """The console's own capture hub for the tiles it shows (None until ``start``)."""
+        return self._capture
+
+    def follow_camera_url(self, camera_id: str) -> None:
+        """A station reported where a camera is (a simulated camera's port): open grabbers move there."""
+        capture = self._capture
+        if capture is None or camera_id not in self._urls:
+            return
+        url = self.camera_url(camera_id)
+        if url != capture.url(camera_id):
+            capture.set_url(camera_id, url)
 
     # ------------------------------------------------------------------ StationView
     @property

@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
@@ -48,7 +48,13 @@ from ui.annunciator import AnnunciatorPlayer
 from ui.bridge import CoreBridge, connect_queued
 from ui.i18n import Translations, role_name
 from ui.pages.alarms import AlarmsPage
-from ui.pages.camera_wall import CameraWallPage
+from ui.pages.camera_wall import (
+    CameraWallPage,
+    DatabaseLayouts,
+    FrameOpener,
+    WallCamera,
+    database_snapshots,
+)
 from ui.pages.placeholders import IncidentsPage, MapPage, RecordsPage
 from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
@@ -63,6 +69,14 @@ log = logging.getLogger("wardroom.ui")
 WALL_STOP_S = 2.0  # the most the camera grabbers get to stop at shutdown
 PAGE_KEYS: tuple[str, ...] = ("wall", "sensors", "alarms", "map", "records", "incidents", "settings")
 REPORT_ENV = "WARDROOM_GUI_REPORT"
+
+
+def _first_grid(cameras: int) -> str:
+    """The layout a wall opens with: the smallest grid that shows every camera (at most 4x4)."""
+    for kind, count in (("1", 1), ("2x2", 4), ("3x3", 9)):
+        if cameras <= count:
+            return kind
+    return "4x4"
 
 
 def _screen_rect(widget: QWidget) -> list[int]:
@@ -147,8 +161,27 @@ class MainWindow(QMainWindow):
         header_layout.addWidget(self._demo_mark)
         header_layout.addWidget(self._user)
 
-        cameras = [(camera.id, camera.display_name) for camera in site.camera]
-        self._wall = CameraWallPage(cameras, parent=self)
+        buildings = {building.id: building.name for building in site.building}
+        cameras = [
+            WallCamera(
+                camera.id,
+                camera.display_name,
+                buildings.get(camera.building or "", camera.building or ""),
+                substream=bool(camera.substream_url),
+                enabled=camera.enabled,
+            )
+            for camera in site.camera
+        ]
+        self._wall = CameraWallPage(
+            cameras,
+            parent=self,
+            layouts=DatabaseLayouts(db, user.id) if db is not None and user is not None else None,
+            snapshot=database_snapshots(db, user) if db is not None and user is not None else None,
+            grid=_first_grid(len(cameras)),
+        )
+        # Capture the window started itself (a station without a hub of its own): stopped at shutdown.
+        self._own_hub: Any = None
+        self._follow_camera_url: Any = None  # a console's hub learns simulated cameras' real ports
         self._settings = SettingsPage(
             translations, facts, self, site=site, demo=demo, db=db, console=console, user_info=user
         )
@@ -339,8 +372,9 @@ class MainWindow(QMainWindow):
             if newer is not None and newer.at > event.at:
                 links[key] = newer
             self._on_link_state(links[key])
-        urls = {camera.id: station.camera_url(camera.id) for camera in self._site.camera}
-        self._wall.start(urls)
+        self._wall.start(self._capture_of(station))
+        self._wall.refresh_layouts()
+        self._follow_camera_url = getattr(station, "follow_camera_url", None)
         self._sensors.attach(station.fieldbus, station.historian, links.values())
         self._settings.attach_station(station.loaded)
         self._engine_running = station.alarms is not None
@@ -349,6 +383,18 @@ class MainWindow(QMainWindow):
             self._banner.show_beyond_limits(0)
         self._alarms.attach(self._engine_running)
         self._show_banner()
+
+    def _capture_of(self, station: StationView) -> FrameOpener:
+        """The station's capture hub (a console's own); a station without one gets a hub of the
+        window's on the station's camera addresses (opened only for shown tiles, no probing)."""
+        capture = getattr(station, "capture", None)
+        if capture is not None:
+            return cast(FrameOpener, capture)
+        from app.video.hub import CaptureHub
+
+        urls = {camera.id: station.camera_url(camera.id) for camera in self._site.camera}
+        self._own_hub = CaptureHub(self._site.camera, self._site.cameras, urls=urls, probe=False)
+        return cast(FrameOpener, self._own_hub)
 
     @Slot(int)
     def open_alarm(self, alarm_id: int) -> None:
@@ -385,6 +431,8 @@ class MainWindow(QMainWindow):
             "tiles": [
                 {
                     "camera_id": tile.camera_id,
+                    "slot": tile.slot,
+                    "state": tile.state,
                     "frames_shown": tile.frames_shown,
                     "signal": tile.has_signal,
                     "rect": _screen_rect(tile),
@@ -423,6 +471,8 @@ class MainWindow(QMainWindow):
         self._player.stop()
         self._settings.shutdown()
         self._wall.stop(min(WALL_STOP_S, end - time.monotonic()))
+        if self._own_hub is not None:
+            self._own_hub.stop(max(0.1, min(WALL_STOP_S, end - time.monotonic())))
 
     # ------------------------------------------------------------------ Qt
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -448,6 +498,10 @@ class MainWindow(QMainWindow):
         if seen is not None and seen.at > event.at:
             return  # an older state than the one shown
         self._links[key] = event
+        if event.kind == "camera":
+            self._wall.set_camera_state(event.id, event.status, event.reason)
+            if self._follow_camera_url is not None:
+                self._follow_camera_url(event.id)
         lamp = self._lamps.get(key)
         if lamp is None:
             log.debug("no lamp for %s %s", event.kind, event.id)

@@ -1,7 +1,8 @@
 """A small lamp with a label: the link state of one PLC or camera, for the status bar.
 
-The state is a dynamic property (``linkState`` = ``unknown`` / ``connected`` / ``disconnected``) so
-the QSS palette decides the look: grey while things are normal, colour only when a link is down
+The state is a dynamic property (``linkState``: a PLC's ``unknown`` / ``connected`` / ``disconnected``,
+a camera's ``connecting`` / ``live`` / ``stalled`` / ``lost`` / ``error`` / ``disabled``) so the QSS
+palette decides the look: grey while things are normal, colour only when a link is down
 (ISA-101). The reason a link is down goes in the tooltip and in ``reason``, in plain words, so the
 operator can tell "refused" from "timed out" without opening a log.
 """
@@ -13,7 +14,18 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from widgets.style import set_style_property
 
-LINK_STATES: tuple[str, ...] = ("unknown", "connected", "disconnected")
+LINK_STATES: tuple[str, ...] = (
+    "unknown",
+    "connected",
+    "disconnected",
+    "connecting",
+    "live",
+    "stalled",
+    "lost",
+    "error",
+    "disabled",
+)
+_FINE = frozenset({"connected", "live"})
 
 
 class StatusLamp(QFrame):
@@ -72,7 +84,7 @@ class StatusLamp(QFrame):
         if state not in LINK_STATES:
             state = "unknown"
         self._state = state
-        self._reason = reason if state != "connected" else ""  # unknown: why (a console: no station)
+        self._reason = reason if state not in _FINE else ""  # unknown: why (a console: no station)
         if endpoint:
             self._endpoint = endpoint
         set_style_property(self, "linkState", state, self._dot, self._text)
@@ -83,6 +95,12 @@ class StatusLamp(QFrame):
             "unknown": self.tr("not yet checked"),
             "connected": self.tr("connected"),
             "disconnected": self.tr("disconnected"),
+            "connecting": self.tr("connecting"),
+            "live": self.tr("live"),
+            "stalled": self.tr("stalled"),
+            "lost": self.tr("lost"),
+            "error": self.tr("error"),
+            "disabled": self.tr("disabled"),
         }
         return words[self._state]
 

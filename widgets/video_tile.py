@@ -1,29 +1,75 @@
-"""One camera tile: the newest frame, aspect-fit, with the camera's name and a "no signal" state.
+"""One camera tile: the newest frame, aspect-fit, under a caption with name, time, live fps and state.
 
 Frames arrive far more often than it is worth painting, from whoever pulls them off the capture
 threads. ``set_frame`` therefore only stores a reference; the owner calls ``refresh()`` from a
 bounded-rate ``QTimer`` and the tile repaints at most once per refresh, only when a new frame came.
 The frame is painted through a ``QImage`` built over the numpy buffer (no copy); the tile keeps the
 array alive for as long as the image refers to it. The caller hands the array over: it must not
-write into it afterwards (capture code allocates a new array per frame).
+write into it afterwards (capture allocates a new, read-only array per frame).
+
+The tile decides nothing about a camera: the owner tells it the state (``set_state``: plain words and
+numbers). The state is a dynamic property (``tileState``) styled by the one QSS palette (ISA-101:
+grey while live, colour only for abnormal). A tile is a slot of the wall: the camera on it can change
+(``assign``); it takes camera drops, reports clicks, double-clicks and its snapshot button.
 """
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QMimeData, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QStyle,
     QStyleOption,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from widgets.elided_label import ElidedLabel
 from widgets.style import set_style_property
+
+# What a camera tree drags and a tile takes: camera ids, one per line (UTF-8).
+CAMERA_MIME = "application/x-wardroom-camera"
+TILE_STATES = ("empty", "connecting", "live", "stalled", "lost", "error", "disabled")
+# The older ``signal`` property (ok / waiting / lost), still matched by the palette and the GUI report.
+_SIGNAL = {
+    "empty": "waiting",
+    "connecting": "waiting",
+    "live": "ok",
+    "stalled": "lost",
+    "lost": "lost",
+    "error": "lost",
+    "disabled": "waiting",
+}
+
+
+def camera_mime(camera_ids: list[str]) -> QMimeData:
+    data = QMimeData()
+    data.setData(CAMERA_MIME, "\n".join(camera_ids).encode("utf-8"))
+    data.setText("\n".join(camera_ids))
+    return data
+
+
+def cameras_in(mime: QMimeData) -> list[str]:
+    if not mime.hasFormat(CAMERA_MIME):
+        return []
+    raw = bytes(mime.data(CAMERA_MIME).data()).decode("utf-8", "replace")
+    return [line for line in raw.splitlines() if line]
 
 
 def _image_over(frame: np.ndarray, bgr: bool) -> QImage:
@@ -46,6 +92,15 @@ def fit_rect(image_size: QSize, area: QRect) -> QRect:
     return QRect(left, top, scaled.width(), scaled.height())
 
 
+def age_words(age_s: float) -> str:
+    """A frame's age for a caption: ``4 s``, ``3 min``, ``2 h``."""
+    if age_s < 90:
+        return f"{max(0, round(age_s))} s"
+    if age_s < 90 * 60:
+        return f"{round(age_s / 60)} min"
+    return f"{round(age_s / 3600)} h"
+
+
 class _FrameView(QWidget):
     """The picture area. Its background comes from QSS; it paints the tile's current frame on top."""
 
@@ -54,7 +109,7 @@ class _FrameView(QWidget):
         self.setObjectName("tileView")
         self._tile = tile
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(160, 90)
+        self.setMinimumSize(96, 54)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -66,25 +121,55 @@ class _FrameView(QWidget):
 
 
 class VideoTile(QFrame):
-    """A camera tile. Plain data in: an id, a display name, numpy frames, a no-signal reason."""
+    """A wall slot showing one camera. Plain data in: ids, names, numpy frames, state words."""
 
-    def __init__(self, camera_id: str, name: str, parent: QWidget | None = None) -> None:
+    clicked = Signal(int)  # slot
+    doubleClicked = Signal(int)  # slot
+    cameraDropped = Signal(int, str)  # slot, camera id
+    snapshotRequested = Signal(int)  # slot
+
+    def __init__(
+        self, camera_id: str = "", name: str = "", parent: QWidget | None = None, *, slot: int = 0
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("videoTile")
+        self.setAcceptDrops(True)
+        self._slot = slot
         self._camera_id = camera_id
         self._name = name
         self._frame: np.ndarray | None = None
+        self._frame_at: float | None = None
         self._bgr = True
         self._frame_serial = 0  # bumps on every set_frame
         self._painted_serial = 0  # the serial last painted
         self._requested_serial = 0  # the serial a repaint was last asked for
         self._frames_shown = 0
         self._frames_received = 0
-        self._has_signal = False
+        self._state = ""
         self._reason = ""
+        self._fps = 0.0
+        self._age_s: float | None = None
 
-        self._caption = QLabel(name, self)
+        self._caption = QFrame(self)
         self._caption.setObjectName("tileCaption")
+        self._title = ElidedLabel(name, self._caption)
+        self._title.setObjectName("tileTitle")
+        self._info = QLabel(self._caption)
+        self._info.setObjectName("tileInfo")
+        self._badge = QLabel(self._caption)
+        self._badge.setObjectName("tileBadge")
+        self._snap = QToolButton(self._caption)
+        self._snap.setObjectName("tileSnapshot")
+        self._snap.setAutoRaise(True)
+        self._snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._snap.clicked.connect(lambda: self.snapshotRequested.emit(self._slot))
+        caption_layout = QHBoxLayout(self._caption)
+        caption_layout.setContentsMargins(4, 1, 2, 1)
+        caption_layout.setSpacing(6)
+        caption_layout.addWidget(self._title, 1)
+        caption_layout.addWidget(self._info)
+        caption_layout.addWidget(self._badge)
+        caption_layout.addWidget(self._snap)
         self._view = _FrameView(self)
         self._notice = QLabel(self._view)
         self._notice.setObjectName("tileNotice")
@@ -97,17 +182,27 @@ class VideoTile(QFrame):
         layout.addWidget(self._view, 1)
         notice_layout = QVBoxLayout(self._view)
         notice_layout.addWidget(self._notice)
-        self.setProperty("signal", "")
-        set_style_property(self, "signal", "waiting", self._caption)
-        self._update_notice()
+        self.setProperty("selected", "false")
+        self._apply_state("connecting" if camera_id else "empty", "")
+        self._retranslate()
+
+    # ------------------------------------------------------------------ read
+    @property
+    def slot(self) -> int:
+        return self._slot
 
     @property
     def camera_id(self) -> str:
+        """The camera on this slot ("" when empty)."""
         return self._camera_id
 
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def state(self) -> str:
+        return self._state
 
     @property
     def frames_shown(self) -> int:
@@ -120,44 +215,168 @@ class VideoTile(QFrame):
 
     @property
     def has_signal(self) -> bool:
-        return self._has_signal
+        return self._state == "live"
+
+    @property
+    def has_picture(self) -> bool:
+        return self._frame is not None
+
+    @property
+    def frame_size(self) -> QSize:
+        frame = self._frame
+        return QSize(0, 0) if frame is None else QSize(frame.shape[1], frame.shape[0])
 
     @property
     def reason(self) -> str:
         return self._reason
 
-    def set_frame(self, frame: np.ndarray, *, bgr: bool = True) -> None:
+    @property
+    def caption_text(self) -> str:
+        """Everything the caption says, for tests and the GUI report."""
+        return " | ".join(t for t in (self._title.full_text, self._info.text(), self._badge.text()) if t)
+
+    @property
+    def notice_text(self) -> str:
+        return self._notice.text() if not self._notice.isHidden() else ""
+
+    def picture_rect(self) -> QRect:
+        """Where the picture is painted, in the tile's picture-area coordinates (empty if none)."""
+        if self._frame is None:
+            return QRect()
+        return fit_rect(self.frame_size, self._view.rect())
+
+    @property
+    def view(self) -> QWidget:
+        return self._view
+
+    # ------------------------------------------------------------------ write
+    def assign(self, camera_id: str, name: str) -> None:
+        """Put another camera (or none: ``""``) on this slot; the old picture goes."""
+        if camera_id == self._camera_id and name == self._name:
+            return
+        self._camera_id = camera_id
+        self._name = name
+        self._title.set_full_text(name)
+        self._frame = None
+        self._frame_at = None
+        self._fps = 0.0
+        self._age_s = None
+        self._apply_state("connecting" if camera_id else "empty", "")
+        self._view.update()
+
+    def set_selected(self, selected: bool) -> None:
+        set_style_property(self, "selected", "true" if selected else "false")
+
+    @property
+    def selected(self) -> bool:
+        return self.property("selected") == "true"
+
+    def set_frame(self, frame: np.ndarray, *, bgr: bool = True, at: float | None = None) -> None:
         """Store the newest frame (HxWx3 uint8 BGR/RGB or HxW grey). Does not repaint by itself."""
         if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] != 3):
             raise ValueError(f"a video frame must be HxW or HxWx3 uint8, got {frame.shape} {frame.dtype}")
         if not frame.flags.c_contiguous:
             frame = np.ascontiguousarray(frame)
         self._frame = frame
+        self._frame_at = time.time() if at is None else at
         self._bgr = bgr
         self._frame_serial += 1
         self._frames_received += 1
-        if not self._has_signal:
-            self._has_signal = True
-            self._reason = ""
-            set_style_property(self, "signal", "ok", self._caption)
-            self._update_notice()
+        if self._state in ("connecting", "empty", "lost", "error"):
+            self._apply_state("live", "")
+
+    def set_state(
+        self, state: str, reason: str = "", *, fps: float = 0.0, age_s: float | None = None
+    ) -> None:
+        """What the camera is doing: a ``TILE_STATES`` word, plain-words reason, measured fps, and the
+        newest frame's age (stalled). Lost, error and disabled drop the picture (nothing stale shows)."""
+        if state not in TILE_STATES:
+            raise ValueError(f"unknown tile state {state!r}")
+        self._fps = fps
+        self._age_s = age_s
+        if state in ("lost", "error", "disabled", "empty") and self._frame is not None:
+            self._frame = None
+            self._view.update()
+        self._apply_state(state, reason)
 
     def set_no_signal(self, reason: str) -> None:
         """Show that the camera is not delivering; the last frame is dropped so nothing stale shows."""
-        if not self._has_signal and reason == self._reason and self.property("signal") == "lost":
-            return
-        self._has_signal = False
-        self._reason = reason
-        self._frame = None
-        set_style_property(self, "signal", "lost", self._caption)
-        self._update_notice()
-        self._view.update()
+        self.set_state("lost", reason)
 
     def refresh(self) -> None:
         """Ask for one repaint if a frame arrived since the last request (called from a timer)."""
         if self._frame is not None and self._frame_serial != self._requested_serial:
             self._requested_serial = self._frame_serial
             self._view.update()
+        self._update_info()
+
+    # ------------------------------------------------------------------ private
+    def _apply_state(self, state: str, reason: str) -> None:
+        changed = state != self._state or reason != self._reason
+        self._state = state
+        self._reason = reason
+        set_style_property(self, "tileState", state, self._caption, self._badge, self._notice)
+        set_style_property(self, "signal", _SIGNAL[state], self._caption)
+        if changed:
+            self._update_notice()
+        self._update_info()
+
+    def _update_info(self) -> None:
+        parts: list[str] = []
+        if self._frame_at is not None and self._state in ("live", "stalled"):
+            parts.append(time.strftime("%H:%M:%S", time.localtime(self._frame_at)))
+        if self._state == "live":
+            parts.append(self.tr("{fps} fps").format(fps=f"{self._fps:.1f}"))
+        text = "  ".join(parts)
+        if self._info.text() != text:
+            self._info.setText(text)
+        badge = self._badge_text()
+        if self._badge.text() != badge:
+            self._badge.setText(badge)
+            self._badge.setVisible(bool(badge))
+        if self._state == "stalled":
+            self._update_notice()
+
+    def _badge_text(self) -> str:
+        words = {
+            "connecting": self.tr("connecting"),
+            "stalled": self.tr("stalled"),
+            "lost": self.tr("lost"),
+            "error": self.tr("error"),
+            "disabled": self.tr("disabled"),
+        }
+        word = words.get(self._state, "")
+        if self._state == "stalled" and self._age_s is not None:
+            word = self.tr("stalled {age}").format(age=age_words(self._age_s))
+        return word
+
+    def _update_notice(self) -> None:
+        state = self._state
+        if state == "live":
+            self._notice.hide()
+            return
+        if state == "empty":
+            text = self.tr("Drop a camera here")
+        elif state == "connecting":
+            text = self.tr("Waiting for video…")
+        elif state == "stalled":
+            text = self.tr("No new picture")
+            if self._age_s is not None:
+                text = self.tr("No new picture for {age}").format(age=age_words(self._age_s))
+        elif state == "disabled":
+            text = self.tr("Camera disabled")
+        else:
+            text = self.tr("No signal") if state == "lost" else self.tr("Stream unusable")
+        if self._reason:
+            text += "\n" + self._reason
+        if self._notice.text() != text:
+            self._notice.setText(text)
+        self._notice.setAlignment(
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+            if state == "stalled"
+            else Qt.AlignmentFlag.AlignCenter
+        )
+        self._notice.show()
 
     def _paint_frame(self, painter: QPainter, area: QRect) -> None:
         frame = self._frame  # keeps the buffer alive while the image below refers to it
@@ -170,21 +389,47 @@ class VideoTile(QFrame):
             self._painted_serial = self._frame_serial
             self._frames_shown += 1
 
-    def _update_notice(self) -> None:
-        if self._has_signal:
-            self._notice.hide()
+    def _retranslate(self) -> None:
+        self._snap.setText(self.tr("Snapshot"))
+        self._snap.setToolTip(self.tr("Save this picture (S)"))
+        self._update_notice()
+        self._update_info()
+
+    # ------------------------------------------------------------------ Qt
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self._slot)
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.doubleClicked.emit(self._slot)
+            event.accept()
             return
-        if self.property("signal") == "lost":
-            text = self.tr("No signal")
-            if self._reason:
-                text += "\n" + self._reason
+        super().mouseDoubleClickEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if cameras_in(event.mimeData()):
+            event.acceptProposedAction()
         else:
-            text = self.tr("Waiting for video…")
-        self._notice.setText(text)
-        self._notice.show()
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if cameras_in(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        cameras = cameras_in(event.mimeData())
+        if not cameras:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.cameraDropped.emit(self._slot, cameras[0])
 
     def changeEvent(self, event: QEvent) -> None:
         """Re-word the notice when the language changes."""
         if event.type() == QEvent.Type.LanguageChange:
-            self._update_notice()
+            self._retranslate()
         super().changeEvent(event)

@@ -700,25 +700,113 @@
     </message>
 </context>
 <context>
-    <name>CameraGrid</name>
+    <name>CameraTree</name>
     <message>
-        <source>This site has no cameras.</source>
-        <translation>本场所没有摄像机。</translation>
+        <source>Other cameras</source>
+        <translation>其他摄像机</translation>
+    </message>
+    <message>
+        <source>Find a camera (name or id)</source>
+        <translation>查找摄像机（名称或编号）</translation>
     </message>
 </context>
 <context>
     <name>CameraWallPage</name>
     <message>
-        <source>No stream address for this camera.</source>
-        <translation>该摄像机没有视频流地址。</translation>
+        <source>Snapshot: no camera on the selected tile.</source>
+        <translation>截图：所选画面上没有摄像机。</translation>
     </message>
     <message>
-        <source>The camera does not answer.</source>
-        <translation>摄像机无响应。</translation>
+        <source>snapshots need the database and a signed-in operator</source>
+        <translation>截图需要数据库和已登录的操作员</translation>
     </message>
     <message>
-        <source>Plain wall: the newest picture of every camera. Layouts and overlays come later.</source>
-        <translation>简易视频墙：显示每台摄像机的最新画面。布局与叠加标注将在后续版本提供。</translation>
+        <source>no picture from this camera yet</source>
+        <translation>该摄像机尚无画面</translation>
+    </message>
+    <message>
+        <source>Saving a snapshot of {camera}…</source>
+        <translation>正在保存 {camera} 的截图…</translation>
+    </message>
+    <message>
+        <source>Switched off in the site file.</source>
+        <translation>站点文件中已停用。</translation>
+    </message>
+    <message>
+        <source>Layout “{name}” saved.</source>
+        <translation>布局“{name}”已保存。</translation>
+    </message>
+    <message>
+        <source>Layout “{name}” deleted.</source>
+        <translation>布局“{name}”已删除。</translation>
+    </message>
+    <message>
+        <source>Layouts: {error}</source>
+        <translation>布局：{error}</translation>
+    </message>
+    <message>
+        <source>Snapshot saved: {path}</source>
+        <translation>截图已保存：{path}</translation>
+    </message>
+    <message>
+        <source>Snapshot not saved: {why}</source>
+        <translation>截图未保存：{why}</translation>
+    </message>
+    <message>
+        <source>Save layout</source>
+        <translation>保存布局</translation>
+    </message>
+    <message>
+        <source>Name of this layout:</source>
+        <translation>布局名称：</translation>
+    </message>
+    <message>
+        <source>All cameras</source>
+        <translation>全部摄像机</translation>
+    </message>
+    <message>
+        <source>Page {page} of {count}</source>
+        <translation>第 {page} 页，共 {count} 页</translation>
+    </message>
+    <message>
+        <source>Previous page (PgUp)</source>
+        <translation>上一页（PgUp）</translation>
+    </message>
+    <message>
+        <source>Next page (PgDown)</source>
+        <translation>下一页（PgDown）</translation>
+    </message>
+    <message>
+        <source>Tour:</source>
+        <translation>轮巡：</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>Show the next page every so many seconds</source>
+        <translation>每隔若干秒显示下一页</translation>
+    </message>
+    <message>
+        <source>Layout of the tiles</source>
+        <translation>画面布局</translation>
+    </message>
+    <message>
+        <source>Save layout…</source>
+        <translation>保存布局…</translation>
+    </message>
+    <message>
+        <source>Delete layout</source>
+        <translation>删除布局</translation>
+    </message>
+    <message>
+        <source>This site has no cameras.</source>
+        <translation>本场所没有摄像机。</translation>
     </message>
 </context>
 <context>
@@ -1275,6 +1363,30 @@
         <source>disconnected</source>
         <translation>已断开</translation>
     </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>stalled</source>
+        <translation>停滞</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>中断</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>已停用</translation>
+    </message>
 </context>
 <context>
     <name>TrendPanel</name>
@@ -1344,8 +1456,64 @@
 <context>
     <name>VideoTile</name>
     <message>
+        <source>{fps} fps</source>
+        <translation>{fps} 帧/秒</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>stalled</source>
+        <translation>停滞</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>中断</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>stalled {age}</source>
+        <translation>停滞 {age}</translation>
+    </message>
+    <message>
+        <source>Drop a camera here</source>
+        <translation>将摄像机拖到此处</translation>
+    </message>
+    <message>
+        <source>No new picture</source>
+        <translation>无新画面</translation>
+    </message>
+    <message>
+        <source>No new picture for {age}</source>
+        <translation>{age} 无新画面</translation>
+    </message>
+    <message>
+        <source>Camera disabled</source>
+        <translation>摄像机已停用</translation>
+    </message>
+    <message>
         <source>No signal</source>
         <translation>无信号</translation>
+    </message>
+    <message>
+        <source>Stream unusable</source>
+        <translation>视频流不可用</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>截图</translation>
+    </message>
+    <message>
+        <source>Save this picture (S)</source>
+        <translation>保存此画面（S）</translation>
     </message>
     <message>
         <source>Waiting for video…</source>

@@ -82,7 +82,7 @@ def test_unbuilt_pages_say_what_they_will_hold(session: GuiSession) -> None:
 def test_lamps_and_wall_come_alive_on_the_real_station(qtbot: QtBot, session: GuiSession) -> None:
     window = session.window
     qtbot.waitUntil(lambda: window.lamp("plc", PLC_ID).state == "connected", timeout=START_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: window.lamp("camera", CAMERA_ID).state == "connected", timeout=START_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.lamp("camera", CAMERA_ID).state == "live", timeout=START_TIMEOUT_MS)
     tile = window.camera_wall.grid.tile(CAMERA_ID)
     assert tile.name == CAMERA_NAME
     qtbot.waitUntil(lambda: tile.frames_shown >= 3, timeout=START_TIMEOUT_MS)
@@ -139,7 +139,7 @@ def test_report_and_screenshots(
     tile = window.camera_wall.grid.tile(CAMERA_ID)
     qtbot.waitUntil(lambda: tile.frames_shown > 0, timeout=START_TIMEOUT_MS)
     qtbot.waitUntil(
-        lambda: all(lamp.state == "connected" for lamp in window.lamps()), timeout=START_TIMEOUT_MS
+        lambda: all(lamp.state in ("connected", "live") for lamp in window.lamps()), timeout=START_TIMEOUT_MS
     )
     report_path = tmp_path / "report.json"
 
@@ -155,7 +155,7 @@ def test_report_and_screenshots(
     assert SITE_NAME in report["window_title"]
     assert {(link["kind"], link["id"], link["state"]) for link in report["links"]} == {
         ("plc", PLC_ID, "connected"),
-        ("camera", CAMERA_ID, "connected"),
+        ("camera", CAMERA_ID, "live"),
     }
     english = artifacts_dir / "main_window_en.png"
     assert window.grab().save(str(english))

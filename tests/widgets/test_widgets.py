@@ -117,15 +117,19 @@ def test_grid_shape(count: int, shape: tuple[int, int]) -> None:
     assert grid_shape(count) == shape
 
 
-def test_grid_builds_one_tile_per_camera(qtbot: QtBot, themed_app: QApplication) -> None:
-    grid = CameraGrid()
+def test_grid_lays_out_every_wall_layout_and_reuses_its_tiles(qtbot: QtBot, themed_app: QApplication) -> None:
+    grid = CameraGrid(kind="2x2")
     qtbot.addWidget(grid)
-    grid.set_cameras([("a", "A"), ("b", "B"), ("c", "C")])
-    assert [t.camera_id for t in grid.tiles()] == ["a", "b", "c"]
-    grid.set_cameras([("d", "D")])
-    assert [t.camera_id for t in grid.tiles()] == ["d"]
-    with pytest.raises(ValueError, match="twice"):
-        grid.set_cameras([("x", "X"), ("x", "X")])
+    assert len(grid.tiles()) == 4 and grid.shape() == (2, 2)
+    first = grid.tile_at(0)
+    first.assign("a", "A")
+    assert grid.tile("a") is first
+    for kind, count, shape in (("1", 1, (1, 1)), ("3x3", 9, (3, 3)), ("4x4", 16, (4, 4))):
+        grid.set_grid(kind)
+        assert (len(grid.tiles()), grid.shape()) == (count, shape)
+    assert grid.tile_at(0) is first, "tiles are slots: reused, not rebuilt"
+    with pytest.raises(KeyError):
+        grid.tile("nobody")
 
 
 def test_banner_is_quiet_until_an_alarm(qtbot: QtBot, themed_app: QApplication) -> None:
