@@ -5,9 +5,10 @@ behind live; a dedicated reader that overwrites a single slot keeps what the wal
 Network streams are opened through FFmpeg with *named* open and read timeouts, passed when the capture
 is constructed (the only point where OpenCV honours them), so a dead camera is reported in seconds
 instead of hanging a thread. RTSP runs over TCP unless a camera asks for UDP (UDP loses packets on busy
-networks); the transport is chosen per capture by FFmpeg's own RTSP URL option (``?tcp`` / ``?udp``,
-stripped by FFmpeg before the request is sent), because ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` is one
-environment variable for the whole process and would set every camera's transport at once.
+networks). OpenCV takes the transport only from ``OPENCV_FFMPEG_CAPTURE_OPTIONS``, one environment
+variable for the whole process (FFmpeg's ``?udp`` URL suffix is not honoured by OpenCV's build: it was
+tried and still used TCP), so each RTSP open sets it to that camera's transport under a lock and
+restores the operator's value after; OpenCV serialises its opens anyway, so this costs nothing.
 
 The supervised, shared grabbers are in :mod:`app.video.grabber` and :mod:`app.video.hub`;
 :class:`FrameGrabber` here is the older unsupervised reader, kept until the wall moves to the hub.
@@ -89,20 +90,17 @@ def _bypass_proxy_for_loopback() -> None:
         os.environ["no_proxy"] = ",".join(names + missing)
 
 
-def with_rtsp_transport(url: str, transport: RtspTransport) -> str:
-    """``url`` with FFmpeg's per-URL RTSP transport option (``?tcp`` / ``&udp``); others unchanged.
+FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+# OpenCV's FFmpeg backend already opens one stream at a time (a lock of its own around the open), so
+# holding ours across the open costs no parallelism; it keeps the environment variable set for this
+# open until OpenCV has read it.
+_OPEN_LOCK = threading.Lock()
 
-    FFmpeg's RTSP demuxer reads the options after the last ``?`` (``tcp``, ``udp``, ...), applies the
-    ones it knows and strips them from the request, so the camera never sees them. An operator's
-    ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` (process-wide) still applies to everything else.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("rtsp", "rtsps"):
-        return url
-    existing = parts.query.split("&") if parts.query else []
-    if transport in existing:
-        return url
-    return url + ("&" if parts.query else "?") + transport
+
+def rtsp_options(operator: str | None, transport: RtspTransport) -> str:
+    """FFmpeg capture options for one RTSP open: the operator's own, with the camera's transport."""
+    kept = [o for o in (operator or "").split("|") if o and not o.startswith("rtsp_transport;")]
+    return "|".join([*kept, f"rtsp_transport;{transport}"])
 
 
 def open_capture(
@@ -117,7 +115,6 @@ def open_capture(
     if path is not None:
         return cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     parts = urlsplit(url)
-    url = with_rtsp_transport(url, transport)
     if parts.hostname in LOOPBACK_HOSTS:
         _bypass_proxy_for_loopback()
     params = [
@@ -126,7 +123,18 @@ def open_capture(
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         int(read_timeout_ms),
     ]
-    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+    if parts.scheme not in ("rtsp", "rtsps"):
+        return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+    with _OPEN_LOCK:  # the transport is this camera's for exactly this open
+        operator = os.environ.get(FFMPEG_OPTIONS_ENV)
+        os.environ[FFMPEG_OPTIONS_ENV] = rtsp_options(operator, transport)
+        try:
+            return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+        finally:
+            if operator is None:
+                os.environ.pop(FFMPEG_OPTIONS_ENV, None)
+            else:
+                os.environ[FFMPEG_OPTIONS_ENV] = operator
 
 
 def _open_failure(label: str, url: str, timeout_ms: int, elapsed_s: float) -> str:

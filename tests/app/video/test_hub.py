@@ -236,7 +236,7 @@ def test_a_black_hole_does_not_slow_seven_others(server: CameraServer) -> None:
 
 def test_file_source_loops(tmp_path: Path) -> None:
     clip = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 20.0, (160, 120))
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), 20.0, (160, 120))
     for k in range(4):
         writer.write(np.full((120, 160, 3), 60 * k, np.uint8))
     writer.release()
