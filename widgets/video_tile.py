@@ -180,8 +180,8 @@ class VideoTile(QFrame):
         layout.setSpacing(0)
         layout.addWidget(self._caption)
         layout.addWidget(self._view, 1)
-        notice_layout = QVBoxLayout(self._view)
-        notice_layout.addWidget(self._notice)
+        self._notice_layout = QVBoxLayout(self._view)
+        self._notice_layout.addWidget(self._notice)
         self.setProperty("selected", "false")
         self._apply_state("connecting" if camera_id else "empty", "")
         self._retranslate()
@@ -367,15 +367,14 @@ class VideoTile(QFrame):
             text = self.tr("Camera disabled")
         else:
             text = self.tr("No signal") if state == "lost" else self.tr("Stream unusable")
-        if self._reason:
+        if self._reason and not (state == "stalled" and self._age_s is not None):
             text += "\n" + self._reason
         if self._notice.text() != text:
             self._notice.setText(text)
-        self._notice.setAlignment(
-            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
-            if state == "stalled"
-            else Qt.AlignmentFlag.AlignCenter
-        )
+        # Stalled: a strip at the bottom over the last picture; otherwise the notice fills the view.
+        strip = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+        self._notice_layout.setAlignment(self._notice, strip if state == "stalled" else Qt.AlignmentFlag(0))
+        self._notice.setWordWrap(state != "stalled")  # the strip is one line; a wrapped one breaks "2 s"
         self._notice.show()
 
     def _paint_frame(self, painter: QPainter, area: QRect) -> None:
