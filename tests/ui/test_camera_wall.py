@@ -279,6 +279,20 @@ def test_a_hidden_wall_pulls_no_frames_and_stops_cleanly(qtbot: QtBot, make_wall
     qtbot.waitUntil(lambda: wall.hub.open_count() == 0, timeout=5000)
 
 
+def test_without_a_source_the_stations_camera_states_are_shown(qtbot: QtBot, make_wall: object) -> None:
+    """A console before its own grabber opens: the tile shows what the stations report."""
+    wall = make_wall(3, "2x2")  # type: ignore[operator]
+    page = wall.page
+    page.set_camera_state("c1", "lost", "camera c1 could not be opened (connection refused)")
+    page.set_camera_state("c2", "connected")  # an older station's word for a working link
+    tile = page.grid.tile("c1")
+    qtbot.waitUntil(lambda: tile.state == "lost", timeout=5000)
+    assert "connection refused" in tile.notice_text
+    assert page.grid.tile("c2").state == "live"
+    page.start(wall.hub)  # now the wall's own grabber says how the camera is
+    qtbot.waitUntil(lambda: tile.frames_shown > 0 and tile.state == "live", timeout=WAIT_MS)
+
+
 def test_fitted_grid_size_keeps_the_aspect() -> None:
     size = fitted_grid_size(QSize(1230, 800), 1, 2, 16 / 9, QSize(2, 20), spacing=6, margin=6)
     picture_w = (size.width() - 2 * 6 - 6) / 2 - 2

@@ -354,7 +354,7 @@ class CameraWallPage(QWidget):
             interval_for(refresh_hz, MAX_REFRESH_HZ),
             self._pull_frames,
             name="wallRefresh",
-            may_run=lambda: self._opener is not None or bool(self._external),
+            may_run=lambda: not self._closed and (self._opener is not None or bool(self._external)),
         )
         self._tour_timer = ShownTimer(
             self, 1000, self.next_page, name="wallTour", on_show=lambda: None, may_run=self._touring
