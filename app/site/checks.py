@@ -579,6 +579,12 @@ def _check_simulated_camera(rec: Record[Camera], camera: Camera, base_dir: Path)
     if camera.media is None:
         yield rec.problem('a simulated camera needs media = "<image or video, relative to the site file>"')
         return
+    if camera.media.startswith("scene:"):
+        # A composited demo scene (app.sim.scenes): the site layer cannot import the simulator, so the
+        # name is checked there when the camera's simulator starts (and reported as its failure).
+        if not camera.media[len("scene:") :].strip():
+            yield rec.problem('media "scene:" names no scene; expected e.g. media = "scene:gate"', "media")
+        return
     media = Path(camera.media)
     suffix = media.suffix.lower()
     if suffix not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
