@@ -7,6 +7,7 @@ JSON output (``--json``) is always a top-level array of objects, so programs can
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -99,7 +100,17 @@ def quiet_library_logging() -> None:
 def main() -> None:
     """Console-script entry point."""
     quiet_library_logging()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        # Only a command that opened cameras can have a reader left in FFmpeg; OpenCV is imported
+        # only then, so this costs the other commands nothing.
+        if "app.video.capture" in sys.modules:
+            from app.video.capture import exit_past_blocked_readers
+
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            exit_past_blocked_readers(code)
+        raise
 
 
 if __name__ == "__main__":

@@ -313,22 +313,10 @@ def measure(
 
 
 def _exit_past_blocked_readers() -> None:
-    """End the process at once if a camera reader is still blocked inside FFmpeg.
+    """The report is printed: a reader still blocked in FFmpeg must not abort the exit (exit 0)."""
+    from app.video.capture import exit_past_blocked_readers
 
-    A reader waiting on a frozen stream returns only when its read timeout runs out; if Python's
-    shutdown finds that daemon thread coming back into the interpreter it ends the thread by force,
-    and the unwinding through OpenCV's C++ frames aborts the whole process ("exception not
-    rethrown", exit -6) after our report was printed. Nothing is left to do by then (no files open,
-    the output flushed), so ``os._exit(0)`` skips that shutdown instead of waiting up to the read
-    timeout.
-    """
-    import sys
-    import threading
-
-    if any(t.is_alive() and t.name.startswith("capture-") for t in threading.enumerate()):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+    exit_past_blocked_readers(0)
 
 
 def _measured_row(

@@ -287,3 +287,32 @@ class FrameGrabber:
             if pace and token.wait(pace):
                 break
         return got_any
+
+
+def readers_still_running() -> bool:
+    """Whether a camera reader thread is still alive (maybe blocked inside FFmpeg on a frozen stream)."""
+    import threading
+
+    return any(t.is_alive() and t.name.startswith("capture-") for t in threading.enumerate())
+
+
+def exit_past_blocked_readers(code: int) -> None:
+    """End the process now with ``code`` if a camera reader is still blocked inside FFmpeg.
+
+    A reader waiting on a frozen stream returns only when its read timeout runs out; if Python's
+    shutdown finds that daemon thread coming back into the interpreter it ends the thread by force,
+    and the unwinding through OpenCV's C++ frames aborts the whole process ("exception not
+    rethrown", exit -6) after the command's work was done. By the time this is called nothing is left
+    to do (services stopped, output and logs flushed here), so ``os._exit`` skips that shutdown.
+    """
+    import contextlib
+    import logging
+    import sys
+
+    if not readers_still_running():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)
