@@ -231,6 +231,7 @@ class Station:
         if self.db is not None and not self._run_on_database_version():
             self._sync()
         self._start_historian()
+        self._start_snapshot_purge()
         self._start_alarms()
         self._start_pollers()
         self._start_capture()
@@ -543,6 +544,16 @@ class Station:
         self._running.historian = historian
         self._running.unsubscribe.append(historian.subscribe(self.bus))
         self._service("historian", "running", f"{historian.max_interval_s:g} s heartbeat")
+
+    def _start_snapshot_purge(self) -> None:
+        """Snapshots past ``[cameras] snapshot_retention_days`` go once a day (incident ones stay)."""
+        if self.db is None:
+            return
+        from app.video.retention import SnapshotKeeper
+
+        keeper = SnapshotKeeper(self.db, self.site.cameras.snapshot_retention_days)
+        keeper.start()
+        self._running.extra.append(keeper)
 
     def _start_alarms(self) -> None:
         """The engine restores open alarms from the journal before the pollers send a first value."""

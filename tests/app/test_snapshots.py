@@ -272,3 +272,22 @@ def test_take_is_quick(db: Database, officer: UserInfo) -> None:
     started = time.perf_counter()
     snapshots.take(db, frame, "cam", officer)
     assert time.perf_counter() - started < 2.0
+
+
+def test_the_daily_keeper_purges_past_retention(db: Database, officer: UserInfo) -> None:
+    """The station's keeper runs the purge by itself (first run shortly after start)."""
+    from app.video.retention import SnapshotKeeper
+
+    old = datetime.now(UTC) - timedelta(days=40)
+    snapshots.take(db, Frame(picture(), old.timestamp(), 1), "gate", officer, now=old)
+    snapshots.take(db, Frame(picture(), time.time(), 2), "gate", officer)
+    keeper = SnapshotKeeper(db, 30, first_run_s=0.05, every_s=3600)
+    keeper.start()
+    try:
+        deadline = time.monotonic() + 5
+        while keeper.runs == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        keeper.stop()
+    assert keeper.runs == 1
+    assert len(all_rows(db)) == 1, "the 40-day-old snapshot is gone, today's is kept"
