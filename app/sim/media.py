@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.sim.overlay import burn_in
+
 FRAME_SIZE = (640, 360)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 
@@ -38,21 +40,6 @@ def _cv2() -> Any:
 
     cv2.setNumThreads(1)  # see MODELS.md: OpenCV's pool costs more than it saves on small frames
     return cv2
-
-
-def burn_in(frame: np.ndarray, name: str, wall_time: float | None = None) -> np.ndarray:
-    """Draw the camera name and a clock on a dark strip at the top, and the time stamp strip, in place."""
-    from app.sim.stamp import draw_stamp
-
-    cv2 = _cv2()
-    if wall_time is None:
-        wall_time = time.time()
-    draw_stamp(frame, wall_time)
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(wall_time))
-    text = f"{stamp}  {name}"
-    cv2.rectangle(frame, (0, 0), (frame.shape[1], 24), (32, 32, 32), thickness=-1)
-    cv2.putText(frame, text, (8, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (235, 235, 235), 1, cv2.LINE_AA)
-    return frame
 
 
 def open_source(media: Path | str, name: str, size: tuple[int, int] = FRAME_SIZE) -> FrameSource:

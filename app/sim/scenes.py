@@ -156,7 +156,7 @@ class Scene:
 
     def frame(self, now: float) -> np.ndarray:
         """The picture at wall-clock time ``now`` (seconds since the epoch), stamped with it."""
-        from app.sim.media import burn_in
+        from app.sim.overlay import burn_in
 
         out = self._backdrop.copy()
         self.draw(out, now)

@@ -154,3 +154,13 @@ def test_mjpeg_server_serves_a_scene_by_name() -> None:
         assert max(ages[1:]) < 0.5  # loopback MJPEG: frames are fresh
     finally:
         server.close()
+
+
+def test_the_site_checker_knows_the_same_scenes() -> None:
+    """app/site/checks.py spells the scene names out (checking a site must not import the simulator)."""
+    from app.site import checks
+
+    listed = getattr(checks, "SIM_SCENES", None)
+    if listed is None:
+        pytest.skip("app/site/checks.py does not check scene: media yet")
+    assert tuple(listed) == SCENE_NAMES
