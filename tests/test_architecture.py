@@ -292,7 +292,7 @@ def test_station_runs_without_qt_and_stops_on_sigterm(station_process: subproces
     )
     # ... and the link state of every PLC and camera.
     links = [re.compile(rf"{stamp}PLC {re.escape(i)} connected\b") for i in plcs]
-    links += [re.compile(rf"{stamp}camera {re.escape(i)} connected\b") for i in cameras]
+    links += [re.compile(rf"{stamp}camera {re.escape(i)} live\b") for i in cameras]
     wanted = simulators + links
 
     assert station_process.stdout is not None and station_process.stderr is not None

@@ -25,6 +25,7 @@ def _media_files(site_file: Path) -> list[Path]:
     """Media paths (relative to the site file) named by the demo's cameras."""
     data = tomllib.loads(site_file.read_text(encoding="utf-8"))
     names = [camera["media"] for camera in data.get("camera", []) if isinstance(camera.get("media"), str)]
+    names = [name for name in names if not name.startswith("scene:")]  # built-in scenes: nothing to copy
     return sorted({Path(name) for name in names})
 
 

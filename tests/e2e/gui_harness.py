@@ -188,13 +188,13 @@ def running_demo(
 
 
 def demo_ready(expected_links: set[tuple[str, str]]) -> Callable[[dict[str, Any]], bool]:
-    """The demo PLC and every camera connected, and every tile has painted frames."""
+    """The demo PLC connected, every camera live, and every tile has painted frames."""
 
     def ok(report: dict[str, Any]) -> bool:
         links = {(link["kind"], link["id"]): link["state"] for link in report["links"]}
         return (
             set(links) == expected_links
-            and all(state == "connected" for state in links.values())
+            and all(state == ("connected" if kind == "plc" else "live") for (kind, _), state in links.items())
             and bool(report["tiles"])
             and all(tile["frames_shown"] > 0 for tile in report["tiles"])
         )
