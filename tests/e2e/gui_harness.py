@@ -251,7 +251,7 @@ COLOUR_TOLERANCE = 12  # per channel, for the lamp (antialiasing, 24-bit X scree
 def connected_lamp_colour() -> tuple[int, int, int]:
     """The connected lamp's fill, read from the one palette (so the test follows the theme)."""
     text = THEME.read_text(encoding="utf-8")
-    rule = r'QLabel#lampDot\[linkState="connected"\]\s*\{[^}]*?background-color:\s*#([0-9a-fA-F]{6})'
+    rule = r'QLabel#lampDot\[linkState="connected"\][^{]*\{[^}]*?background-color:\s*#([0-9a-fA-F]{6})'
     found = re.search(rule, text)
     assert found, f"no connected lamp colour in {THEME}"
     value = found.group(1)
