@@ -28,11 +28,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from app.events import EventBus, LinkStateChanged, ServiceStateChanged
 from app.fleet.connections import Connection, site_connections, wanted
 from app.fleet.leases import LeaseInfo, StationIdentity, StationInfo
+from app.sim.cameras import SIM_HOST  # simulators bind loopback only
 from app.site.schema import Camera, Plc, SiteFile
 
 if TYPE_CHECKING:
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     from app.video.hub import CaptureHub
 
 log = logging.getLogger("wardroom.station")
-
-SIM_HOST = "127.0.0.1"  # simulators bind loopback only
 
 
 @dataclass
@@ -475,50 +473,15 @@ class Station:
         self._service(service, "running", f"{plc.protocol} on {SIM_HOST}:{port}")
 
     def _start_camera_simulators(self, owned: list[Camera]) -> None:
-        from app.sim.mjpeg import MjpegServer
+        from app.sim.cameras import start_camera_simulators
 
-        cameras = [c for c in owned if c.simulated]
-        if not cameras:
-            return
-        # One MJPEG server for every camera asking for "any port"; one per explicitly requested port.
-        groups: dict[int, list[Camera]] = {}
-        for camera in cameras:
-            groups.setdefault(urlsplit(camera.url).port or 0, []).append(camera)
-        for requested, members in groups.items():
-            service = "camera simulator" + (f" :{requested}" if requested else "")
-            self._service(service, "starting", f"{len(members)} camera(s)")
-            server = MjpegServer(host=SIM_HOST, port=requested)
-            added = [c for c in members if self._add_stream(server, c)]
-            if not added:
-                self._service(service, "failed", "no camera stream could be set up")
-                continue
-            try:
-                port = server.start()
-            except Exception as exc:
-                for camera in added:
-                    self._failed[("camera", camera.id)] = f"its simulator could not start: {exc}"
-                self._service(service, "failed", f"could not listen on {SIM_HOST}:{requested}: {exc}")
-                server.close()
-                continue
-            self._running.mjpeg.append((requested, server))
-            for camera in added:
-                parts = urlsplit(camera.url)
-                netloc = f"{parts.hostname or SIM_HOST}:{port}"
-                self._camera_urls[camera.id] = urlunsplit(parts._replace(netloc=netloc))
-            self._service(service, "running", f"{len(added)} MJPEG stream(s) on http://{SIM_HOST}:{port}")
-
-    def _add_stream(self, server: MjpegServer, camera: Camera) -> bool:
-        media = self.loaded.media_path(camera)
-        try:
-            if media is None:
-                raise ValueError("no media file is set")
-            server.add_stream(urlsplit(camera.url).path or f"/{camera.id}", media, name=camera.display_name)
-        except Exception as exc:
-            reason = f"its simulator could not serve {media or 'its media'}: {exc}"
-            self._failed[("camera", camera.id)] = reason
-            self._service(f"camera simulator {camera.id}", "failed", str(exc))
-            return False
-        return True
+        sims = start_camera_simulators(self.loaded, owned)
+        for service, status, detail in sims.notes:
+            self._service(service, status, detail)
+        self._running.mjpeg.extend(sims.servers)
+        self._camera_urls.update(sims.urls)
+        for camera_id, reason in sims.failed.items():
+            self._failed[("camera", camera_id)] = reason
 
     def _start_historian(self) -> None:
         """Without a database there is nowhere to keep history; with one, a failure is not fatal."""

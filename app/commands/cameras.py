@@ -18,10 +18,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
@@ -39,7 +38,6 @@ from app.commands.common import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.sim.mjpeg import MjpegServer
     from app.site.loader import LoadedSite
     from app.site.schema import Camera, CameraSettings, SiteFile
     from app.video.frames import CameraStatus, FrameSource
@@ -47,7 +45,6 @@ if TYPE_CHECKING:
 cameras_app = typer.Typer(help="Check the site's cameras.", no_args_is_help=True)
 
 SiteOptional = Annotated[Path | None, typer.Option("--site", help="Site file (TOML); or --demo.")]
-SIM_HOST = "127.0.0.1"  # the command's own simulators bind loopback only, as the station's do
 POLL_S = 0.02  # how often each camera's newest frame is looked at while measuring
 SETTLE_MARGIN_S = 1.0
 FRESH_S = 0.5  # a live camera's newest frame older than this (and two frame intervals): wait and see
@@ -189,64 +186,6 @@ class _Seen:
             return 0.0
         span = (self.frame_at if state == "live" else now) - self.first_at
         return round((self.last_seq - self.first_seq) / span, 1) if span > 0 else 0.0
-
-
-@dataclass
-class _Simulators:
-    servers: list[MjpegServer] = field(default_factory=list)
-    urls: dict[str, str] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-
-    def stop(self) -> None:
-        for server in self.servers:
-            server.close()
-
-
-def start_simulators(loaded: LoadedSite, cameras: Sequence[Camera]) -> _Simulators:
-    """MJPEG simulators for the simulated cameras among ``cameras``, for this command's run.
-
-    As the station does: one server for every camera asking for "any port" (port 0), one per port a
-    camera names. A named port already taken is someone else serving it (a simulator or station
-    started earlier): that camera is then opened at its filed address.
-    """
-    from app.sim.mjpeg import MjpegServer
-
-    sims = _Simulators()
-    groups: dict[int, list[Camera]] = {}
-    for camera in cameras:
-        if camera.simulated:
-            groups.setdefault(urlsplit(camera.url).port or 0, []).append(camera)
-    for requested, members in groups.items():
-        server = MjpegServer(host=SIM_HOST, port=requested)
-        added: list[Camera] = []
-        for camera in members:
-            media = loaded.media_path(camera)
-            try:
-                if media is None:
-                    raise ValueError("no media file is set")
-                server.add_stream(
-                    urlsplit(camera.url).path or f"/{camera.id}", media, name=camera.display_name
-                )
-            except Exception as exc:
-                sims.failed[camera.id] = f"its simulator could not serve {media or 'its media'}: {exc}"
-                continue
-            added.append(camera)
-        if not added:
-            server.close()
-            continue
-        try:
-            port = server.start()
-        except OSError as exc:
-            server.close()
-            if requested == 0:
-                for camera in added:
-                    sims.failed[camera.id] = f"its simulator could not start: {exc}"
-            continue  # a named port in use: whoever listens there serves it
-        sims.servers.append(server)
-        for camera in added:
-            parts = urlsplit(camera.url)
-            sims.urls[camera.id] = urlunsplit(parts._replace(netloc=f"{parts.hostname or SIM_HOST}:{port}"))
-    return sims
 
 
 def _unsettled(status: CameraStatus, seen: _Seen, now: float) -> bool:
@@ -435,7 +374,9 @@ def cameras_status(
 
     to_open = [c for c in cameras if c.enabled and c.id not in holders]
     rows: dict[str, dict[str, Any]] = {}
-    sims = start_simulators(loaded, to_open)
+    from app.sim.cameras import start_camera_simulators
+
+    sims = start_camera_simulators(loaded, to_open, taken_port_is_served=True)
     try:
         for camera_id, words in sims.failed.items():
             camera = next(c for c in to_open if c.id == camera_id)
