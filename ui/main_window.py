@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -87,6 +88,31 @@ def _screen_rect(widget: QWidget) -> list[int]:
 
 def _rect_list(rect: QRect) -> list[int]:
     return [rect.x(), rect.y(), rect.width(), rect.height()]
+
+
+MAX_CAMERA_PROBLEMS = 12  # cameras named in the camera lamp's tooltip
+_CAMERA_SEVERITY = {"lost": 4, "error": 4, "disconnected": 4, "stalled": 3, "connecting": 2, "unknown": 1}
+
+
+def camera_summary(states: Mapping[str, tuple[str, str]]) -> tuple[str, int, list[tuple[str, str]]]:
+    """(the worst state, how many are live, (camera id, "state: reason") of those not live or disabled).
+
+    Disabled cameras are left out; all of them disabled (or none at all) reads ``disabled``.
+    """
+    counted = {cid: sr for cid, sr in states.items() if sr[0] != "disabled"}
+    if not counted:
+        return "disabled", 0, []
+    live = sum(1 for state, _ in counted.values() if state in ("live", "connected"))
+    worst = max((state for state, _ in counted.values()), key=lambda st: _CAMERA_SEVERITY.get(st, 0))
+    problems = sorted(
+        (
+            (cid, f"{state}: {reason}" if reason else state)
+            for cid, (state, reason) in counted.items()
+            if state not in ("live", "connected")
+        ),
+        key=lambda item: (-_CAMERA_SEVERITY.get(counted[item[0]][0], 0), item[0]),
+    )
+    return worst, live, problems
 
 
 class StationView(Protocol):
@@ -250,8 +276,17 @@ class MainWindow(QMainWindow):
             lamps_layout.addWidget(self._add_lamp("plc", plc.id, plc.id))
         lamps_layout.addSpacing(12)
         lamps_layout.addWidget(self._camera_group)
-        for camera in site.camera:
-            lamps_layout.addWidget(self._add_lamp("camera", camera.id, camera.display_name))
+        # One lamp for all cameras: a ward has hundreds, which no status bar can show one by one. It
+        # takes the worst state among them, counts the live ones and names the others in its tooltip.
+        self._camera_names = {camera.id: camera.display_name for camera in site.camera}
+        self._camera_states: dict[str, tuple[str, str]] = {
+            camera.id: ("unknown", "") for camera in site.camera
+        }
+        self._camera_lamp = self._add_lamp("camera", "*", "")
+        lamps_layout.addWidget(self._camera_lamp)
+        self._camera_lamp.setVisible(bool(site.camera))
+        self._camera_group.setVisible(bool(site.camera))
+        self._show_camera_summary()
         lamps_layout.addStretch(1)
         self._service_note = QLabel(self)
         self._service_note.setObjectName("serviceNote")
@@ -346,6 +381,9 @@ class MainWindow(QMainWindow):
         return self._shutdown_started
 
     def lamp(self, kind: str, link_id: str) -> StatusLamp:
+        """A PLC's lamp; for any camera, the one lamp that stands for all cameras."""
+        if kind == "camera":
+            return self._camera_lamp
         return self._lamps[(kind, link_id)]
 
     def lamps(self) -> list[StatusLamp]:
@@ -427,6 +465,17 @@ class MainWindow(QMainWindow):
                     "dot": _screen_rect(lamp.dot),
                 }
                 for lamp in self._lamps.values()
+                if lamp is not self._camera_lamp
+            ]
+            + [
+                {  # each camera, shown by the one camera lamp
+                    "kind": "camera",
+                    "id": camera_id,
+                    "state": state,
+                    "reason": reason,
+                    "dot": _screen_rect(self._camera_lamp.dot),
+                }
+                for camera_id, (state, reason) in self._camera_states.items()
             ],
             "tiles": [
                 {
@@ -502,11 +551,31 @@ class MainWindow(QMainWindow):
             self._wall.set_camera_state(event.id, event.status, event.reason)
             if self._follow_camera_url is not None:
                 self._follow_camera_url(event.id)
+        if event.kind == "camera":
+            if event.id in self._camera_states:
+                self._camera_states[event.id] = (event.status, event.reason)
+                self._show_camera_summary()
+            return
         lamp = self._lamps.get(key)
         if lamp is None:
             log.debug("no lamp for %s %s", event.kind, event.id)
             return
         lamp.set_state(event.status, event.reason, event.endpoint)
+
+    def camera_state(self, camera_id: str) -> str:
+        """A camera's link state as the window last heard it."""
+        return self._camera_states[camera_id][0]
+
+    def _show_camera_summary(self) -> None:
+        state, live, problems = camera_summary(self._camera_states)
+        total = sum(1 for s, _ in self._camera_states.values() if s != "disabled")
+        self._camera_lamp.set_label(self.tr("{live} of {total} live").format(live=live, total=total))
+        reason = "\n".join(
+            f"{self._camera_names.get(cid, cid)}: {words}" for cid, words in problems[:MAX_CAMERA_PROBLEMS]
+        )
+        if len(problems) > MAX_CAMERA_PROBLEMS:
+            reason += "\n" + self.tr("… and {count} more").format(count=len(problems) - MAX_CAMERA_PROBLEMS)
+        self._camera_lamp.set_state(state, reason)
 
     @Slot(object)
     def _on_service_state(self, event: ServiceStateChanged) -> None:

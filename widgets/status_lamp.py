@@ -90,6 +90,12 @@ class StatusLamp(QFrame):
         set_style_property(self, "linkState", state, self._dot, self._text)
         self._update_tooltip()
 
+    def set_label(self, label: str) -> None:
+        """Change the words beside the lamp (a summary lamp counts what it stands for)."""
+        self._label_text = label
+        self._text.setText(label)
+        self._update_tooltip()
+
     def _state_words(self) -> str:
         words = {
             "unknown": self.tr("not yet checked"),

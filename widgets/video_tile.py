@@ -154,20 +154,27 @@ class VideoTile(QFrame):
         self._caption.setObjectName("tileCaption")
         self._title = ElidedLabel(name, self._caption)
         self._title.setObjectName("tileTitle")
-        self._info = QLabel(self._caption)
+        # In a small tile the name and then the time/fps give way (elided); the state word and the
+        # snapshot button always show whole.
+        self._info = ElidedLabel("", self._caption)
         self._info.setObjectName("tileInfo")
         self._badge = QLabel(self._caption)
         self._badge.setObjectName("tileBadge")
         self._snap = QToolButton(self._caption)
         self._snap.setObjectName("tileSnapshot")
         self._snap.setAutoRaise(True)
+        # A camera icon from the theme (QSS qproperty-icon), no words: small tiles have no room for
+        # them; the tooltip and the accessible name say what it does.
+        self._snap.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self._snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._snap.clicked.connect(lambda: self.snapshotRequested.emit(self._slot))
         caption_layout = QHBoxLayout(self._caption)
         caption_layout.setContentsMargins(4, 1, 2, 1)
-        caption_layout.setSpacing(6)
-        caption_layout.addWidget(self._title, 1)
-        caption_layout.addWidget(self._info)
+        caption_layout.setSpacing(4)
+        for fixed in (self._badge, self._snap):
+            fixed.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        caption_layout.addWidget(self._title, 2)
+        caption_layout.addWidget(self._info, 1)
         caption_layout.addWidget(self._badge)
         caption_layout.addWidget(self._snap)
         self._view = _FrameView(self)
@@ -233,7 +240,7 @@ class VideoTile(QFrame):
     @property
     def caption_text(self) -> str:
         """Everything the caption says, for tests and the GUI report."""
-        return " | ".join(t for t in (self._title.full_text, self._info.text(), self._badge.text()) if t)
+        return " | ".join(t for t in (self._title.full_text, self._info.full_text, self._badge.text()) if t)
 
     @property
     def notice_text(self) -> str:
@@ -328,8 +335,8 @@ class VideoTile(QFrame):
         if self._state == "live":
             parts.append(self.tr("{fps} fps").format(fps=f"{self._fps:.1f}"))
         text = "  ".join(parts)
-        if self._info.text() != text:
-            self._info.setText(text)
+        if self._info.full_text != text:
+            self._info.set_full_text(text)
         badge = self._badge_text()
         if self._badge.text() != badge:
             self._badge.setText(badge)
@@ -389,8 +396,8 @@ class VideoTile(QFrame):
             self._frames_shown += 1
 
     def _retranslate(self) -> None:
-        self._snap.setText(self.tr("Snapshot"))
-        self._snap.setToolTip(self.tr("Save this picture (S)"))
+        self._snap.setAccessibleName(self.tr("Snapshot"))
+        self._snap.setToolTip(self.tr("Snapshot: save this picture (S)"))
         self._update_notice()
         self._update_info()
 

@@ -1137,6 +1137,14 @@
         <translation>Wardroom</translation>
     </message>
     <message>
+        <source>{live} of {total} live</source>
+        <translation>{total} 路中 {live} 路在线</translation>
+    </message>
+    <message>
+        <source>… and {count} more</source>
+        <translation>……另有 {count} 路</translation>
+    </message>
+    <message>
         <source>no sound device</source>
         <translation>无声音设备</translation>
     </message>
@@ -1512,8 +1520,8 @@
         <translation>截图</translation>
     </message>
     <message>
-        <source>Save this picture (S)</source>
-        <translation>保存此画面（S）</translation>
+        <source>Snapshot: save this picture (S)</source>
+        <translation>抓拍：保存此画面 (S)</translation>
     </message>
     <message>
         <source>Waiting for video…</source>
