@@ -7,7 +7,8 @@ file descriptors or memory than after the first round, within small margins:
 
 - threads: +2 (a reader that is being replaced may briefly overlap its successor);
 - file descriptors: +4 (a light check's socket or a reconnect in flight when sampled);
-- RSS: +40 MB, read as a floor (see ``usage``: single readings swung by up to 90 MB in a first run);
+- RSS: +40 MB, read as a floor (see ``usage``: single readings swung by up to 90 MB in a first run)
+  and compared as the lowest of the first three rounds against the lowest of the last three;
   a leak of one decoder context or one frame buffer per reconnect would show as several MB per
   outage, well past that over 12 outages. Measured: 157 -> 172 MB (single readings).
 
@@ -146,7 +147,11 @@ def test_ten_short_and_three_long_outages_mjpeg_and_rtsp(request: pytest.Fixture
         first, last = samples[0], samples[-1]
         assert last.threads <= first.threads + MAX_THREAD_GROWTH, (first, last, threading.enumerate())
         assert last.fds <= first.fds + MAX_FD_GROWTH, (first, last)
-        assert last.rss_mb - first.rss_mb < MAX_RSS_GROWTH_MB, (first, last)
+        # RSS floors alternate by ~40 MB from round to round (two runs: 155..195 MB): the floor of the
+        # first three rounds against that of the three long ones.
+        rss_start = min(s.rss_mb for s in samples[:3])
+        rss_end = min(s.rss_mb for s in samples[-3:])
+        assert rss_end - rss_start < MAX_RSS_GROWTH_MB, f"RSS {rss_start:.0f} -> {rss_end:.0f} MB"
         for source in sources.values():
             source.release()
     finally:
