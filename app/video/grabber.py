@@ -83,7 +83,7 @@ class Grabber:
         self._arrivals: deque[float] = deque()
         self._last_frame_mono: float | None = None
         self._opened_mono: float | None = None
-        self._phase = "idle"  # idle / opening / reading / waiting
+        self._phase = "idle"  # idle / queued (for its turn to open) / opening / reading / waiting
         self._phase_mono = time.monotonic()
         self._gen = 0
         self._worker: Worker | None = None
@@ -313,10 +313,21 @@ class Grabber:
                         break
                     backoff = min(backoff * 2, BACKOFF_MAX_S)
                     continue
-                self._phase_to(gen, "opening")
+                # Queued behind other cameras' opens is not stuck: the open is timed from our turn.
+                self._phase_to(gen, "queued")
                 started = time.monotonic()
+
+                def our_turn() -> None:
+                    nonlocal started
+                    started = time.monotonic()
+                    self._phase_to(gen, "opening")
+
                 cap = open_capture(
-                    url, self.settings.open_timeout_ms, self.settings.read_timeout_ms, self.transport
+                    url,
+                    self.settings.open_timeout_ms,
+                    self.settings.read_timeout_ms,
+                    self.transport,
+                    on_turn=our_turn,
                 )
                 if token.cancelled or not self._current(gen):
                     return
