@@ -200,6 +200,7 @@ def test_every_fault_5_s_outage(
     _run_matrix(FAULTS, 5.0, server, bus, recorder, caplog)
 
 
+@pytest.mark.soak  # a minute of waiting: run beside the other tests (installer/run-tests.sh)
 def test_blackhole_and_reset_60_s_outage(
     server: ModbusServer, bus: EventBus, recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:

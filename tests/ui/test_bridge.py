@@ -148,10 +148,13 @@ def test_a_burst_of_point_events_costs_a_handful_of_signals(qtbot: QtBot) -> Non
     worker.join(30)
     assert not worker.is_alive()
     qtbot.waitUntil(lambda: bool(batches), timeout=5000)
-    assert len(batches) == 1
-    for event in batches[0][1]:
-        newest[event.reading.point_id] = float(event.reading.value or 0)
-    assert len(batches[0][1]) == points and newest == {f"p{i}": rounds - 1.0 for i in range(points)}
+    qtbot.wait(3 * FLUSH_INTERVAL_MS)  # anything still pending has been flushed
+    # One batch, as a rule; on a loaded machine the GUI thread may get one wake-up in mid-burst.
+    assert len(batches) <= 2, f"{len(batches)} batches for one burst of {points * rounds} events"
+    for _at, events in batches:
+        for event in events:
+            newest[event.reading.point_id] = float(event.reading.value or 0)
+    assert len(batches[-1][1]) <= points and newest == {f"p{i}": rounds - 1.0 for i in range(points)}
 
     # While the GUI thread is free, events trickling in for a while are flushed at a bounded rate.
     batches.clear()

@@ -292,6 +292,7 @@ def test_stuck_reader_is_abandoned_and_threads_stay_bounded(monkeypatch: pytest.
         hub.stop()
 
 
+@pytest.mark.soak  # 40 s of outages: run beside the other tests (installer/run-tests.sh)
 def test_ten_outages_without_growth_in_threads_or_fds(server: CameraServer) -> None:
     """Ten 3 s outages in a row: the camera comes back each time within 5 s, and the process ends
     with as many threads and file descriptors as after the first round."""
