@@ -166,6 +166,8 @@ class VideoTile(QFrame):
         # A camera icon from the theme (QSS qproperty-icon), no words: small tiles have no room for
         # them; the tooltip and the accessible name say what it does.
         self._snap.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self._snap.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self._snap.setIconSize(QSize(14, 14))
         self._snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._snap.clicked.connect(lambda: self.snapshotRequested.emit(self._slot))
         caption_layout = QHBoxLayout(self._caption)
