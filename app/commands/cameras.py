@@ -32,6 +32,7 @@ from app.commands.common import (
     err,
     load_site_or_exit,
     print_json,
+    read_station_tables,
     site_path,
 )
 
@@ -110,30 +111,15 @@ def _from_stations(loaded: LoadedSite, url: str | None) -> tuple[dict[str, str],
     (the report is still what was asked for). A SQLite file that does not exist yet has had no
     station, and is not created just to find that out.
     """
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from app.storage.database import open_database
-    from app.storage.engine import StorageError, is_sqlite, resolve_database_url, sqlite_path
+    def read(session: Session) -> tuple[dict[str, str], dict[str, StationLink]]:
+        holders = camera_holders(session, loaded.site)
+        return holders, station_links(session, holders)
 
-    resolved = resolve_database_url(url)
-    if is_sqlite(resolved):
-        file = sqlite_path(resolved)
-        if file is None or not file.exists():
-            return {}, {}
-    try:
-        db = open_database(resolved)
-    except StorageError as exc:
-        err(f"wardroom: cannot see which stations own the cameras ({exc}); opening every camera directly")
-        return {}, {}
-    try:
-        with db.session() as session:
-            holders = camera_holders(session, loaded.site)
-            return holders, station_links(session, holders)
-    except (StorageError, SQLAlchemyError) as exc:
-        err(f"wardroom: cannot read the stations' live tables ({exc}); opening every camera directly")
-        return {}, {}
-    finally:
-        db.close()
+    found = read_station_tables(
+        url, read, about="which stations own the cameras", otherwise="opening every camera directly"
+    )
+    return found if found is not None else ({}, {})
 
 
 def station_row(camera: Camera, station: str, link: StationLink | None, now: float) -> dict[str, Any]:

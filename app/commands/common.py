@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.auth.permissions import Action
     from app.auth.users import UserInfo
     from app.site.loader import LoadedSite
@@ -310,3 +312,40 @@ def site_timezone(db: Database, site: LoadedSite | None = None) -> str:
     from app.auth.users import stored_policy
 
     return stored_policy(db).timezone
+
+
+T = TypeVar("T")
+
+
+def read_station_tables(
+    url: str | None, read: Callable[[Session], T], *, about: str, otherwise: str
+) -> T | None:
+    """What the stations wrote (``read`` in one session), or None when that cannot be known.
+
+    A database that cannot be opened or read is said on stderr (``about`` what, and ``otherwise``
+    what the command does instead): the command still gives the answer asked for, directly. A SQLite
+    file that does not exist yet has had no station, and is not created just to find that out.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.storage.database import open_database
+    from app.storage.engine import StorageError, is_sqlite, resolve_database_url, sqlite_path
+
+    resolved = resolve_database_url(url)
+    if is_sqlite(resolved):
+        file = sqlite_path(resolved)
+        if file is None or not file.exists():
+            return None
+    try:
+        db = open_database(resolved)
+    except StorageError as exc:
+        err(f"wardroom: cannot see {about} ({exc}); {otherwise}")
+        return None
+    try:
+        with db.session() as session:
+            return read(session)
+    except (StorageError, SQLAlchemyError) as exc:
+        err(f"wardroom: cannot read the stations' live tables ({exc}); {otherwise}")
+        return None
+    finally:
+        db.close()

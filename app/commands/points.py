@@ -35,6 +35,7 @@ from app.commands.common import (
     open_db_or_exit,
     operator_or_exit,
     print_json,
+    read_station_tables,
     say,
     site_path,
     stop_signals,
@@ -183,30 +184,15 @@ def _from_stations(loaded: LoadedSite, url: str | None) -> tuple[dict[str, str],
     list is still the answer asked for (as before there were stations). A SQLite file that does not
     exist yet has had no station, and is not created just to find that out.
     """
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from app.storage.database import open_database
-    from app.storage.engine import StorageError, is_sqlite, resolve_database_url, sqlite_path
+    def read(session: Session) -> tuple[dict[str, str], dict[str, PointReading]]:
+        holders = live_holders(session, loaded.site)
+        return holders, live_readings(session, holders)
 
-    resolved = resolve_database_url(url)
-    if is_sqlite(resolved):
-        file = sqlite_path(resolved)
-        if file is None or not file.exists():
-            return {}, {}
-    try:
-        db = open_database(resolved)
-    except StorageError as exc:
-        err(f"wardroom: cannot see which stations own the PLCs ({exc}); polling every PLC directly")
-        return {}, {}
-    try:
-        with db.session() as session:
-            holders = live_holders(session, loaded.site)
-            return holders, live_readings(session, holders)
-    except (StorageError, SQLAlchemyError) as exc:
-        err(f"wardroom: cannot read the stations' live tables ({exc}); polling every PLC directly")
-        return {}, {}
-    finally:
-        db.close()
+    found = read_station_tables(
+        url, read, about="which stations own the PLCs", otherwise="polling every PLC directly"
+    )
+    return found if found is not None else ({}, {})
 
 
 @points_app.command("list")
