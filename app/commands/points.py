@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -45,7 +45,7 @@ from app.commands.common import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.fieldbus.quality import PointReading, Quality
+    from app.fieldbus.quality import PointReading
     from app.fieldbus.writes import WriteFunction
     from app.fleet.requests import RequestOutcome
     from app.site.loader import LoadedSite
@@ -155,7 +155,7 @@ def live_readings(session: Session, holders: dict[str, str]) -> dict[str, PointR
     """
     from sqlalchemy import select
 
-    from app.fieldbus.quality import LIVE_QUALITIES, PointReading
+    from app.fleet.live import aged, reading_of
     from models.fleet import LiveLink, LivePoint
 
     if not holders:
@@ -163,18 +163,8 @@ def live_readings(session: Session, holders: dict[str, str]) -> dict[str, PointR
     keys = [f"plc:{plc}" for plc in holders]
     query = select(LiveLink.key, LiveLink.seen_at).where(LiveLink.key.in_(keys))
     seen = {key: at for key, at in session.execute(query)}
-    found: dict[str, PointReading] = {}
-    for row in session.scalars(select(LivePoint).where(LivePoint.plc.in_(list(holders)))):
-        value: float | bool | None = row.value
-        if value is not None and row.is_bool:
-            value = bool(value)
-        last_good = row.last_good_at
-        newest = seen.get(f"plc:{row.plc}")
-        if row.quality in LIVE_QUALITIES and newest is not None and (last_good is None or newest > last_good):
-            last_good = newest
-        quality = cast("Quality", row.quality)
-        found[row.point] = PointReading(row.point, value, None, quality, last_good, row.error)
-    return found
+    rows = session.scalars(select(LivePoint).where(LivePoint.plc.in_(list(holders))))
+    return {row.point: aged(reading_of(row), seen.get(f"plc:{row.plc}")) for row in rows}
 
 
 def _from_stations(loaded: LoadedSite, url: str | None) -> tuple[dict[str, str], dict[str, PointReading]]:

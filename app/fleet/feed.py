@@ -33,11 +33,12 @@ from app.alarms import journal
 from app.alarms.events import AlarmChanged
 from app.events import Event, EventBus, LinkKind, LinkStateChanged, LinkStatus
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
-from app.fieldbus.quality import LIVE_QUALITIES, PointReading, Quality, never_read
+from app.fieldbus.quality import PointReading, Quality, never_read
 from app.fleet import leases
 from app.fleet.clock import db_now
 from app.fleet.connections import connection_of, site_connections
 from app.fleet.leases import EXPIRY_S, StationInfo
+from app.fleet.live import aged, reading_of
 from app.storage import engine as storage_engine
 from app.storage.bus import CHANNEL
 from app.storage.engine import StorageError
@@ -70,13 +71,6 @@ class StationSilence(Event):
         if self.silent:
             return f"station {self.station} silent since {self.since.isoformat(timespec='seconds')}"
         return f"station {self.station} is heartbeating again"
-
-
-def _reading(row: Any) -> PointReading:
-    value: float | bool | None = row.value
-    if value is not None and row.is_bool:
-        value = bool(value)
-    return PointReading(row.point, value, None, row.quality, row.last_good_at, row.error)
 
 
 def conninfo(url: str) -> str:
@@ -185,11 +179,7 @@ class SiteFeed:
             if reading.quality == "never-read":
                 return replace(reading, error=why)
             return replace(reading, quality="stale", error=why)
-        if reading.quality in LIVE_QUALITIES:
-            seen = self._seen_at.get(f"plc:{plc}")
-            if seen is not None and (reading.last_good_at is None or seen > reading.last_good_at):
-                return replace(reading, last_good_at=seen)
-        return reading
+        return aged(reading, self._seen_at.get(f"plc:{plc}"))
 
     # ------------------------------------------------------------------ the loop
 
@@ -288,7 +278,7 @@ class SiteFeed:
         with self._lock:
             for row in rows:
                 self._last_point_seq = max(self._last_point_seq, row.seq)
-                reading = _reading(row)
+                reading = reading_of(row)
                 before = self._readings.get(row.point)
                 self._readings[row.point] = reading
                 if row.plc in self._orphaned:

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, update
@@ -24,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.events import EventBus, LinkStateChanged, utcnow
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
-from app.fieldbus.quality import PointReading
+from app.fieldbus.quality import LIVE_QUALITIES, PointReading
 from app.storage.bus import notify
 from app.storage.engine import StorageError
 from app.workers import CancelToken, Worker
@@ -92,6 +93,27 @@ def link_row(event: LinkStateChanged, station: str, seen_at: float | None) -> di
         "changed_at": event.at,
         "seen_at": seen_at,
     }
+
+
+def reading_of(row: Any) -> PointReading:
+    """A ``live_points`` row back as the reading the station published."""
+    value: float | bool | None = row.value
+    if value is not None and row.is_bool:
+        value = bool(value)
+    return PointReading(row.point, value, None, row.quality, row.last_good_at, row.error)
+
+
+def aged(reading: PointReading, seen_at: float | None) -> PointReading:
+    """A live point's age from the later of its last change and its PLC's newest good read.
+
+    The station rewrites a steady point only when it changes and refreshes the PLC's ``seen_at``
+    instead, so a good value read a second ago is not shown as minutes old.
+    """
+    if reading.quality not in LIVE_QUALITIES or seen_at is None:
+        return reading
+    if reading.last_good_at is not None and reading.last_good_at >= seen_at:
+        return reading
+    return replace(reading, last_good_at=seen_at)
 
 
 class LiveWriter:
