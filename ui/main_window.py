@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
@@ -134,6 +134,9 @@ class StationView(Protocol):
     @property
     def alarms(self) -> object | None: ...
 
+    @property
+    def capture(self) -> FrameOpener | None: ...
+
 
 class MainWindow(QMainWindow):
     closed = Signal()  # after the window has stopped what it runs
@@ -206,7 +209,6 @@ class MainWindow(QMainWindow):
             grid=_first_grid(len(cameras)),
         )
         # Capture the window started itself (a station without a hub of its own): stopped at shutdown.
-        self._own_hub: Any = None
         self._follow_camera_url: Any = None  # a console's hub learns simulated cameras' real ports
         self._settings = SettingsPage(
             translations, facts, self, site=site, demo=demo, db=db, console=console, user_info=user
@@ -410,7 +412,9 @@ class MainWindow(QMainWindow):
             if newer is not None and newer.at > event.at:
                 links[key] = newer
             self._on_link_state(links[key])
-        self._wall.start(self._capture_of(station))
+        capture = station.capture  # a started station or console always has one
+        if capture is not None:
+            self._wall.start(capture)
         self._wall.refresh_layouts()
         self._follow_camera_url = getattr(station, "follow_camera_url", None)
         self._sensors.attach(station.fieldbus, station.historian, links.values())
@@ -421,18 +425,6 @@ class MainWindow(QMainWindow):
             self._banner.show_beyond_limits(0)
         self._alarms.attach(self._engine_running)
         self._show_banner()
-
-    def _capture_of(self, station: StationView) -> FrameOpener:
-        """The station's capture hub (a console's own); a station without one gets a hub of the
-        window's on the station's camera addresses (opened only for shown tiles, no probing)."""
-        capture = getattr(station, "capture", None)
-        if capture is not None:
-            return cast(FrameOpener, capture)
-        from app.video.hub import CaptureHub
-
-        urls = {camera.id: station.camera_url(camera.id) for camera in self._site.camera}
-        self._own_hub = CaptureHub(self._site.camera, self._site.cameras, urls=urls, probe=False)
-        return cast(FrameOpener, self._own_hub)
 
     @Slot(int)
     def open_alarm(self, alarm_id: int) -> None:
@@ -520,8 +512,6 @@ class MainWindow(QMainWindow):
         self._player.stop()
         self._settings.shutdown()
         self._wall.stop(min(WALL_STOP_S, end - time.monotonic()))
-        if self._own_hub is not None:
-            self._own_hub.stop(max(0.1, min(WALL_STOP_S, end - time.monotonic())))
 
     # ------------------------------------------------------------------ Qt
     def closeEvent(self, event: QCloseEvent) -> None:
