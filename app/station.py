@@ -105,8 +105,6 @@ class Station:
         db: Database | None,
         bus: EventBus,
         *,
-        link_interval_s: float | None = None,
-        link_timeout_ms: int | None = None,
         identity: StationIdentity | None = None,
         plcs: str = "*",
         cameras: str = "*",
@@ -115,14 +113,11 @@ class Station:
         self.loaded = loaded
         self.db = db
         self.bus = bus
-        # Accepted for older callers, no longer used: cameras are checked by the capture hub at the
-        # site's [cameras] probe_s / open_timeout_ms (there is no second connection every 3 s).
-        self.link_interval_s = link_interval_s
-        self.link_timeout_ms = link_timeout_ms
         self.identity = identity or default_identity()
         self.demo = demo  # drills open to every role, as in the GUI's demo
         self._globs = (plcs, cameras)
         self.want = wanted(site_connections(loaded.site), plcs, cameras)
+        self._plc_of_point = {p.id: p.plc for p in loaded.site.point}
         self._owned_plcs: set[str] = set()
         self._owned_cameras: set[str] = set()
         self._own_lock = threading.RLock()  # the keeper's thread gains and loses; start/stop too
@@ -331,10 +326,6 @@ class Station:
                     seen[key] = reading.last_good_at
         return seen
 
-    @property
-    def _plc_of_point(self) -> dict[str, str]:
-        return {p.id: p.plc for p in self.site.point}
-
     def _gain(self, connections: list[Connection], previous: dict[str, LeaseInfo]) -> None:
         """Connections became ours: journal first (open alarms), then simulators, then pollers."""
         with self._own_lock:
@@ -437,6 +428,7 @@ class Station:
         self._service("site sync", "stopped", agreement.message)
         self.loaded = agreement.db_site
         self.want = wanted(site_connections(self.loaded.site), *self._globs)
+        self._plc_of_point = {p.id: p.plc for p in self.loaded.site.point}
         return True
 
     def _sync(self) -> None:

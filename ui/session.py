@@ -58,7 +58,6 @@ class GuiSession(QObject):
         *,
         demo: bool,
         report_path: Path | None = None,
-        link_interval_s: float = 3.0,
         user: UserInfo | None = None,
         console: bool = False,
         site_note: str = "",
@@ -77,7 +76,7 @@ class GuiSession(QObject):
             self.console_station = ConsoleStation(loaded, db, self.bus, name=console_name)
             self._runner = self.console_station
         else:
-            self._station = Station(loaded, db, self.bus, link_interval_s=link_interval_s, demo=demo)
+            self._station = Station(loaded, db, self.bus, demo=demo)
             self._runner = self._station
         self.window = MainWindow(
             loaded.site,

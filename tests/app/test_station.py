@@ -112,7 +112,7 @@ def test_station_runs_a_simulated_site(tmp_path: Path) -> None:
     loaded = load_site(write_site(tmp_path, SITE.format(panel_port=0)))
     bus = EventBus()
     events = Events(bus)
-    station = Station(loaded, None, bus, link_interval_s=0.5)
+    station = Station(loaded, None, bus)
     threads_before = set(threading.enumerate())
     station.start()
     try:
@@ -181,7 +181,7 @@ def test_a_failing_simulator_is_reported_and_the_rest_runs(tmp_path: Path) -> No
         loaded = load_site(path)
         bus = EventBus()
         events = Events(bus)
-        station = Station(loaded, None, bus, link_interval_s=0.5)
+        station = Station(loaded, None, bus)
         station.start()
         try:
             failed = {e.service: e.detail for e in events.services if e.status == "failed"}
@@ -213,7 +213,7 @@ def test_a_stopped_plc_turns_comm_fail_within_its_bound(tmp_path: Path) -> None:
     events = Events(bus)
     failed: list[tuple[float, PointQualityChanged]] = []
     bus.subscribe(PointQualityChanged, lambda e: failed.append((time.monotonic(), e)))
-    station = Station(loaded, None, bus, link_interval_s=0.5)
+    station = Station(loaded, None, bus)
     station.start()
     try:
         assert wait_until(lambda: station.link_states()[("plc", "panel")].status == "connected", 15.0)
@@ -246,7 +246,7 @@ def test_station_syncs_the_site_into_the_database_first(tmp_path: Path) -> None:
     db = open_database(f"sqlite:///{tmp_path / 'w.sqlite3'}")
     bus = EventBus()
     events = Events(bus)
-    station = Station(loaded, db, bus, link_interval_s=0.5)
+    station = Station(loaded, db, bus)
     try:
         station.start()
         assert station.historian is not None

@@ -145,7 +145,7 @@ def test_a_drill_on_the_demo_is_a_fire_alarm_everywhere_and_enter_acknowledges_i
     assert added.returncode == 0, added.stdout + added.stderr
 
     facts = StationFacts(site_file=str(loaded.path), database="demo", user=officer.name, role=officer.role)
-    gui = GuiSession(loaded, db, translations, facts, demo=True, link_interval_s=1.0, user=officer)
+    gui = GuiSession(loaded, db, translations, facts, demo=True, user=officer)
     qtbot.addWidget(gui.window)
     listings: list[Listing] = []
     runner: threading.Thread | None = None

@@ -126,7 +126,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
 
 def _session(setup: Setup, translations: Translations, user: UserInfo) -> GuiSession:
     facts = StationFacts(site_file=str(setup.loaded.path), database="test", user=user.name, role=user.role)
-    return GuiSession(setup.loaded, setup.db, translations, facts, demo=False, link_interval_s=1.0, user=user)
+    return GuiSession(setup.loaded, setup.db, translations, facts, demo=False, user=user)
 
 
 def _state(db: Database, occurrence_id: int) -> str | None:

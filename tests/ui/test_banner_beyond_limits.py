@@ -36,7 +36,7 @@ def test_the_banner_counts_points_beyond_their_limits_after_a_drill(
     site = demo_site_path()
     facts = StationFacts(site_file=str(site), database="(none)", user="sam", role="supervisor")
     loaded = load_site(site)
-    gui = GuiSession(loaded, None, translations, facts, demo=False, link_interval_s=1.0)
+    gui = GuiSession(loaded, None, translations, facts, demo=False)
     qtbot.addWidget(gui.window)
     gui.start()
     try:

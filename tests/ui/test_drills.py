@@ -80,7 +80,7 @@ def test_a_supervisor_trips_and_restores_a_sprinkler_from_settings(
 ) -> None:
     site = demo_site_path()
     facts = StationFacts(site_file=str(site), database="(none)", user="sam", role="supervisor")
-    gui = GuiSession(load_site(site), None, translations, facts, demo=False, link_interval_s=1.0)
+    gui = GuiSession(load_site(site), None, translations, facts, demo=False)
     qtbot.addWidget(gui.window)
     gui.start()
     try:

@@ -37,9 +37,7 @@ def translations(themed_app: QApplication) -> Iterator[Translations]:
 
 def _make_session(site: Path, translations: Translations, report: Path | None = None) -> GuiSession:
     facts = StationFacts(site_file=str(site), database="(none)", user="tester", role="duty-officer")
-    return GuiSession(
-        load_site(site), None, translations, facts, demo=True, report_path=report, link_interval_s=1.0
-    )
+    return GuiSession(load_site(site), None, translations, facts, demo=True, report_path=report)
 
 
 @pytest.fixture

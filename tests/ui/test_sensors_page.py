@@ -41,7 +41,7 @@ def start_session(
     qtbot: QtBot, site: Path, translations: Translations, db: Database | None, *, role: str = "duty-officer"
 ) -> GuiSession:
     facts = StationFacts(site_file=str(site), database="test", user="tester", role=role)
-    gui = GuiSession(load_site(site), db, translations, facts, demo=False, link_interval_s=1.0)
+    gui = GuiSession(load_site(site), db, translations, facts, demo=False)
     qtbot.addWidget(gui.window)
     gui.start()
     return gui
