@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import platform
 import statistics
@@ -61,6 +60,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.report import cell, cpu_model, pct, table  # noqa: E402 - needs the repository on the path
+
 TILES = 16
 SIZE = (640, 360)
 FPS = 10
@@ -77,47 +78,6 @@ TARGET_RSS_MB = 1536.0
 
 
 # ============================================================================ helpers
-def _pct(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def _cell(values: Sequence[float], fmt: str = "{:.0f}") -> str:
-    values = [v for v in values if not math.isnan(v)]
-    if not values:
-        return "-"
-    med = fmt.format(statistics.median(values))
-    if len(values) == 1:
-        return med
-    return f"{med} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    line = " ".join(
-        f"{c:>{w}}" if i else f"{c:<{w}}" for i, (c, w) in enumerate(zip(head, widths, strict=True))
-    )
-    print(line)
-    print("-" * len(line))
-    for row in rows:
-        print(
-            " ".join(
-                f"{c:>{w}}" if i else f"{c:<{w}}" for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-
-
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-
 def _cpu_s() -> float:
     times = os.times()
     return times.user + times.system
@@ -428,8 +388,8 @@ def report(runs: list[Run], transports: list[str]) -> bool:
         fps_min = [min(r.data["fps"]) for r in walls]
         fps_med = [statistics.median(r.data["fps"]) for r in walls]
         ages = [r.data["ages_ms"] for r in walls if r.data.get("ages_ms")]
-        p50 = [_pct(a, 0.50) for a in ages]
-        p99 = [_pct(a, 0.99) for a in ages]
+        p50 = [pct(a, 0.50) for a in ages]
+        p99 = [pct(a, 0.99) for a in ages]
         rss = [r.data["rss_mb"] for r in walls]
         peak = [r.data["peak_rss_mb"] for r in walls]
         misses = sum(r.data.get("stamp_misses", 0) for r in walls)
@@ -438,20 +398,22 @@ def report(runs: list[Run], transports: list[str]) -> bool:
         rows.append(
             [
                 transport.upper(),
-                _cell([d.data["cpu_pct"] for d in decodes]),
-                _cell([w.data["cpu_pct"] for w in walls]),
-                _cell(ratios, "{:.2f}"),
-                _cell(fps_min, "{:.2f}"),
-                _cell(fps_med, "{:.2f}"),
-                _cell(p50),
-                _cell(p99),
-                _cell([_pct(a, 0.50) for a in dec_ages]) + " / " + _cell([_pct(a, 0.99) for a in dec_ages]),
-                _cell(rss),
-                _cell(peak),
-                _cell([r.servers_cpu_pct for r in walls]),
-                _cell([d.data["ready_s"] for d in decodes])
+                cell([d.data["cpu_pct"] for d in decodes], ".0f"),
+                cell([w.data["cpu_pct"] for w in walls], ".0f"),
+                cell(ratios, ".2f"),
+                cell(fps_min, ".2f"),
+                cell(fps_med, ".2f"),
+                cell(p50, ".0f"),
+                cell(p99, ".0f"),
+                cell([pct(a, 0.50) for a in dec_ages], ".0f")
                 + " / "
-                + _cell([w.data["ready_s"] for w in walls]),
+                + cell([pct(a, 0.99) for a in dec_ages], ".0f"),
+                cell(rss, ".0f"),
+                cell(peak, ".0f"),
+                cell([r.servers_cpu_pct for r in walls], ".0f"),
+                cell([d.data["ready_s"] for d in decodes], ".0f")
+                + " / "
+                + cell([w.data["ready_s"] for w in walls], ".0f"),
             ]
         )
         if walls and decodes:
@@ -484,7 +446,7 @@ def report(runs: list[Run], transports: list[str]) -> bool:
                 )
             )
     print()
-    _table(
+    table(
         [
             "16 tiles 640x360 10 fps",
             "decode CPU %",
@@ -559,7 +521,7 @@ def main() -> None:
     ok = report(runs, transports)  # False only when a run failed (a missed target is a result)
     print()
     print(
-        f"machine: {_cpu_model()}, nproc {len(os.sched_getaffinity(0))} (shared), "
+        f"machine: {cpu_model()}, nproc {len(os.sched_getaffinity(0))} (shared), "
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
         f"{platform.platform()}"
     )

@@ -36,14 +36,13 @@ import math
 import multiprocessing as mp
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -59,6 +58,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.report import cell, cpu_model, pct, table  # noqa: E402 - needs the repository on the path
+
 WARDROOM = str(Path(sys.executable).parent / "wardroom")
 PASSWORD = "bench-password-1"
 POLL_MS = 100
@@ -71,50 +72,6 @@ SETTLE_S = 5.0
 
 
 # ============================================================================ shared helpers
-def _pct(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile; inf (an alarm never seen) sorts last."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def _cell(values: Sequence[float], fmt: str = ".1f", scale: float = 1.0) -> str:
-    """median [min-max] over the repetitions."""
-    vals = [v * scale for v in values if not math.isnan(v)]
-    if not vals:
-        return "-"
-
-    def f(v: float) -> str:
-        return "inf" if math.isinf(v) else format(v, fmt)
-
-    if len(vals) == 1:
-        return f(vals[0])
-    return f"{f(statistics.median(vals))} [{f(min(vals))}-{f(max(vals))}]"
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> None:
-    line = " ".join(
-        f"{h:>{w}}" if i else f"{h:<{w}}" for i, (h, w) in enumerate(zip(head, widths, strict=True))
-    )
-    print(line)
-    print("-" * len(line))
-    for row in rows:
-        print(
-            " ".join(
-                f"{c:>{w}}" if i else f"{c:<{w}}" for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-
-
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-
 def _log(message: str) -> None:
     print(f"  {message}", flush=True)
 
@@ -420,22 +377,22 @@ def report_propagation(runs: list[PropagationRun]) -> None:
     rows = []
     for count in sorted({r.consoles for r in runs}):
         mine = [r for r in runs if r.consoles == count]
-        base50 = [_pct(r.station, 0.5) for r in mine]
-        base99 = [_pct(r.station, 0.99) for r in mine]
-        c50 = [_pct(r.console, 0.5) for r in mine]
-        c99 = [_pct(r.console, 0.99) for r in mine]
+        base50 = [pct(r.station, 0.5) for r in mine]
+        base99 = [pct(r.station, 0.99) for r in mine]
+        c50 = [pct(r.console, 0.5) for r in mine]
+        c99 = [pct(r.console, 0.99) for r in mine]
         beyond = [c - b for c, b in zip(c99, base99, strict=True)]
         rows.append(
             [
                 str(count),
-                _cell(base50, ".0f", 1000),
-                _cell(base99, ".0f", 1000),
-                _cell(c50, ".0f", 1000),
-                _cell(c99, ".0f", 1000),
-                _cell(beyond, ".0f", 1000),
+                cell(base50, ".0f", 1000),
+                cell(base99, ".0f", 1000),
+                cell(c50, ".0f", 1000),
+                cell(c99, ".0f", 1000),
+                cell(beyond, ".0f", 1000),
             ]
         )
-    _table(head, rows, [8, 16, 16, 15, 15, 11])
+    table(head, rows, [8, 16, 16, 15, 15, 11])
     missing = sum(1 for r in runs for v in r.console if math.isinf(v))
     if missing:
         print(f"   alarms never seen by a console within {SETTLE_S:.0f} s: {missing}")
@@ -650,13 +607,13 @@ def report_points(runs: list[LoadRun]) -> None:
         rows.append(
             [
                 str(count),
-                _cell([r.station_cpu / r.seconds for r in mine], ".0f", 100),
-                _cell([r.console_cpu / r.seconds for r in mine], ".0f", 100),
-                _cell([r.pg_backends / r.seconds for r in mine], ".0f", 100),
-                _cell([r.pg_shared / r.seconds for r in mine], ".0f", 100),
-                _cell([_pct(r.ages, 0.5) for r in mine], ".0f", 1000),
-                _cell([_pct(r.ages, 0.99) for r in mine], ".0f", 1000),
-                _cell([r.changes / r.seconds / max(1, r.consoles) for r in mine], ".0f"),
+                cell([r.station_cpu / r.seconds for r in mine], ".0f", 100),
+                cell([r.console_cpu / r.seconds for r in mine], ".0f", 100),
+                cell([r.pg_backends / r.seconds for r in mine], ".0f", 100),
+                cell([r.pg_shared / r.seconds for r in mine], ".0f", 100),
+                cell([pct(r.ages, 0.5) for r in mine], ".0f", 1000),
+                cell([pct(r.ages, 0.99) for r in mine], ".0f", 1000),
+                cell([r.changes / r.seconds / max(1, r.consoles) for r in mine], ".0f"),
             ]
         )
     if 0 in by and 3 in by:
@@ -664,16 +621,16 @@ def report_points(runs: list[LoadRun]) -> None:
         rows.append(
             [
                 "ratio 3/0",
-                _cell([b.station_cpu / a.station_cpu for a, b in pairs if a.station_cpu], ".2f"),
+                cell([b.station_cpu / a.station_cpu for a, b in pairs if a.station_cpu], ".2f"),
                 "",
-                _cell([b.pg_backends / a.pg_backends for a, b in pairs if a.pg_backends], ".2f"),
-                _cell([b.pg_shared / a.pg_shared for a, b in pairs if a.pg_shared], ".2f"),
+                cell([b.pg_backends / a.pg_backends for a, b in pairs if a.pg_backends], ".2f"),
+                cell([b.pg_shared / a.pg_shared for a, b in pairs if a.pg_shared], ".2f"),
                 "",
                 "",
                 "",
             ]
         )
-    _table(head, rows, [9, 14, 14, 18, 16, 11, 11, 10])
+    table(head, rows, [9, 14, 14, 18, 16, 11, 11, 10])
     print("   CPU % of one core; console CPU: one of the three; age: console received - the value's change")
     stale = [r.stale for r in runs if r.consoles]
     print(f"   point lines not 'good' (consoles showing the station silent), per run: {stale}")
@@ -706,7 +663,7 @@ def main() -> None:
     server = _query(_sqlalchemy_url(args.pg_url), "SHOW server_version")[0][0]
     print()
     print(
-        f"machine: {_cpu_model()}, nproc {len(os.sched_getaffinity(0))} (shared), load average "
+        f"machine: {cpu_model()}, nproc {len(os.sched_getaffinity(0))} (shared), load average "
         f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, PostgreSQL {server}, "
         f"{platform.platform()}"
     )
