@@ -47,7 +47,7 @@ from tests.e2e.workstation_support import (
     tcp_peers,
     wait_for,
 )
-from tests.fieldbus.servers import ModbusServer
+from tests.fieldbus.servers import ModbusServer, socat_pty_pair
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -206,25 +206,8 @@ def test_plant_writes_go_to_the_owning_station_and_consoles_open_no_plc_connecti
 def pty_pair() -> Iterator[tuple[str, str, int]]:
     if shutil.which("socat") is None:
         no_peer(NO_SOCAT)
-    proc = subprocess.Popen(
-        ["socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"], stderr=subprocess.PIPE, text=True
-    )
-    ports: list[str] = []
-    deadline = time.monotonic() + 10
-    assert proc.stderr is not None
-    while len(ports) < 2 and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if match := re.search(r"PTY is (\S+)", line):
-            ports.append(match.group(1))
-    try:
-        assert len(ports) == 2, "socat did not report two ptys"
-        yield ports[0], ports[1], proc.pid  # socat keeps both ends open itself
-    finally:
-        proc.terminate()
-        proc.wait(5)
-        proc.stderr.close()
+    with socat_pty_pair() as pair:
+        yield pair
 
 
 def test_an_rtu_line_is_opened_by_the_station_alone_while_points_write_is_used(

@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import heapq
 import os
+import re
 import select
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pymodbus import FramerType
@@ -356,3 +358,28 @@ class RtuSlaves:
     def late_count(self) -> int:
         with self._lock:
             return self.late
+
+
+@contextlib.contextmanager
+def socat_pty_pair() -> Iterator[tuple[str, str, int]]:
+    """Two connected ptys from Debian's socat, the stand-in for an RS-485 line: (one end, the other
+    end, socat's pid; socat keeps both ends open itself). The caller checks that socat exists."""
+    proc = subprocess.Popen(
+        ["socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"], stderr=subprocess.PIPE, text=True
+    )
+    ports: list[str] = []
+    deadline = time.monotonic() + 10
+    assert proc.stderr is not None
+    while len(ports) < 2 and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        if match := re.search(r"PTY is (\S+)", line):
+            ports.append(match.group(1))
+    try:
+        assert len(ports) == 2, "socat did not report two ptys"
+        yield ports[0], ports[1], proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        proc.stderr.close()

@@ -10,10 +10,7 @@ for every test peer (``WARDROOM_REQUIRE_PEERS=1``, as the installer's test run s
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ import pytest
 from app.events import EventBus, LinkStateChanged
 from app.fieldbus.events import PointQualityChanged, PointValueChanged
 from app.fieldbus.manager import FieldbusManager
-from tests.fieldbus.servers import ModbusServer, Recorder, RtuSlaves, make_site, point
+from tests.fieldbus.servers import ModbusServer, Recorder, RtuSlaves, make_site, point, socat_pty_pair
 
 NO_SOCAT = "socat is not installed (Debian package 'socat' provides the pty pair for the RTU tests)"
 
@@ -40,25 +37,8 @@ def require_socat() -> None:
 @pytest.fixture
 def pty_pair() -> Iterator[tuple[str, str]]:
     require_socat()
-    proc = subprocess.Popen(
-        ["socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"], stderr=subprocess.PIPE, text=True
-    )
-    ports: list[str] = []
-    deadline = time.monotonic() + 10
-    assert proc.stderr is not None
-    while len(ports) < 2 and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if match := re.search(r"PTY is (\S+)", line):
-            ports.append(match.group(1))
-    try:
-        assert len(ports) == 2, "socat did not report two ptys"
-        yield ports[0], ports[1]
-    finally:
-        proc.terminate()
-        proc.wait(5)
-        proc.stderr.close()
+    with socat_pty_pair() as (server_end, client_end, _pid):
+        yield server_end, client_end
 
 
 def test_rtu_line_with_two_units(pty_pair: tuple[str, str], bus: EventBus, recorder: Recorder) -> None:
