@@ -41,7 +41,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,19 +86,10 @@ def _sqlalchemy_url(url: str) -> str:
 @contextlib.contextmanager
 def bench_database(base: str) -> Iterator[str]:
     """A new database on the server (dropped afterwards); yields its SQLAlchemy URL."""
-    base = _sqlalchemy_url(base)
-    name = f"wardroom_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield make_url(base).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
+    from tests.models.support import fresh_pg_database
+
+    with fresh_pg_database(_sqlalchemy_url(base), prefix="wardroom_bench") as url:
+        yield url
 
 
 def _query(url: str, sql: str, **params: Any) -> list[Any]:

@@ -36,10 +36,11 @@ def pg_base_url() -> str:
 
 
 @contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test; yields its URL and drops it afterwards."""
-    base = pg_base_url()
-    name = f"wardroom_test_{uuid.uuid4().hex[:12]}"
+def fresh_pg_database(base: str | None = None, prefix: str = "wardroom_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (on ``base``, a psycopg URL; else the test
+    server's); yields its URL and drops it afterwards."""
+    base = base or pg_base_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as conn:
