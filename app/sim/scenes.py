@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.paths import RESOURCES
+from app.site.schema import SCENE_PREFIX, SIM_SCENES
 
 if TYPE_CHECKING:
     from app.sim.plates import PlateKind
 
-SCENE_PREFIX = "scene:"
-SCENE_NAMES = ("gate", "lobby", "street", "corridor")
+SCENE_NAMES = SIM_SCENES  # one list: the site check refuses any other name
 MEDIA_DIR = RESOURCES / "demo" / "media"
 BASE_SIZE = (640, 360)  # scenes are laid out at this size and scaled if another is asked for
 

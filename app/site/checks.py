@@ -33,6 +33,8 @@ from app.site.schema import (
     LIMIT_STACK,
     MAX_REPORT_MS,
     NUMERIC_LIMITS,
+    SCENE_PREFIX,
+    SIM_SCENES,
     AlarmLimit,
     Building,
     Camera,
@@ -579,11 +581,12 @@ def _check_simulated_camera(rec: Record[Camera], camera: Camera, base_dir: Path)
     if camera.media is None:
         yield rec.problem('a simulated camera needs media = "<image or video, relative to the site file>"')
         return
-    if camera.media.startswith("scene:"):
-        # A composited demo scene (app.sim.scenes): the site layer cannot import the simulator, so the
-        # name is checked there when the camera's simulator starts (and reported as its failure).
-        if not camera.media[len("scene:") :].strip():
-            yield rec.problem('media "scene:" names no scene; expected e.g. media = "scene:gate"', "media")
+    if camera.media.startswith(SCENE_PREFIX):  # a composited demo scene (app.sim.scenes)
+        scene = camera.media[len(SCENE_PREFIX) :].strip()
+        if scene not in SIM_SCENES:
+            known = ", ".join(SCENE_PREFIX + n for n in SIM_SCENES)
+            what = f"there is no scene {q(scene)}" if scene else 'media "scene:" names no scene'
+            yield rec.problem(f"{what}; expected one of {known}", "media")
         return
     media = Path(camera.media)
     suffix = media.suffix.lower()

@@ -33,6 +33,9 @@ LIMIT_STACK: tuple[str, ...] = ("low-low", "low", "high", "high-high")
 NUMERIC_LIMITS: frozenset[str] = frozenset(LIMIT_STACK)
 BOOL_LIMITS: frozenset[str] = frozenset({"on", "off"})
 CAMERA_SCHEMES: tuple[str, ...] = ("rtsp", "rtsps", "http", "https", "file", "usb")
+SCENE_PREFIX = "scene:"
+SIM_SCENES: tuple[str, ...] = ("gate", "lobby", "street", "corridor")
+"""The demo scenes a simulated camera may show (``media = "scene:<name>"``; drawn by app.sim.scenes)."""
 MAX_REPORT_MS = 10_000  # a silent PLC must be reported within 10 s
 FIRE_KINDS: frozenset[str] = frozenset({"smoke", "heat", "call-point"})
 """Point kinds whose alarms are fire alarms unless the file says otherwise."""
