@@ -237,13 +237,6 @@ def measure(
         hub.stop(STOP_WAIT_S)
 
 
-def _exit_past_blocked_readers() -> None:
-    """The report is printed: a reader still blocked in FFmpeg must not abort the exit (exit 0)."""
-    from app.video.capture import exit_past_blocked_readers
-
-    exit_past_blocked_readers(0)
-
-
 def _measured_row(
     camera: Camera, status: CameraStatus, seen: _Seen, now: float, settings: CameraSettings
 ) -> dict[str, Any]:
@@ -382,11 +375,9 @@ def cameras_status(
     ordered = [rows[c.id] for c in cameras]
     if as_json:
         print_json(ordered)
-        _exit_past_blocked_readers()
         return
     if not ordered:
         typer.echo("No cameras in this site file.")
         return
     for line in _format_table(ordered):
         typer.echo(line)
-    _exit_past_blocked_readers()
