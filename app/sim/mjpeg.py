@@ -36,6 +36,8 @@ class _Stream:
     jpeg: bytes = b""
     seq: int = 0
     clients: int = 0
+    # Woken when this stream has a new frame; shares the server's lock so stop() can wake everyone.
+    fresh: threading.Condition = field(default_factory=threading.Condition)
 
 
 @dataclass
@@ -43,10 +45,14 @@ class _Shared:
     """State the HTTP handler threads read; guarded by ``cond``."""
 
     streams: dict[str, _Stream] = field(default_factory=dict)
-    cond: threading.Condition = field(default_factory=threading.Condition)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    cond: threading.Condition = field(init=False)
     stopping: bool = False
     sockets: set[socket.socket] = field(default_factory=set)
     threads: set[threading.Thread] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.cond = threading.Condition(self.lock)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -94,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         while True:
             with shared.cond:
-                shared.cond.wait_for(fresh, timeout=CLIENT_WAIT_S)
+                stream.fresh.wait_for(fresh, timeout=CLIENT_WAIT_S)
                 if shared.stopping:
                     return
                 data, seq = stream.jpeg, stream.seq
@@ -140,7 +146,7 @@ class MjpegServer:
         source = open_source(media, name or key.strip("/"))
         with self._shared.cond:
             old = self._shared.streams.get(key)
-            self._shared.streams[key] = _Stream(key, source)
+            self._shared.streams[key] = _Stream(key, source, fresh=threading.Condition(self._shared.lock))
         if old is not None:
             old.source.close()
 
@@ -175,6 +181,8 @@ class MjpegServer:
         with self._shared.cond:
             self._shared.stopping = True
             self._shared.cond.notify_all()
+            for stream in self._shared.streams.values():
+                stream.fresh.notify_all()
             sockets = list(self._shared.sockets)
             threads = list(self._shared.threads)
         for sock in sockets:
@@ -211,22 +219,21 @@ class MjpegServer:
             with self._shared.cond:
                 # Streams nobody watches are not encoded, except once so a new client starts at once.
                 todo = [s for s in self._shared.streams.values() if s.clients > 0 or not s.jpeg]
-            now = time.time()  # wall clock: what the frames are stamped with
-            encoded: list[tuple[_Stream, bytes]] = []
             for stream in todo:
+                # Each frame is stamped just before it is rendered and published as soon as it is
+                # encoded, as a real camera sends what it captured: the last of many streams does
+                # not carry the encoding time of all the others in its age.
                 try:
-                    ok, buf = cv2.imencode(".jpg", stream.source.frame(now), params)
+                    ok, buf = cv2.imencode(".jpg", stream.source.frame(time.time()), params)
                 except Exception:
                     log.exception("MJPEG stream %s: could not render a frame", stream.path)
                     continue
                 if ok:
-                    encoded.append((stream, buf.tobytes()))
-            if encoded:
-                with self._shared.cond:
-                    for stream, data in encoded:
+                    data = buf.tobytes()
+                    with self._shared.cond:
                         stream.jpeg = data
                         stream.seq += 1
-                    self._shared.cond.notify_all()
+                        stream.fresh.notify_all()
             next_at += period
             delay = next_at - time.monotonic()
             if delay < 0:  # fell behind (slow machine): don't try to catch up with a burst

@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from app.site.schema import Camera
 from tests.faultproxy import FaultProxy
-from tests.ui.wall_streams import Streams, hub_for, site_cameras, wall_cameras
+from tests.ui.wall_streams import ChildStreams, Streams, hub_for, site_cameras, wall_cameras
 from ui.pages.camera_wall import CameraWallPage
 
 WAIT_MS = 20_000
@@ -69,10 +69,17 @@ def streams(tmp_path: Path) -> Iterator[Streams]:
     served.close()
 
 
+@pytest.fixture
+def streams_elsewhere(tmp_path: Path) -> Iterator[ChildStreams]:
+    served = ChildStreams(tmp_path / "media", 16, size=(640, 360))
+    yield served
+    served.close()
+
+
 def test_sixteen_tiles_play_without_blocking_the_gui_and_show_fresh_frames(
-    qtbot: QtBot, streams: Streams, themed_app: QApplication
+    qtbot: QtBot, streams_elsewhere: ChildStreams, themed_app: QApplication
 ) -> None:
-    cameras = site_cameras(streams, 16)
+    cameras = site_cameras(streams_elsewhere, 16)
     hub = hub_for(cameras)
     page = CameraWallPage(wall_cameras(cameras), grid="4x4")
     qtbot.addWidget(page)

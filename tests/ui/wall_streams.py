@@ -7,8 +7,12 @@ server is streaming that path to now, which is what "only shown cameras are open
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import socket
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -60,8 +64,54 @@ class Streams:
         self.server.close()
 
 
+class StreamUrls(Protocol):
+    def url(self, path: str) -> str: ...
+
+
+def _serve_in_child(folder: Path, count: int, size: tuple[int, int], pipe: Connection) -> None:
+    """Child process body: serve the streams, send the port, serve until the parent says stop."""
+    served = Streams(folder, count, size=size)
+    pipe.send(served.server.port)
+    try:
+        pipe.recv()  # "stop", or EOFError when the parent is gone
+    except EOFError:
+        pass
+    finally:
+        served.close()
+
+
+class ChildStreams:
+    """The same streams served from a child process, as real cameras are: for load tests, where the
+    cameras' own rendering and encoding must not share the measured process's interpreter lock."""
+
+    def __init__(self, folder: Path, count: int, *, size: tuple[int, int] = (320, 180)) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child_end = context.Pipe()
+        self._proc = context.Process(
+            target=_serve_in_child, args=(folder, count, size, child_end), name="wall-streams", daemon=True
+        )
+        self._proc.start()
+        child_end.close()
+        if not self._pipe.poll(60):
+            self.close()
+            raise RuntimeError("the camera streams' child process did not start within 60 s")
+        self.port = int(self._pipe.recv())
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._pipe.send("stop")
+        self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(5)
+        self._pipe.close()
+
+
 def site_cameras(
-    streams: Streams | None,
+    streams: StreamUrls | None,
     count: int,
     *,
     dead_from: int | None = None,
