@@ -238,17 +238,22 @@ class SiteFeed:
             log.warning("console feed could not read the database: %s", exc)
 
     def _read(self, slow: bool) -> None:
+        """Read what is new. Each step advances its cursor as it collects events, so the events
+        collected are published even when a later step fails (a connection killed mid-read): the
+        next read starts after them, and holding them back would lose them."""
         events: list[Event] = []
-        with self.db.session() as session:
-            if self.follow_alarms:
-                self._read_alarms(session, events)
-            self._read_points(session, events)
-            self._read_links(session, events)
-            if slow:
-                self._next_slow = time.monotonic() + self.slow_poll_s
-                self._read_stations(session, events)
-        for event in events:
-            self.bus.publish(event)
+        try:
+            with self.db.session() as session:
+                if self.follow_alarms:
+                    self._read_alarms(session, events)
+                self._read_points(session, events)
+                self._read_links(session, events)
+                if slow:
+                    self._next_slow = time.monotonic() + self.slow_poll_s
+                    self._read_stations(session, events)
+        finally:
+            for event in events:
+                self.bus.publish(event)
         self._ready.set()
 
     def _read_alarms(self, session: Session, events: list[Event]) -> None:
