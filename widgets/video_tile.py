@@ -7,6 +7,10 @@ The frame is painted through a ``QImage`` built over the numpy buffer (no copy);
 array alive for as long as the image refers to it. The caller hands the array over: it must not
 write into it afterwards (capture allocates a new, read-only array per frame).
 
+Detection data is drawn over the picture at paint time (``set_overlay``, ``set_zones``; see
+:mod:`widgets.video_overlay`), never into the frame: the frame stays as captured. A new overlay asks
+for a repaint on the next ``refresh()`` like a new frame does.
+
 The tile decides nothing about a camera: the owner tells it the state (``set_state``: plain words and
 numbers). The state is a dynamic property (``tileState``) styled by the one QSS palette (ISA-101:
 grey while live, colour only for abnormal). A tile is a slot of the wall: the camera on it can change
@@ -41,7 +45,8 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.elided_label import ElidedLabel
-from widgets.style import set_style_property
+from widgets.style import ColourRoles, colour_property, set_style_property
+from widgets.video_overlay import COLOUR_DEFAULTS, OverlayShape, TileOverlay, paint_overlay
 
 # What a camera tree drags and a tile takes: camera ids, one per line (UTF-8).
 CAMERA_MIME = "application/x-wardroom-camera"
@@ -101,8 +106,19 @@ def age_words(age_s: float) -> str:
     return f"{round(age_s / 3600)} h"
 
 
-class _FrameView(QWidget):
-    """The picture area. Its background comes from QSS; it paints the tile's current frame on top."""
+class _FrameView(ColourRoles, QWidget):
+    """The picture area. Its background comes from QSS; it paints the tile's current frame on top,
+    and the overlay over that in the colours the theme gives (``qproperty-personColor`` ...)."""
+
+    COLOUR_DEFAULTS = COLOUR_DEFAULTS
+    personColor = colour_property("personColor")
+    vehicleColor = colour_property("vehicleColor")
+    twoWheelerColor = colour_property("twoWheelerColor")
+    plateColor = colour_property("plateColor")
+    faceColor = colour_property("faceColor")
+    zoneColor = colour_property("zoneColor")
+    otherColor = colour_property("otherColor")
+    labelTextColor = colour_property("labelTextColor")
 
     def __init__(self, tile: VideoTile) -> None:
         super().__init__(tile)
@@ -149,6 +165,11 @@ class VideoTile(QFrame):
         self._reason = ""
         self._fps = 0.0
         self._age_s: float | None = None
+        self._overlay: TileOverlay | None = None
+        self._overlay_serial = 0  # bumps on every set_overlay that changes it
+        self._requested_overlay = 0  # the overlay serial a repaint was last asked for
+        self._shapes: tuple[OverlayShape, ...] = ()
+        self._hidden: frozenset[str] = frozenset()
 
         self._caption = QFrame(self)
         self._caption.setObjectName("tileCaption")
@@ -258,6 +279,19 @@ class VideoTile(QFrame):
     def view(self) -> QWidget:
         return self._view
 
+    @property
+    def overlay(self) -> TileOverlay | None:
+        """The newest detection overlay handed in (drawn only while it matches the frame shown)."""
+        return self._overlay
+
+    @property
+    def zones(self) -> tuple[OverlayShape, ...]:
+        return self._shapes
+
+    @property
+    def hidden_groups(self) -> frozenset[str]:
+        return self._hidden
+
     # ------------------------------------------------------------------ write
     def assign(self, camera_id: str, name: str) -> None:
         """Put another camera (or none: ``""``) on this slot; the old picture goes."""
@@ -270,6 +304,8 @@ class VideoTile(QFrame):
         self._frame_at = None
         self._fps = 0.0
         self._age_s = None
+        self._overlay = None
+        self._shapes = ()
         self._apply_state("connecting" if camera_id else "empty", "")
         self._view.update()
 
@@ -312,10 +348,34 @@ class VideoTile(QFrame):
         """Show that the camera is not delivering; the last frame is dropped so nothing stale shows."""
         self.set_state("lost", reason)
 
+    def set_overlay(self, overlay: TileOverlay | None) -> None:
+        """The newest boxes found on this camera (or None). Does not repaint by itself: the next
+        ``refresh()`` does, once, if it changed."""
+        if overlay is self._overlay:
+            return
+        self._overlay = overlay
+        self._overlay_serial += 1
+
+    def set_zones(self, shapes: tuple[OverlayShape, ...]) -> None:
+        """The camera's zone outlines and lines (unit square), drawn while the zone group shows."""
+        if shapes != self._shapes:
+            self._shapes = tuple(shapes)
+            self._view.update()
+
+    def set_hidden_groups(self, hidden: frozenset[str]) -> None:
+        """The overlay groups not to draw (the wall's toggles); a face blur is never hidden."""
+        if hidden != self._hidden:
+            self._hidden = frozenset(hidden)
+            self._view.update()
+
     def refresh(self) -> None:
-        """Ask for one repaint if a frame arrived since the last request (called from a timer)."""
-        if self._frame is not None and self._frame_serial != self._requested_serial:
+        """Ask for one repaint if a frame or an overlay arrived since the last request (called from a
+        timer)."""
+        if self._frame is not None and (
+            self._frame_serial != self._requested_serial or self._overlay_serial != self._requested_overlay
+        ):
             self._requested_serial = self._frame_serial
+            self._requested_overlay = self._overlay_serial
             self._view.update()
         self._update_info()
 
@@ -392,7 +452,20 @@ class VideoTile(QFrame):
             return
         image = _image_over(frame, self._bgr)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(fit_rect(image.size(), area), image)
+        picture = fit_rect(image.size(), area)
+        painter.drawImage(picture, image)
+        if self._overlay is not None or self._shapes:
+            view = self._view
+            paint_overlay(
+                painter,
+                picture,
+                image,
+                overlay=self._overlay,
+                shapes=self._shapes,
+                hidden=self._hidden,
+                colours={name: view.colour(name) for name in COLOUR_DEFAULTS},
+                frame_at=self._frame_at,
+            )
         if self._painted_serial != self._frame_serial:
             self._painted_serial = self._frame_serial
             self._frames_shown += 1

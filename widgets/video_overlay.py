@@ -1,0 +1,259 @@
+"""What a camera tile draws over its picture: boxes, labels, zone outlines and lines; face blur.
+
+The overlay is drawn at paint time over the frame the tile shows; it is never burned into the
+frame's pixels (snapshots, recordings and other viewers of the same frame see the frame as captured).
+Widgets know nothing of detectors: the owner hands plain data in.
+
+- Boxes are in the pixels of the frame they were found in (``TileOverlay.width`` × ``height``),
+  which need not be the frame shown (a detector on the main stream, a tile on the substream): they
+  are scaled by the overlay's own size onto the tile's picture rectangle, wherever letterboxing put it.
+- Zones and lines are in the unit square of the picture, as the site file writes them.
+- A box marked ``blur`` is blurred on the tile's *scaled* picture, inside the box only: the box's
+  region of the shown image is shrunk to a few cells and drawn back smoothly. A whole-frame blur of
+  16 tiles would not fit a 2-core workstation; this costs a few small image copies.
+- Overlays older (or newer) than ``MAX_AGE_S`` against the frame shown are not drawn: a box must not
+  point at where someone stood a while ago. Blur is privacy, so it follows the same newest boxes.
+
+Groups (``person``, ``vehicle``, ``two-wheeler``, ``plate``, ``face``, ``zone``) are what the wall's
+toggles hide and show; a hidden group's boxes are not drawn, but a blur stays (hiding the face
+outlines must not show the faces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPalette, QPen, QPolygonF
+
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels of the overlay's frame
+UnitPoint = tuple[float, float]  # x, y in the unit square of the picture
+
+GROUPS: Final[tuple[str, ...]] = ("person", "vehicle", "two-wheeler", "plate", "face", "zone")
+MAX_AGE_S: Final = 1.0
+BLUR_CELLS: Final = 6  # the most cells a blurred box keeps across its longer side
+LINE_WIDTH: Final = 2.0
+
+Role = QPalette.ColorRole
+# The colour role of each group (``personColor`` ...), set by the theme (qproperty-…); the palette
+# role each falls back on when no stylesheet sets it.
+COLOUR_DEFAULTS: Final[Mapping[str, QPalette.ColorRole]] = {
+    "personColor": Role.Highlight,
+    "vehicleColor": Role.Highlight,
+    "twoWheelerColor": Role.Highlight,
+    "plateColor": Role.Highlight,
+    "faceColor": Role.Highlight,
+    "zoneColor": Role.Light,
+    "otherColor": Role.Light,
+    "labelTextColor": Role.HighlightedText,
+}
+_GROUP_COLOUR: Final[Mapping[str, str]] = {
+    "person": "personColor",
+    "vehicle": "vehicleColor",
+    "two-wheeler": "twoWheelerColor",
+    "plate": "plateColor",
+    "face": "faceColor",
+    "zone": "zoneColor",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OverlayBox:
+    """One box to draw: where (frame pixels), which group (toggles, colour), what it says."""
+
+    box: Box
+    group: str  # one of GROUPS, or anything else (drawn in the "other" colour, never hidden)
+    label: str = ""  # "person #12", a plate's text; "" draws no label
+    blur: bool = False  # blur the picture inside the box (faces shown as "blur")
+
+
+@dataclass(frozen=True, slots=True)
+class OverlayShape:
+    """A zone outline (``closed``) or a line, in the picture's unit square, with its name."""
+
+    name: str
+    points: tuple[UnitPoint, ...]
+    closed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TileOverlay:
+    """The boxes found in one frame: that frame's time (epoch s) and size, which scale the boxes."""
+
+    at: float
+    width: int
+    height: int
+    boxes: tuple[OverlayBox, ...]
+
+
+def is_current(overlay: TileOverlay, frame_at: float | None, max_age_s: float = MAX_AGE_S) -> bool:
+    """Whether an overlay belongs with the frame shown (found within ``max_age_s`` of it)."""
+    return frame_at is not None and abs(frame_at - overlay.at) <= max_age_s
+
+
+def map_box(box: Box, width: int, height: int, picture: QRectF) -> QRectF:
+    """A box in pixels of a ``width`` × ``height`` frame, on the picture rectangle (widget coords)."""
+    if width <= 0 or height <= 0:
+        return QRectF()
+    sx = picture.width() / width
+    sy = picture.height() / height
+    x1, y1, x2, y2 = box
+    left, right = sorted((x1, x2))
+    top, bottom = sorted((y1, y2))
+    return QRectF(
+        picture.left() + left * sx, picture.top() + top * sy, (right - left) * sx, (bottom - top) * sy
+    )
+
+
+def map_unit(point: UnitPoint, picture: QRectF) -> QPointF:
+    """A point of the unit square on the picture rectangle."""
+    return QPointF(picture.left() + point[0] * picture.width(), picture.top() + point[1] * picture.height())
+
+
+def image_rect(target: QRectF, picture: QRectF, image_size: QSize) -> QRect:
+    """The pixels of the shown image under ``target`` (widget coords), clipped to the image."""
+    if picture.isEmpty() or image_size.isEmpty():
+        return QRect()
+    sx = image_size.width() / picture.width()
+    sy = image_size.height() / picture.height()
+    left = int((target.left() - picture.left()) * sx)
+    top = int((target.top() - picture.top()) * sy)
+    right = int(-(-(target.right() - picture.left()) * sx // 1))  # ceil: cover the box's last pixel
+    bottom = int(-(-(target.bottom() - picture.top()) * sy // 1))
+    return QRect(left, top, max(0, right - left), max(0, bottom - top)).intersected(
+        QRect(0, 0, image_size.width(), image_size.height())
+    )
+
+
+def blurred(image: QImage, region: QRect) -> QImage:
+    """``region`` of ``image`` averaged down to at most ``BLUR_CELLS`` cells across (a copy).
+
+    Drawn back over the region with smooth scaling this reads as a strong blur whatever the tile's
+    size: a face keeps no more than a few averaged cells, so nothing of it can be recognised.
+    """
+    part = image.copy(region)
+    longer = max(region.width(), region.height())
+    cells = max(1, min(BLUR_CELLS, longer // 4))
+    scale = cells / longer if longer else 1.0
+    return part.scaled(
+        max(1, round(region.width() * scale)),
+        max(1, round(region.height() * scale)),
+        Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+
+
+def paint_overlay(
+    painter: QPainter,
+    picture: QRect,
+    image: QImage,
+    *,
+    overlay: TileOverlay | None,
+    shapes: Iterable[OverlayShape],
+    hidden: frozenset[str],
+    colours: Mapping[str, QColor],
+    frame_at: float | None,
+) -> None:
+    """Draw blur, zones, then boxes and labels over the picture painted at ``picture``.
+
+    ``image`` is what the tile painted there (blur reads it); ``frame_at`` its time (stale overlays
+    are skipped); ``hidden`` the groups the operator switched off.
+    """
+    if picture.isEmpty():
+        return
+    area = QRectF(picture)
+    painter.save()
+    painter.setClipRect(picture)
+    current = overlay is not None and is_current(overlay, frame_at)
+    boxes: list[tuple[QRectF, OverlayBox]] = []
+    if overlay is not None and current:
+        boxes = [(map_box(item.box, overlay.width, overlay.height, area), item) for item in overlay.boxes]
+        _paint_blur(painter, area, image, [rect for rect, item in boxes if item.blur])
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    font = QFont(painter.font())
+    font.setPointSizeF(max(7.0, min(10.0, picture.height() / 30)))
+    painter.setFont(font)
+    metrics = QFontMetricsF(font)
+    if "zone" not in hidden:
+        _paint_shapes(painter, area, shapes, colours, metrics)
+    for rect, item in boxes:
+        if item.group in hidden:
+            continue
+        colour = colours[_GROUP_COLOUR.get(item.group, "otherColor")]
+        painter.setPen(QPen(colour, LINE_WIDTH))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+        if item.label:
+            _paint_label(painter, rect, item.label, colour, colours["labelTextColor"], metrics, area)
+    painter.restore()
+
+
+def _paint_blur(painter: QPainter, area: QRectF, image: QImage, rects: list[QRectF]) -> None:
+    if not rects:
+        return
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    for rect in rects:
+        target = rect.intersected(area)
+        region = image_rect(target, area, image.size())
+        if region.isEmpty():
+            continue
+        # Draw exactly over the image pixels taken, so the blur covers the whole box and no more.
+        sx = area.width() / image.width()
+        sy = area.height() / image.height()
+        where = QRectF(
+            area.left() + region.left() * sx,
+            area.top() + region.top() * sy,
+            region.width() * sx,
+            region.height() * sy,
+        ).intersected(target.adjusted(-1, -1, 1, 1))
+        painter.drawImage(where, blurred(image, region))
+
+
+def _paint_shapes(
+    painter: QPainter,
+    area: QRectF,
+    shapes: Iterable[OverlayShape],
+    colours: Mapping[str, QColor],
+    metrics: QFontMetricsF,
+) -> None:
+    colour = colours["zoneColor"]
+    pen = QPen(colour, LINE_WIDTH, Qt.PenStyle.DashLine)
+    for shape in shapes:
+        points = [map_unit(point, area) for point in shape.points]
+        if len(points) < 2:
+            continue
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if shape.closed:
+            painter.drawPolygon(QPolygonF(points))
+        else:
+            painter.drawPolyline(QPolygonF(points))
+            painter.setPen(QPen(colour, LINE_WIDTH * 2))
+            for end in (points[0], points[-1]):
+                painter.drawEllipse(end, LINE_WIDTH * 1.5, LINE_WIDTH * 1.5)
+        if shape.name:
+            top_left = min(points, key=lambda p: (p.y(), p.x()))
+            painter.setPen(colour)
+            painter.drawText(top_left + QPointF(3, metrics.ascent() + 2), shape.name)
+
+
+def _paint_label(
+    painter: QPainter,
+    rect: QRectF,
+    text: str,
+    fill: QColor,
+    ink: QColor,
+    metrics: QFontMetricsF,
+    area: QRectF,
+) -> None:
+    """The label on a filled tab above the box's top-left corner (inside the box at the top edge)."""
+    width = metrics.horizontalAdvance(text) + 6
+    height = metrics.height() + 2
+    top = rect.top() - height if rect.top() - height >= area.top() else rect.top()
+    left = min(rect.left(), area.right() - width)
+    tab = QRectF(max(area.left(), left) - LINE_WIDTH / 2, top, width, height)
+    painter.fillRect(tab, fill)
+    painter.setPen(ink)
+    painter.drawText(tab, int(Qt.AlignmentFlag.AlignCenter), text)
