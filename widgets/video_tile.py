@@ -280,6 +280,11 @@ class VideoTile(QFrame):
         return self._view
 
     @property
+    def frame_at(self) -> float | None:
+        """The time (epoch s) of the frame held now (None without one)."""
+        return self._frame_at
+
+    @property
     def overlay(self) -> TileOverlay | None:
         """The newest detection overlay handed in (drawn only while it matches the frame shown)."""
         return self._overlay
