@@ -234,9 +234,17 @@ def _paint_shapes(
             for end in (points[0], points[-1]):
                 painter.drawEllipse(end, LINE_WIDTH * 1.5, LINE_WIDTH * 1.5)
         if shape.name:
-            top_left = min(points, key=lambda p: (p.y(), p.x()))
-            painter.setPen(colour)
-            painter.drawText(top_left + QPointF(3, metrics.ascent() + 2), shape.name)
+            # On a tab of the zone's colour inside its top-left corner: plain yellow text is lost on
+            # light floors and walls.
+            corner = min(points, key=lambda p: (p.y(), p.x()))
+            width = metrics.horizontalAdvance(shape.name) + 6
+            height = metrics.height() + 2
+            left = min(max(area.left(), corner.x()), area.right() - width)
+            top = min(max(area.top(), corner.y()), area.bottom() - height)
+            tab = QRectF(left, top, width, height)
+            painter.fillRect(tab, colour)
+            painter.setPen(colours["labelTextColor"])
+            painter.drawText(tab, int(Qt.AlignmentFlag.AlignCenter), shape.name)
 
 
 def _paint_label(
