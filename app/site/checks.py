@@ -669,6 +669,8 @@ def _check_privacy_masks(rec: Record[Camera], camera: Camera) -> Iterator[Proble
         return
     for k, polygon in enumerate(camera.privacy_masks):
         yield from _check_polygon(rec, f"privacy_masks[{k}]", polygon, ("privacy_masks", k))
+    for k, polygon in enumerate(camera.motion_masks):
+        yield from _check_polygon(rec, f"motion_masks[{k}]", polygon, ("motion_masks", k))
 
 
 def _check_polygon(

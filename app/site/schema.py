@@ -186,6 +186,9 @@ class Camera(_Strict):
     detect_fps: float = Field(default=5, gt=0, le=30)  # detector runs a second at most (motion permitting)
     # Polygons in the unit square (the grammar of zones), blacked out before any consumer sees a pixel.
     privacy_masks: tuple[tuple[tuple[float, float], ...], ...] = ()
+    # Polygons in the unit square where change is not motion (a burnt-in clock, a flickering sign),
+    # as NVRs mask them: the detector is not woken by them (it still sees the whole picture).
+    motion_masks: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     @field_validator("substream_url", mode="before")
     @classmethod

@@ -5,8 +5,9 @@ Why: the detector costs ~35-100 ms of CPU a frame; a frame difference on a 160x9
 almost nothing. Here, per camera: the frame is shrunk, blurred (sensor noise and JPEG grain are not
 motion) and compared with a slowly adapting background; changed pixels are thresholded, opened (lone
 pixels go), and grouped into regions. A frame "has motion" when the changed regions cover more than
-``min_area`` of the picture. The clock a DVR burns into the top strip changes every second: regions
-smaller than ``min_area`` (one digit is ~0.05 % of the picture) never count.
+``min_area`` of the picture. A clock burnt into the picture changes every second: as NVRs do, the
+site file masks it per camera (``motion_masks``, unit-square polygons), and regions smaller than
+``min_area`` never count.
 
 The regions are returned in the frame's pixels, so a caller can tell where the motion is (the service
 logs and counts them; the rules only run where tracks are).
@@ -14,6 +15,7 @@ logs and counts them; the rules only run where tracks are).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,13 +49,31 @@ class MotionGate:
     """One camera's motion detector; ``update`` each frame the service looks at (one thread)."""
 
     def __init__(
-        self, *, threshold: int = THRESHOLD, min_area: float = MIN_AREA, learn: float = LEARN
+        self,
+        *,
+        masks: Sequence[Sequence[tuple[float, float]]] = (),
+        threshold: int = THRESHOLD,
+        min_area: float = MIN_AREA,
+        learn: float = LEARN,
     ) -> None:
         self.threshold = threshold
         self.min_area = min_area
         self.learn = learn
         self._background: np.ndarray | None = None
         self._kernel = np.ones((3, 3), np.uint8)
+        self._keep = self._mask(masks)
+
+    @staticmethod
+    def _mask(masks: Sequence[Sequence[tuple[float, float]]]) -> np.ndarray | None:
+        """1 where change counts, 0 inside the camera's motion masks (unit-square polygons)."""
+        if not masks:
+            return None
+        cv2 = _cv2()
+        keep = np.ones((SMALL[1], SMALL[0]), np.uint8)
+        for polygon in masks:
+            corners = np.array([(x * SMALL[0], y * SMALL[1]) for x, y in polygon], np.float32)
+            cv2.fillPoly(keep, [np.round(corners).astype(np.int32)], 0)
+        return keep
 
     def reset(self) -> None:
         self._background = None
@@ -70,6 +90,8 @@ class MotionGate:
         diff = cv2.absdiff(grey, self._background)
         cv2.accumulateWeighted(grey, self._background, self.learn)
         mask = (diff > self.threshold).astype(np.uint8)
+        if self._keep is not None:
+            mask &= self._keep
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
         changed = float(mask.mean())
         if changed == 0.0:

@@ -73,7 +73,7 @@ class CameraPipeline:
         self.classes = set(camera.detect) & OBJECT_CLASSES
         self.faces = faces
         self.gates = list(gates)
-        self.motion = MotionGate()
+        self.motion = MotionGate(masks=camera.motion_masks)
         self.tracker = Tracker(self.classes or None)
         self.rules = ZoneRules(camera, timezone)
         self._last: tuple[Finding, ...] = ()
