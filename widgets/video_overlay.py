@@ -71,11 +71,17 @@ class OverlayBox:
 
 @dataclass(frozen=True, slots=True)
 class OverlayShape:
-    """A zone outline (``closed``) or a line, in the picture's unit square, with its name."""
+    """A zone outline (``closed``) or a line, in the picture's unit square, with its name.
+
+    A line may show which way a crossing counts: ``direction`` ``"in"`` points an arrow to the
+    right-hand side seen from its first point towards its second (a line drawn left to right: from
+    above it to below it, in picture coordinates), ``"out"`` the other way, ``"both"`` both ways.
+    """
 
     name: str
     points: tuple[UnitPoint, ...]
     closed: bool = True
+    direction: str = ""  # "", "in", "out" or "both" (lines only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +239,7 @@ def _paint_shapes(
             painter.setPen(QPen(colour, LINE_WIDTH * 2))
             for end in (points[0], points[-1]):
                 painter.drawEllipse(end, LINE_WIDTH * 1.5, LINE_WIDTH * 1.5)
+            _paint_direction(painter, points[0], points[-1], shape.direction, colour, metrics.height())
         if shape.name:
             # On a tab of the zone's colour inside its top-left corner: plain yellow text is lost on
             # light floors and walls.
@@ -245,6 +252,38 @@ def _paint_shapes(
             painter.fillRect(tab, colour)
             painter.setPen(colours["labelTextColor"])
             painter.drawText(tab, int(Qt.AlignmentFlag.AlignCenter), shape.name)
+
+
+def crossing_normal(start: QPointF, end: QPointF) -> QPointF:
+    """The unit vector from a line's middle towards the side an ``"in"`` crossing enters (its
+    right-hand side, seen from ``start`` towards ``end``, with y growing downwards)."""
+    dx, dy = end.x() - start.x(), end.y() - start.y()
+    length = (dx * dx + dy * dy) ** 0.5
+    if length == 0:
+        return QPointF(0, 0)
+    return QPointF(-dy / length, dx / length)
+
+
+def _paint_direction(
+    painter: QPainter, start: QPointF, end: QPointF, direction: str, colour: QColor, size: float
+) -> None:
+    """Arrows across the line's middle pointing the way crossings count."""
+    normal = crossing_normal(start, end)
+    if direction not in ("in", "out", "both") or normal.isNull():
+        return
+    middle = (start + end) / 2
+    length = max(10.0, size * 1.4)
+    head = length * 0.4
+    signs = {"in": (1,), "out": (-1,), "both": (1, -1)}[direction]
+    painter.setPen(QPen(colour, LINE_WIDTH))
+    painter.setBrush(colour)
+    for sign in signs:
+        tip = middle + normal * (sign * length)
+        back = normal * (-sign * head)
+        side = QPointF(-normal.y(), normal.x()) * (head * 0.6)
+        painter.drawLine(middle, tip)
+        painter.drawPolygon(QPolygonF([tip, tip + back + side, tip + back - side]))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
 def _paint_label(

@@ -24,6 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from app.site.demo import demo_site_path
 from app.site.loader import load_site
+from app.site.schema import Zone
 from app.video.hub import CaptureHub
 from app.vision.findings import Finding, FrameFindings
 from tests.ui.wall_streams import Streams, hub_for, site_cameras, wall_cameras
@@ -279,12 +280,7 @@ def test_site_zones_become_outlines_and_lines() -> None:
     shapes = zone_shapes(lobby.zones)
     assert shapes == (OverlayShape("lobby", ((0.1, 0.5), (0.9, 0.5), (0.9, 1.0), (0.1, 1.0)), closed=True),)
 
-    @dataclass
-    class LineZone:  # a line-crossing zone as the site file gives it (line instead of a polygon)
-        name: str
-        line: tuple[tuple[float, float], ...]
-        polygon: tuple[tuple[float, float], ...] = ()
-
-    assert zone_shapes([LineZone("gate line", ((0.2, 0.6), (0.8, 0.6)))]) == (
-        OverlayShape("gate line", ((0.2, 0.6), (0.8, 0.6)), closed=False),
+    line = Zone(name="gate line", rule="line-crossing", line=((0.2, 0.6), (0.8, 0.6)), direction="in")
+    assert zone_shapes([line]) == (
+        OverlayShape("gate line", ((0.2, 0.6), (0.8, 0.6)), closed=False, direction="in"),
     )

@@ -264,3 +264,23 @@ def test_blurred_keeps_a_few_cells_whatever_the_size(width: int, height: int) ->
     image = QImage(array.data, width, height, width * 3, QImage.Format.Format_RGB888)
     small = blurred(image, QRect(0, 0, width, height))
     assert 1 <= max(small.width(), small.height()) <= 6
+
+
+@pytest.mark.parametrize(
+    ("direction", "below", "above"),
+    [("in", True, False), ("out", False, True), ("both", True, True), ("", False, False)],
+)
+def test_a_crossing_line_points_the_way_it_counts(
+    qtbot: QtBot, themed_app: QApplication, direction: str, below: bool, above: bool
+) -> None:
+    tile = _shown_tile(qtbot, np.full((360, 640, 3), GREY, np.uint8), QSize(480, 300))
+    picture = tile.picture_rect()
+    zone = _rgb(tile.view.colour("zoneColor"))  # type: ignore[attr-defined]
+    # Drawn left to right: "in" crosses from above the line to below it.
+    tile.set_zones((OverlayShape("", ((0.1, 0.5), (0.9, 0.5)), closed=False, direction=direction),))
+    pixels = _grab(qtbot, tile)
+    x = picture.left() + picture.width() * 0.5
+    y = picture.top() + picture.height() * 0.5
+    assert _near(pixels, x, y, zone)
+    assert _near(pixels, x, y + 10, zone, radius=1) == below
+    assert _near(pixels, x, y - 10, zone, radius=1) == above

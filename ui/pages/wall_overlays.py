@@ -14,10 +14,11 @@ to be drawn and masked, never identified.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Final, Literal, Protocol
+from typing import Final, Literal
 
 from PySide6.QtCore import QCoreApplication
 
+from app.site.schema import Zone
 from app.vision.findings import Finding, FrameFindings
 from widgets.video_overlay import OverlayBox, OverlayShape, TileOverlay, UnitPoint
 
@@ -34,13 +35,6 @@ GROUP_OF_CLASS: Final[dict[str, str]] = {
     "motorcycle": "two-wheeler",
     "bicycle": "two-wheeler",
 }
-
-
-class SiteZone(Protocol):
-    """A camera zone from the site file: a polygon, or (``line-crossing``) a line, in the unit square."""
-
-    @property
-    def name(self) -> str: ...
 
 
 def _class_words() -> dict[str, str]:
@@ -81,16 +75,15 @@ def overlay_for(findings: FrameFindings, face_display: FaceDisplay = "blur") -> 
     )
 
 
-def zone_shapes(zones: Iterable[SiteZone]) -> tuple[OverlayShape, ...]:
-    """A camera's zones as outlines, and line-crossing zones (``line = [[x, y], [x, y]]``) as lines."""
+def zone_shapes(zones: Iterable[Zone]) -> tuple[OverlayShape, ...]:
+    """A camera's zones as outlines, and line-crossing zones (``line = [[x, y], [x, y]]``) as lines
+    with arrows the way crossings count (``direction``)."""
     shapes: list[OverlayShape] = []
     for zone in zones:
-        line: Iterable[UnitPoint] | None = getattr(zone, "line", None)
-        polygon: Iterable[UnitPoint] | None = getattr(zone, "polygon", None)
-        if line:
-            shapes.append(OverlayShape(zone.name, _points(line), closed=False))
-        elif polygon:
-            shapes.append(OverlayShape(zone.name, _points(polygon), closed=True))
+        if zone.line is not None:
+            shapes.append(OverlayShape(zone.name, _points(zone.line), closed=False, direction=zone.direction))
+        elif zone.polygon:
+            shapes.append(OverlayShape(zone.name, _points(zone.polygon), closed=True))
     return tuple(shapes)
 
 
