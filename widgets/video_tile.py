@@ -24,6 +24,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QEvent, QMimeData, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QColor,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -46,7 +47,7 @@ from PySide6.QtWidgets import (
 
 from widgets.elided_label import ElidedLabel
 from widgets.style import ColourRoles, colour_property, set_style_property
-from widgets.video_overlay import COLOUR_DEFAULTS, OverlayShape, TileOverlay, paint_overlay
+from widgets.video_overlay import COLOUR_DEFAULTS, OverlayShape, TileOverlay, ZoneLayer, paint_overlay
 
 # What a camera tree drags and a tile takes: camera ids, one per line (UTF-8).
 CAMERA_MIME = "application/x-wardroom-camera"
@@ -120,6 +121,23 @@ class _FrameView(ColourRoles, QWidget):
     otherColor = colour_property("otherColor")
     labelTextColor = colour_property("labelTextColor")
 
+    def overlay_colours(self) -> dict[str, QColor]:
+        """Every overlay colour role, looked up once until the theme or the palette changes."""
+        colours = self.__dict__.get("_overlay_colours")
+        if colours is None:
+            colours = {name: self.colour(name) for name in COLOUR_DEFAULTS}
+            self.__dict__["_overlay_colours"] = colours
+        return colours
+
+    def _colours_changed(self) -> None:
+        self.__dict__.pop("_overlay_colours", None)
+        super()._colours_changed()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self.__dict__.pop("_overlay_colours", None)
+        super().changeEvent(event)
+
     def __init__(self, tile: VideoTile) -> None:
         super().__init__(tile)
         self.setObjectName("tileView")
@@ -170,6 +188,7 @@ class VideoTile(QFrame):
         self._requested_overlay = 0  # the overlay serial a repaint was last asked for
         self._shapes: tuple[OverlayShape, ...] = ()
         self._hidden: frozenset[str] = frozenset()
+        self._zone_layer = ZoneLayer()
 
         self._caption = QFrame(self)
         self._caption.setObjectName("tileCaption")
@@ -468,8 +487,9 @@ class VideoTile(QFrame):
                 overlay=self._overlay,
                 shapes=self._shapes,
                 hidden=self._hidden,
-                colours={name: view.colour(name) for name in COLOUR_DEFAULTS},
+                colours=view.overlay_colours(),
                 frame_at=self._frame_at,
+                zone_layer=self._zone_layer,
             )
         if self._painted_serial != self._frame_serial:
             self._painted_serial = self._frame_serial
