@@ -57,6 +57,13 @@ _YOLO_DIR: Path | None = None
 if not os.environ.get("YOLO_CONFIG_DIR"):
     _YOLO_DIR = Path(tempfile.mkdtemp(prefix="wardroom-test-yolo-"))
     os.environ["YOLO_CONFIG_DIR"] = str(_YOLO_DIR)
+# Vision: the detector's 16:9 re-export (~5 s) is made once and shared (keyed by the model's sha256),
+# not once per test's WARDROOM_HOME; and a station starts detection only in tests that ask for it
+# (monkeypatch WARDROOM_VISION=on): on 2 cores the demo's four detecting cameras would otherwise load
+# torch and keep a core busy in every GUI test that runs the demo site.
+_VISION_CACHE = Path(tempfile.gettempdir()) / "wardroom-test-vision-cache"
+os.environ.setdefault("WARDROOM_VISION_CACHE", str(_VISION_CACHE))
+os.environ.setdefault("WARDROOM_VISION", "off")
 
 
 # Hypothesis: no example database (it would write .hypothesis/ into the checkout) and no per-example

@@ -80,8 +80,10 @@ class VisionService:
         db: Database | None = None,
         detector: ObjectDetector | None = None,
         clock: Callable[[], float] = time.monotonic,
+        report: Callable[[str, str], None] | None = None,
     ) -> None:
         self.site = site
+        self.report = report  # (status, detail): the station turns it into a ServiceStateChanged
         self.hub = hub
         self.alarms = alarms
         self.db = db
@@ -115,11 +117,11 @@ class VisionService:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        """Load the models and start the worker; a missing model is reported, not raised."""
+        """Start the worker, which loads the models first (seconds: never on the caller's thread, which
+        may be a GUI's); a missing model is reported through ``report``, not raised."""
         from app.workers import Worker
 
-        if self.load():
-            self._worker = Worker("vision", self._run).start()
+        self._worker = Worker("vision", self._run).start()
 
     def load(self) -> bool:
         """Load the detector (False, with :attr:`failure` saying why, when its model is missing)."""
@@ -135,8 +137,19 @@ class VisionService:
         except (ModelMissing, ImportError) as exc:
             self.failure = str(exc)
             log.error("vision: detection is off: %s", exc)
+            self._report("failed", f"detection is off: {exc}")
             return False
+        cameras = ", ".join(f"{c.id} at {c.detect_fps:g}/s" for c in self._cameras.values())
+        gating = "motion-gated" if vision.motion_gating else "every frame"
+        self._report("running", f"{self._detector.backend}; {cameras}; {gating}")
         return True
+
+    def _report(self, status: str, detail: str) -> None:
+        if self.report is not None:
+            try:
+                self.report(status, detail)
+            except Exception:
+                log.exception("vision: reporting its state failed")
 
     def stop(self, timeout_s: float = 2.0) -> None:
         worker, self._worker = self._worker, None
@@ -216,6 +229,8 @@ class VisionService:
             self._running[cid] = _Cam(camera, self._pipeline(camera), source, due=self.clock())
 
     def _run(self, token: Any) -> None:
+        if not self.load():
+            return
         while not token.cancelled:
             if self._changed.is_set():
                 self._changed.clear()
