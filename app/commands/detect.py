@@ -12,6 +12,7 @@ package is missing (the message says what to install). Heavy libraries load only
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -76,16 +77,26 @@ def detect_images(paths: list[Path]) -> list[dict[str, Any]]:
     return rows
 
 
+def _missing() -> tuple[type[Exception], ...]:
+    """The exceptions that mean "a model is not installed" (each says what to install)."""
+    from app.vision.manifest import ModelMissing
+
+    kinds: list[type[Exception]] = [ModelMissing]
+    with contextlib.suppress(ImportError):
+        from app.vision.ocr import PlateModelsMissing
+
+        kinds.append(PlateModelsMissing)
+    return tuple(kinds)
+
+
 def detect(
     images: Annotated[list[Path], typer.Argument(help="Image files (JPEG, PNG ...).", show_default=False)],
     json_out: JsonOpt = False,
 ) -> None:
     """Find objects, plates and faces in still images (the same models as the cameras)."""
-    from app.vision.manifest import ModelMissing
-
     try:
         rows = detect_images(images)
-    except ModelMissing as exc:
+    except _missing() as exc:
         err(f"wardroom detect: {exc}")
         raise typer.Exit(EXIT_MODELS) from None
     except ImportError as exc:
