@@ -21,6 +21,7 @@ outlines must not show the faces).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -243,7 +244,7 @@ def paint_overlay(
         painter.setPen(QPen(colour, LINE_WIDTH))
         painter.drawRect(rect)
         if item.label:
-            _paint_label(painter, rect, item.label, colour, ink, metrics, area)
+            _paint_label(painter, rect, item.label, colour, ink, area)
     painter.restore()
 
 
@@ -336,22 +337,39 @@ def _paint_direction(
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
-def _paint_label(
-    painter: QPainter,
-    rect: QRectF,
-    text: str,
-    fill: QColor,
-    ink: QColor,
-    metrics: QFontMetricsF,
-    area: QRectF,
-) -> None:
+_TABS: dict[tuple[str, int, int, str], QImage] = {}
+MAX_TABS = 512  # distinct labels kept drawn (class and track id, plate text): a few hundred KB
+
+
+def label_tab(text: str, fill: QColor, ink: QColor, font: QFont) -> QImage:
+    """A label drawn once on its filled tab, then blitted wherever it shows (GUI thread only).
+
+    Text is the costliest thing an overlay paints; labels repeat from frame to frame (a track keeps
+    its id, a plate its text), so each distinct one is laid out and rendered once.
+    """
+    key = (text, fill.rgba(), ink.rgba(), font.key())
+    tab = _TABS.get(key)
+    if tab is None:
+        metrics = QFontMetricsF(font)
+        width = math.ceil(metrics.horizontalAdvance(text)) + 6
+        height = math.ceil(metrics.height()) + 2
+        tab = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+        tab.fill(fill)
+        painter = QPainter(tab)
+        painter.setFont(font)
+        painter.setPen(ink)
+        painter.drawText(QPointF(3, 1 + metrics.ascent()), text)
+        painter.end()
+        if len(_TABS) >= MAX_TABS:
+            _TABS.clear()
+        _TABS[key] = tab
+    return tab
+
+
+def _paint_label(painter: QPainter, rect: QRectF, text: str, fill: QColor, ink: QColor, area: QRectF) -> None:
     """The label on a filled tab above the box's top-left corner (inside the box at the top edge)."""
-    width = metrics.horizontalAdvance(text) + 6
-    height = metrics.height() + 2
+    tab = label_tab(text, fill, ink, painter.font())
+    width, height = tab.width(), tab.height()
     top = rect.top() - height if rect.top() - height >= area.top() else rect.top()
-    left = min(rect.left(), area.right() - width)
-    left = max(area.left(), left) - LINE_WIDTH / 2
-    painter.fillRect(QRectF(left, top, width, height), fill)
-    painter.setPen(ink)
-    # At a point, not centred in a rectangle: no text layout per label (less than half the cost).
-    painter.drawText(QPointF(left + 3, top + 1 + metrics.ascent()), text)
+    left = max(area.left(), min(rect.left(), area.right() - width)) - LINE_WIDTH / 2
+    painter.drawImage(round(left), round(top), tab)
