@@ -146,6 +146,12 @@ def test_findings_are_drawn_on_their_tile_where_found_and_never_into_the_frame(
     assert _colour_at(tile, "personColor", PERSON_MIDDLE) == [False]
     assert _colour_at(tile, "twoWheelerColor", [(800 / 1280, 450 / 720)]) == [True]
     assert other.overlay is None and _anywhere(other, "personColor") == 0
+    # Maximised (a bigger picture, on the main stream) the box still sits on the same part of it.
+    small = tile.picture_rect()
+    page.maximise(tile.slot)
+    qtbot.waitUntil(lambda: tile.picture_rect().width() > 1.5 * small.width(), timeout=WAIT_MS)
+    assert _colour_at(tile, "personColor", PERSON_EDGES + PERSON_MIDDLE) == [True, True, False]
+    page.maximise(None)
     # The frames the hub hands out are as captured: the overlay lives only in the tile's painting.
     frame = wall.hub.open("c1", "main")
     try:
