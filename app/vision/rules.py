@@ -9,10 +9,11 @@ reading belongs to :class:`app.vision.gate.GateWatcher`, which the service calls
 Where an object is: the bottom centre of its box (feet, wheels), which is where it stands on the
 floor the zone was drawn on; a box's centre would put a tall person's head in a zone behind them.
 
-Once per object, not per frame: an alarm is raised when the first qualifying track has dwelt long
-enough, and the zone stays "active" while any qualifying track remains (a new track id for the same
-e-bike after a missed detection raises nothing new); when none has been seen for ``CLEAR_AFTER_S``
-the alarm's condition is cleared, and a later passage raises again.
+Once per object, not per frame: an alarm is raised when qualifying tracks have been inside without a
+break (``GAP_S``, or three looks at the camera when detection is slower) for the dwell, and the zone
+stays "active" while any qualifying track remains (a new track id for the same e-bike after a missed
+detection raises nothing new); when none has been seen for ``CLEAR_AFTER_S`` the alarm's condition
+is cleared, and a later passage raises again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ RULE_DEFAULTS: dict[str, tuple[str, str]] = {
 TWO_WHEELERS = frozenset({"motorcycle", "bicycle"})
 NIGHT = "22:00-06:00"  # no-person-at-night without a schedule
 CLEAR_AFTER_S = 10.0  # no qualifying track for this long: the zone's condition is over
+GAP_S = 2.0  # a qualifying object unseen for longer (or 3 looks, if slower) has left: dwell restarts
 LINE_MARGIN = 0.01  # a side of a line counts once the point is this far past it (share of the diagonal)
 
 
@@ -112,8 +114,9 @@ def _within_segment(p: Point, q: Point, a: Point, b: Point) -> bool:
 
 @dataclass
 class _ZoneState:
-    entered: dict[int, float] = field(default_factory=dict)  # track id -> first frame time inside
+    since: float | None = None  # when qualifying objects began to be inside (without a long gap)
     last_seen: float | None = None  # last frame time a qualifying track was inside
+    prev_at: float | None = None  # the previous update's frame time
     active: bool = False
     # line-crossing: track id -> (confirmed side, where the track was when it was last on that side)
     sides: dict[int, tuple[float, Point]] = field(default_factory=dict)
@@ -157,25 +160,27 @@ class ZoneRules:
         state = self._state[zone.name]
         polygon = [(x * width, y * height) for x, y in zone.polygon]
         present = [f for f in candidates if inside(anchor(f), polygon)]
-        ids = {int(f.track_id) for f in present if f.track_id is not None}
-        for track_id in ids:
-            state.entered.setdefault(track_id, at)
-        for gone in set(state.entered) - ids:
-            del state.entered[gone]  # left the zone (or lost): its dwell starts again if it returns
-        if ids:
+        # Presence is continuous across short gaps and track-id changes: when detection runs slowly
+        # (a busy CPU, many cameras) a moving e-bike can get a new id between two looks at it.
+        interval = at - state.prev_at if state.prev_at is not None else 0.0
+        state.prev_at = at
+        tolerance = max(GAP_S, 3.0 * interval)
+        if present:
+            if state.since is None or state.last_seen is None or at - state.last_seen > tolerance:
+                state.since = at
             state.last_seen = at
+        elif state.last_seen is None or at - state.last_seen > tolerance:
+            state.since = None
         actions: list[Action] = []
         key = zone_key(self.camera.id, zone.name)
-        dwelt = sorted(t for t, since in state.entered.items() if at - since >= zone.dwell_s)
-        if dwelt and not state.active and zone.alarm is not False:
+        dwelling = bool(present) and state.since is not None and at - state.since >= zone.dwell_s
+        if dwelling and not state.active and zone.alarm is not False:
             state.active = True
             category, priority = _levels(zone)
-            what = {f.track_id: f.cls for f in present}
-            things = ", ".join(f"{what[t]} #{t}" for t in dwelt)
+            ids = tuple(sorted(int(f.track_id) for f in present if f.track_id is not None))
+            things = ", ".join(f"{f.cls} #{f.track_id}" for f in present)
             message = f"{self.camera.display_name}, zone {zone.name}: {_rule_words(zone)} ({things})"
-            actions.append(
-                RaiseAlarm(key, category, priority, message, zone.rule == "no-ebike", tuple(dwelt))
-            )
+            actions.append(RaiseAlarm(key, category, priority, message, zone.rule == "no-ebike", ids))
         elif state.active and (state.last_seen is None or at - state.last_seen >= CLEAR_AFTER_S):
             state.active = False
             actions.append(ClearAlarm(key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from app.vision.detector import ObjectDetector
 from app.vision.manifest import ModelMissing, load_manifest, model_path
 from app.vision.reexport import WIDE_INPUT
+from tests.conftest import NetworkGuard
 from tests.vision.vision_support import bus_jpg
 
 
@@ -83,3 +85,17 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return float(inter / union)
+
+
+def test_the_16_9_export_and_loading_need_no_network(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, network_guard: NetworkGuard
+) -> None:
+    """A fresh export (no cache) and a fresh load with every non-loopback connection refused."""
+    monkeypatch.setenv("WARDROOM_VISION_CACHE", str(tmp_path / "cache"))
+    fresh = ObjectDetector()
+    fresh.load()
+    assert "384x640" in fresh.backend, fresh.backend
+    assert list((tmp_path / "cache").glob("yolov8n-384x640-*.onnx"))
+    found = fresh.detect(cv2.imread(str(bus_jpg())))
+    assert [f.cls for f in found].count("person") >= 4
+    assert network_guard.violations == []

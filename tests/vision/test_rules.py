@@ -132,3 +132,17 @@ def test_an_ebike_alarms_once_after_its_dwell_and_clears_after_it_left(tmp_path:
 def test_line_sides_are_as_documented(x: float, expected: float) -> None:
     """From the first point towards the second, positive is the right-hand side on screen."""
     assert np.sign(side((x, 200.0), (320.0, 360.0), (320.0, 108.0))) == expected
+
+
+def test_a_slow_look_with_new_track_ids_still_counts_as_one_dwell(tmp_path: Path) -> None:
+    """A busy CPU looks at the camera once a second and ByteTrack gives the moving e-bike a new id each
+    time: the dwell still runs from its first sighting, and it alarms once."""
+    rules = ZoneRules(camera(tmp_path), "Asia/Shanghai")
+    noon = 1_799_985_600.0
+    actions = [
+        a
+        for n in range(8)
+        for a in rules.update([person(100 + n, 200 + 20 * n, 300, "bicycle")], noon + n, 640, 360)
+    ]
+    raised = [a for a in actions if isinstance(a, RaiseAlarm)]
+    assert len(raised) == 1 and raised[0].track_ids == (103,)  # at 3 s, the bike then in view
