@@ -117,3 +117,23 @@ def test_an_export_has_the_faces_blurred(tmp_path: Path, zidane: np.ndarray, box
     assert_faces_blurred(written, zidane, boxes)
     with pytest.raises(OSError):
         export_image(zidane, str(tmp_path / "no-such-folder" / "x.png"))
+
+
+def test_an_operators_snapshot_from_the_wall_has_the_faces_blurred(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zidane: np.ndarray, boxes: list[Box]
+) -> None:
+    """The wall's snapshot key goes through ``database_snapshots``: the same masking."""
+    from argon2 import PasswordHasher
+
+    from app.auth.users import UserService
+    from ui.pages.camera_wall import database_snapshots
+
+    monkeypatch.setenv("WARDROOM_HOME", str(tmp_path / "home"))
+    service = UserService(db, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    service.add("olga", "duty-officer", "long-enough-pw")
+    user = service.authenticate("olga", "long-enough-pw")
+    info = database_snapshots(db, user)(Frame(zidane, 1_800_000_000.0, 1), "b3-lobby")
+    assert isinstance(info, snapshots.SnapshotInfo) and info.user_name == "olga"
+    saved = cv2.imread(str(info.path))
+    assert saved is not None
+    assert_faces_blurred(saved, zidane, boxes)

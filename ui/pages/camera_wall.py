@@ -135,12 +135,14 @@ class DatabaseLayouts:
 
 
 def database_snapshots(db: Database, user: UserInfo) -> SnapshotTaker:
-    """Snapshots saved by ``app.video.snapshots.take`` as ``user`` (blocking: off the GUI thread)."""
+    """Snapshots saved by ``app.video.snapshots.take`` as ``user``, faces blurred (blocking: off the GUI
+    thread)."""
 
     def take(frame: Frame, camera_id: str) -> object:
         from app.video import snapshots  # JPEG encoding pulls in OpenCV: only when a snapshot is taken
+        from app.vision.privacy import mask_faces  # faces blurred in every saved picture (DESIGN §6)
 
-        return snapshots.take(db, frame, camera_id, user)
+        return snapshots.take(db, frame, camera_id, user, mask=mask_faces)
 
     return take
 
