@@ -208,7 +208,8 @@ class VisionService:
             from app.vision.plates import PlateReader
 
             reader = PlateReader()
-            return [GateWatcher(self.db, camera.id, zone, reader) for zone in zones]
+            zone_tz = self.site.site.timezone
+            return [GateWatcher(self.db, camera.id, zone, reader, timezone=zone_tz) for zone in zones]
         except Exception as exc:
             log.warning("camera %s: plates will not be read at its gate: %s", camera.id, exc)
             return []
@@ -293,9 +294,10 @@ class VisionService:
         snapshot: str | None = None
         if action.snapshot and self.db is not None:
             from app.video.snapshots import SnapshotFailed, take
+            from app.vision.privacy import mask_faces
 
             try:
-                snapshot = str(take(self.db, frame, camera_id, None, source="vision").id)
+                snapshot = str(take(self.db, frame, camera_id, None, source="vision", mask=mask_faces).id)
             except SnapshotFailed as exc:
                 log.warning("camera %s: the alarm goes without its snapshot: %s", camera_id, exc)
         with self._lock:
