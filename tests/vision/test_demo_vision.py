@@ -112,3 +112,23 @@ def test_the_same_clip_without_the_ebike_raises_none(
     assert engine.drain()
     assert zone_alarms(db) == []
     assert service.stats(LOBBY).alarms == 0
+
+
+def test_the_demo_corridor_counts_one_walker_in_and_out(detector: ObjectDetector) -> None:
+    """The corridor walker comes towards the camera and goes back once every 24 s: one in, one out."""
+    from app.sim.scenes import CorridorScene
+    from app.vision.rules import Crossing
+
+    loaded = load_site(DEMO)
+    service = VisionService(loaded.site, None, detector=detector)
+    assert service.load()
+    pipeline = service.pipeline_for("b1-corridor")
+    scene = CorridorScene("Building 1 corridor, floor 2")
+    start = 1_800_000_000 - 1_800_000_000 % 24  # a corridor cycle begins here
+    crossings: list[Crossing] = []
+    for n in range(24 * 5):
+        at = start + n / 5
+        result = pipeline.process(scene.frame(at), at)
+        crossings += [a for a in result.actions if isinstance(a, Crossing)]
+    assert [c.direction for c in crossings] == ["in", "out"], crossings
+    assert pipeline.rules.counts()["stairs door"] == {"in": 1, "out": 1}
