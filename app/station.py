@@ -511,7 +511,8 @@ class Station:
         self._service("historian", "running", f"{historian.max_interval_s:g} s heartbeat")
 
     def _start_snapshot_purge(self) -> None:
-        """Snapshots past ``[cameras] snapshot_retention_days`` go once a day (incident ones stay)."""
+        """Snapshots past ``[cameras] snapshot_retention_days`` go once a day (incident ones stay), and
+        gate access events past ``[vision] access_retention_days``."""
         if self.db is None:
             return
         from app.video.retention import SnapshotKeeper
@@ -519,6 +520,12 @@ class Station:
         keeper = SnapshotKeeper(self.db, self.site.cameras.snapshot_retention_days)
         keeper.start()
         self._running.extra.append(keeper)
+        # Gate access events (personal data) past [vision] access_retention_days, beside it.
+        from app.vision.retention import AccessKeeper
+
+        access = AccessKeeper(self.db, self.site.vision.access_retention_days)
+        access.start()
+        self._running.extra.append(access)
 
     def _start_alarms(self) -> None:
         """The engine restores open alarms from the journal before the pollers send a first value."""

@@ -11,8 +11,8 @@ Why this shape:
   in between are skipped, never queued (``skipped`` counts them).
 - :meth:`latest` is what the wall's overlays read on their paint timer: a dict lookup under a lock,
   no I/O. Rule alarms go through the alarm engine (source ``camera:<id>/zone:<name>``), with a
-  snapshot saved first for rules that want one. Access events past ``[vision]
-  access_retention_days`` are purged once a day.
+  snapshot saved first for rules that want one. (Access events past ``[vision]
+  access_retention_days`` are purged by the station's :class:`app.vision.retention.AccessKeeper`.)
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("wardroom.vision")
 
-PURGE_EVERY_S = 24 * 3600.0
 IDLE_S = 0.05  # nothing due: how long the worker sleeps at most before looking again
 
 
@@ -97,7 +96,6 @@ class VisionService:
         self._owned: set[str] = set()
         self._changed = threading.Event()
         self._worker: Any = None
-        self._next_purge = 0.0
         self.failure: str | None = None  # why detection is not running (models missing ...)
 
     # ------------------------------------------------------------------ queries (any thread)
@@ -237,7 +235,6 @@ class VisionService:
                 self._changed.clear()
                 self._sync_owned()
             now = self.clock()
-            self._housekeeping()
             due = [c for c in self._running.values() if c.due <= now]
             for cam in sorted(due, key=lambda c: c.due):
                 if token.cancelled:
@@ -313,18 +310,3 @@ class VisionService:
                 building=self._cameras[camera_id].building,
                 snapshot=snapshot,
             )
-
-    def _housekeeping(self) -> None:
-        """Access events past retention go once a day (they are personal data)."""
-        now = self.clock()
-        if self.db is None or now < self._next_purge:
-            return
-        self._next_purge = now + PURGE_EVERY_S
-        try:
-            from app.vision.access import purge_access_events
-
-            removed = purge_access_events(self.db, self.site.vision.access_retention_days)
-            if removed:
-                log.info("vision: purged %d access event(s) past retention", removed)
-        except Exception:
-            log.exception("vision: the access-event purge failed")
