@@ -51,6 +51,7 @@ from widgets.video_overlay import COLOUR_DEFAULTS, OverlayShape, TileOverlay, Zo
 
 # What a camera tree drags and a tile takes: camera ids, one per line (UTF-8).
 CAMERA_MIME = "application/x-wardroom-camera"
+OVERLAY_ALONE_S = 0.15  # no frame for this long: a new overlay repaints the tile by itself
 TILE_STATES = ("empty", "connecting", "live", "stalled", "lost", "error", "disabled")
 # The older ``signal`` property (ok / waiting / lost), still matched by the palette and the GUI report.
 _SIGNAL = {
@@ -186,6 +187,7 @@ class VideoTile(QFrame):
         self._overlay: TileOverlay | None = None
         self._overlay_serial = 0  # bumps on every set_overlay that changes it
         self._requested_overlay = 0  # the overlay serial a repaint was last asked for
+        self._frame_arrived = 0.0  # time.monotonic() of the newest set_frame
         self._shapes: tuple[OverlayShape, ...] = ()
         self._hidden: frozenset[str] = frozenset()
         self._zone_layer = ZoneLayer()
@@ -351,6 +353,7 @@ class VideoTile(QFrame):
         self._bgr = bgr
         self._frame_serial += 1
         self._frames_received += 1
+        self._frame_arrived = time.monotonic()
         if self._state in ("connecting", "empty", "lost", "error"):
             self._apply_state("live", "")
 
@@ -393,10 +396,16 @@ class VideoTile(QFrame):
             self._view.update()
 
     def refresh(self) -> None:
-        """Ask for one repaint if a frame or an overlay arrived since the last request (called from a
-        timer)."""
+        """Ask for one repaint if a frame arrived since the last request (called from a timer).
+
+        A new overlay alone waits for the next frame, which paints it too: repainting a picture for
+        its boxes between frames would paint a live wall half as often again. Only when no frame has
+        come for ``OVERLAY_ALONE_S`` (a slow or stalled camera) does an overlay repaint by itself.
+        """
+        new_frame = self._frame_serial != self._requested_serial
+        new_overlay = self._overlay_serial != self._requested_overlay
         if self._frame is not None and (
-            self._frame_serial != self._requested_serial or self._overlay_serial != self._requested_overlay
+            new_frame or (new_overlay and time.monotonic() - self._frame_arrived >= OVERLAY_ALONE_S)
         ):
             self._requested_serial = self._frame_serial
             self._requested_overlay = self._overlay_serial

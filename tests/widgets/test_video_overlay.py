@@ -240,19 +240,27 @@ def test_a_line_and_a_new_overlay_repaint_once_and_assign_clears_them(
     y = picture.top() + picture.height() * 0.5
     assert _near(pixels, picture.left() + picture.width() * 0.1, y, zone)
     assert _near(pixels, picture.left() + picture.width() * 0.9, y, zone)
-    # A new overlay without a new frame asks for one repaint on the next refresh; no change, none.
+    # A new overlay waits for the next frame, which paints both; a camera that sends no frame for
+    # a while (a still, a stall) gets the overlay painted by itself, once.
     paints = _PaintCounter()
     tile.view.installEventFilter(paints)
     tile.refresh()
     qtbot.wait(50)
     idle = paints.count
+    tile.set_frame(np.full((360, 640, 3), GREY, np.uint8), at=AT + 0.1)
     tile.set_overlay(TileOverlay(AT, 640, 360, (OverlayBox((10.0, 10.0, 50.0, 50.0), "plate", "粤B12345"),)))
     tile.refresh()
-    qtbot.waitUntil(lambda: paints.count > idle)
-    again = paints.count
+    qtbot.waitUntil(lambda: paints.count == idle + 1)
+    tile.set_overlay(TileOverlay(AT, 640, 360, (OverlayBox((20.0, 10.0, 60.0, 50.0), "plate", "粤B12345"),)))
+    tile.refresh()  # the frame came just now: the overlay waits for the next one
+    qtbot.wait(50)
+    assert paints.count == idle + 1
+    qtbot.wait(120)
+    tile.refresh()  # no frame for 0.15 s: the overlay is painted on the picture there is
+    qtbot.waitUntil(lambda: paints.count == idle + 2)
     tile.refresh()
     qtbot.wait(50)
-    assert paints.count == again
+    assert paints.count == idle + 2
     tile.view.removeEventFilter(paints)
     tile.assign("gate", "Gate")
     assert tile.overlay is None and tile.zones == ()
