@@ -119,7 +119,9 @@ class VisionService:
         may be a GUI's); a missing model is reported through ``report``, not raised."""
         from app.workers import Worker
 
-        self._worker = Worker("vision", self._run).start()
+        # Loading the models may outlast a quick stop (torch's import); the thread ends by itself
+        # right after it, so that is not worth an error in the log.
+        self._worker = Worker("vision", self._run, stuck_level=logging.INFO).start()
 
     def load(self) -> bool:
         """Load the detector (False, with :attr:`failure` saying why, when its model is missing)."""
