@@ -125,10 +125,11 @@ def image_rect(target: QRectF, picture: QRectF, image_size: QSize) -> QRect:
         return QRect()
     sx = image_size.width() / picture.width()
     sy = image_size.height() / picture.height()
-    left = int((target.left() - picture.left()) * sx)
-    top = int((target.top() - picture.top()) * sy)
-    right = int(-(-(target.right() - picture.left()) * sx // 1))  # ceil: cover the box's last pixel
-    bottom = int(-(-(target.bottom() - picture.top()) * sy // 1))
+    # Outwards to whole pixels: the blur covers the box's first and last pixel too.
+    left = math.floor((target.left() - picture.left()) * sx)
+    top = math.floor((target.top() - picture.top()) * sy)
+    right = math.ceil((target.right() - picture.left()) * sx)
+    bottom = math.ceil((target.bottom() - picture.top()) * sy)
     return QRect(left, top, max(0, right - left), max(0, bottom - top)).intersected(
         QRect(0, 0, image_size.width(), image_size.height())
     )
