@@ -3,7 +3,8 @@
 Why this shape:
 
 - Frames come from the station's :class:`~app.video.hub.CaptureHub` (the shared grabbers, privacy
-  masks already applied), never from a connection of our own. A frame is read-only and shared:
+  masks already applied), never from a connection of our own: the substream where there is one
+  (:func:`detection_stream`), the main stream where plates are read. A frame is read-only and shared:
   the pipeline never writes into it (plate and face code make their own arrays).
 - One worker thread, the detector's onnxruntime session using the cores: on a small CPU more
   workers would only fight over the same two cores. Each camera is due ``detect_fps`` times a
@@ -31,7 +32,7 @@ from app.vision.rules import ClearAlarm, Crossing, RaiseAlarm
 if TYPE_CHECKING:
     from app.alarms.engine import AlarmEngine
     from app.storage.database import Database
-    from app.video.frames import Frame, FrameSource
+    from app.video.frames import Frame, FrameSource, Stream
     from app.video.hub import CaptureHub
     from app.vision.detector import ObjectDetector
     from app.vision.pipeline import CameraPipeline
@@ -44,6 +45,14 @@ IDLE_S = 0.05  # nothing due: how long the worker sleeps at most before looking 
 def vision_cameras(site: SiteFile) -> list[Camera]:
     """The cameras the service runs on: enabled, with something to detect."""
     return [c for c in site.camera if c.enabled and c.detect]
+
+
+def detection_stream(camera: Camera) -> Stream:
+    """The substream where the camera has one (a 1080p main stream costs several times the decoding,
+    and the detector sees 640 pixels across anyway), except where plates are read: they need the
+    main stream's pixels. The hub falls back to the main stream when there is no substream."""
+    plates = "plate" in camera.detect or any(z.rule == "vehicle-gate" for z in camera.zones)
+    return "main" if plates else "sub"
 
 
 @dataclass
@@ -226,7 +235,7 @@ class VisionService:
                     self._latest.pop(cid, None)
         for cid in sorted(owned - set(self._running)):
             camera = self._cameras[cid]
-            source = self.hub.open(cid) if self.hub is not None else None
+            source = self.hub.open(cid, detection_stream(camera)) if self.hub is not None else None
             self._running[cid] = _Cam(camera, self._pipeline(camera), source, due=self.clock())
 
     def _run(self, token: Any) -> None:

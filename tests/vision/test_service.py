@@ -97,3 +97,11 @@ def test_vision_off_starts_no_detector(tmp_path: Path, monkeypatch: pytest.Monke
         assert station.vision is None
     finally:
         station.stop()
+
+
+def test_detection_reads_the_substream_unless_plates_are_read(tmp_path: Path) -> None:
+    from app.vision.service import detection_stream
+
+    demo = load_site(Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.toml").site
+    streams = {c.id: detection_stream(c) for c in demo.camera}
+    assert streams == {"gate-north": "main", "b3-lobby": "sub", "b1-street": "sub", "b1-corridor": "sub"}
