@@ -6,8 +6,9 @@ see *that* someone was there, not who. So every picture written by Wardroom goes
 changed: it is shared read-only with the wall and the detector).
 
 The blur is strong on purpose: each face box is grown (a box from the detector hugs the face; hair,
-ears and chin identify too), shrunk to a few pixels across and blown up again, then smoothed, so no
-detail of the face survives, whatever its size, while the scene around it stays sharp.
+ears and chin identify too), shrunk to a few pixels across and blown up again, then smoothed with a
+box filter, so no detail of the face survives, whatever its size, while the scene around it stays
+sharp.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def blur_boxes(image_bgr: np.ndarray, boxes: Iterable[Box], *, grow: float = GRO
         cells_h = max(1, min(CELLS, round(CELLS * h / max(w, 1))))
         tiny = cv2.resize(patch, (cells_w, cells_h), interpolation=cv2.INTER_AREA)
         blocky = cv2.resize(tiny, (w, h), interpolation=cv2.INTER_LINEAR)
-        sigma = max(1.0, min(w, h) / 6)
-        out[top:bottom, left:right] = cv2.GaussianBlur(blocky, (0, 0), sigma)
+        # A box filter one cell wide smooths the cells' edges; its cost does not grow with its size
+        # (a Gaussian of that width took ~160 ms a face here, the box filter ~0.2 ms).
+        out[top:bottom, left:right] = cv2.blur(blocky, (max(1, w // CELLS), max(1, h // CELLS)))
     return out
 
 
