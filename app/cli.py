@@ -13,12 +13,14 @@ from typing import Annotated
 
 import typer
 
+from app.commands.access import access_app
 from app.commands.alarms import alarms_app
 from app.commands.audit import audit_app
 from app.commands.cameras import cameras_app
 from app.commands.common import DatabaseOpt
 from app.commands.console import console_app
 from app.commands.db import db_app
+from app.commands.detect import detect
 from app.commands.gui import gui_app, launch_gui
 from app.commands.points import points_app
 from app.commands.simulate import simulate_app
@@ -48,6 +50,8 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(points_app, name="points")
 app.add_typer(alarms_app, name="alarms")
 app.add_typer(cameras_app, name="cameras")
+app.add_typer(access_app, name="access")
+app.command("detect")(detect)
 
 
 def _version(value: bool) -> None:

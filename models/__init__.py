@@ -4,7 +4,7 @@ Importing the package registers every table on ``models.base.Base.metadata`` (wh
 schema tests compare against), so a partial import can never produce a partial schema.
 """
 
-from models import alarms, audit, fleet, history, incidents, people, site, users, vehicles, video
+from models import alarms, audit, fleet, history, incidents, people, site, users, vehicles, video, vision
 from models.base import Base
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "users",
     "vehicles",
     "video",
+    "vision",
 ]

@@ -159,6 +159,7 @@ class Camera(SyncedMixin, Base):
     detect: Mapped[str] = mapped_column(Text, default="[]", doc="JSON list of detector classes")
     simulated: Mapped[bool] = mapped_column(default=False, server_default=false())
     media: Mapped[str | None] = mapped_column(Text)
+    detect_fps: Mapped[float] = mapped_column(Double, default=5.0, server_default=text("5"))
 
     building: Mapped[Building | None] = relationship()
     zones: Mapped[list[CameraZone]] = relationship(
@@ -177,6 +178,14 @@ class CameraZone(SyncedMixin, Base):
     polygon: Mapped[str] = mapped_column(Text, doc="JSON list of [x, y] in the unit square")
     rule: Mapped[str] = mapped_column(String(32))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    # The rule's own keys as the site file wrote them (NULL: left out, the rule's default applies).
+    line: Mapped[str | None] = mapped_column(Text, doc="line-crossing: JSON [[x, y], [x, y]], unit square")
+    direction: Mapped[str | None] = mapped_column(String(8), doc="line-crossing: in, out or both")
+    dwell_s: Mapped[float | None] = mapped_column(Double)
+    schedule: Mapped[str | None] = mapped_column(String(32), doc='"HH:MM-HH:MM" in the site time zone')
+    priority: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(16))
+    alarm: Mapped[bool | None] = mapped_column()
 
     camera: Mapped[Camera] = relationship(back_populates="zones")
     zone: Mapped[Zone | None] = relationship()

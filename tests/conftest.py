@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,13 @@ _YOLO_DIR: Path | None = None
 if not os.environ.get("YOLO_CONFIG_DIR"):
     _YOLO_DIR = Path(tempfile.mkdtemp(prefix="wardroom-test-yolo-"))
     os.environ["YOLO_CONFIG_DIR"] = str(_YOLO_DIR)
+# Vision: the detector's 16:9 re-export (~5 s) is made once and shared (keyed by the model's sha256),
+# not once per test's WARDROOM_HOME; and a station starts detection only in tests that ask for it
+# (monkeypatch WARDROOM_VISION=on): on 2 cores the demo's four detecting cameras would otherwise load
+# torch and keep a core busy in every GUI test that runs the demo site.
+_VISION_CACHE = Path(tempfile.gettempdir()) / "wardroom-test-vision-cache"
+os.environ.setdefault("WARDROOM_VISION_CACHE", str(_VISION_CACHE))
+os.environ.setdefault("WARDROOM_VISION", "off")
 
 
 # Hypothesis: no example database (it would write .hypothesis/ into the checkout) and no per-example
@@ -173,11 +181,15 @@ def _qt_objects() -> list[Any]:
     qtcore = sys.modules["PySide6.QtCore"]
     shiboken = sys.modules["shiboken6"]
     found: list[Any] = []
-    for obj in gc.get_objects():
-        if isinstance(obj, (qtcore.QTimer, qtcore.QThread)) and shiboken.isValid(obj):
-            busy = obj.isActive() if isinstance(obj, qtcore.QTimer) else obj.isRunning()
-            if busy:
-                found.append(obj)
+    # isinstance() reads each object's __class__; once torch is imported (vision), one of its objects
+    # warns (FutureWarning) on that read, which warnings-as-errors would turn into a failed teardown.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for obj in gc.get_objects():
+            if isinstance(obj, (qtcore.QTimer, qtcore.QThread)) and shiboken.isValid(obj):
+                busy = obj.isActive() if isinstance(obj, qtcore.QTimer) else obj.isRunning()
+                if busy:
+                    found.append(obj)
     return found
 
 

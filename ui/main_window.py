@@ -60,6 +60,7 @@ from ui.pages.placeholders import IncidentsPage, MapPage, RecordsPage
 from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
+from ui.pages.wall_overlays import zone_shapes
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_table import format_time, local_today
 from widgets.elided_label import ElidedLabel
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
                 buildings.get(camera.building or "", camera.building or ""),
                 substream=bool(camera.substream_url),
                 enabled=camera.enabled,
+                zones=zone_shapes(camera.zones),
             )
             for camera in site.camera
         ]
@@ -415,6 +417,10 @@ class MainWindow(QMainWindow):
         capture = station.capture  # a started station or console always has one
         if capture is not None:
             self._wall.start(capture)
+        # Detection overlays from the station's vision service (None: no camera detects anything).
+        vision = getattr(station, "vision", None)
+        if vision is not None:
+            self._wall.set_findings_source(vision.latest, self._site.vision.face_display)
         self._wall.refresh_layouts()
         self._follow_camera_url = getattr(station, "follow_camera_url", None)
         self._sensors.attach(station.fieldbus, station.historian, links.values())

@@ -7,6 +7,10 @@ The frame is painted through a ``QImage`` built over the numpy buffer (no copy);
 array alive for as long as the image refers to it. The caller hands the array over: it must not
 write into it afterwards (capture allocates a new, read-only array per frame).
 
+Detection data is drawn over the picture at paint time (``set_overlay``, ``set_zones``; see
+:mod:`widgets.video_overlay`), never into the frame: the frame stays as captured. A new overlay asks
+for a repaint on the next ``refresh()`` like a new frame does.
+
 The tile decides nothing about a camera: the owner tells it the state (``set_state``: plain words and
 numbers). The state is a dynamic property (``tileState``) styled by the one QSS palette (ISA-101:
 grey while live, colour only for abnormal). A tile is a slot of the wall: the camera on it can change
@@ -20,6 +24,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QEvent, QMimeData, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QColor,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -41,10 +46,12 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.elided_label import ElidedLabel
-from widgets.style import set_style_property
+from widgets.style import ColourRoles, colour_property, set_style_property
+from widgets.video_overlay import COLOUR_DEFAULTS, OverlayShape, TileOverlay, ZoneLayer, paint_overlay
 
 # What a camera tree drags and a tile takes: camera ids, one per line (UTF-8).
 CAMERA_MIME = "application/x-wardroom-camera"
+OVERLAY_ALONE_S = 0.15  # no frame for this long: a new overlay repaints the tile by itself
 TILE_STATES = ("empty", "connecting", "live", "stalled", "lost", "error", "disabled")
 # The older ``signal`` property (ok / waiting / lost), still matched by the palette and the GUI report.
 _SIGNAL = {
@@ -101,8 +108,36 @@ def age_words(age_s: float) -> str:
     return f"{round(age_s / 3600)} h"
 
 
-class _FrameView(QWidget):
-    """The picture area. Its background comes from QSS; it paints the tile's current frame on top."""
+class _FrameView(ColourRoles, QWidget):
+    """The picture area. Its background comes from QSS; it paints the tile's current frame on top,
+    and the overlay over that in the colours the theme gives (``qproperty-personColor`` ...)."""
+
+    COLOUR_DEFAULTS = COLOUR_DEFAULTS
+    personColor = colour_property("personColor")
+    vehicleColor = colour_property("vehicleColor")
+    twoWheelerColor = colour_property("twoWheelerColor")
+    plateColor = colour_property("plateColor")
+    faceColor = colour_property("faceColor")
+    zoneColor = colour_property("zoneColor")
+    otherColor = colour_property("otherColor")
+    labelTextColor = colour_property("labelTextColor")
+
+    def overlay_colours(self) -> dict[str, QColor]:
+        """Every overlay colour role, looked up once until the theme or the palette changes."""
+        colours = self.__dict__.get("_overlay_colours")
+        if colours is None:
+            colours = {name: self.colour(name) for name in COLOUR_DEFAULTS}
+            self.__dict__["_overlay_colours"] = colours
+        return colours
+
+    def _colours_changed(self) -> None:
+        self.__dict__.pop("_overlay_colours", None)
+        super()._colours_changed()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self.__dict__.pop("_overlay_colours", None)
+        super().changeEvent(event)
 
     def __init__(self, tile: VideoTile) -> None:
         super().__init__(tile)
@@ -149,6 +184,13 @@ class VideoTile(QFrame):
         self._reason = ""
         self._fps = 0.0
         self._age_s: float | None = None
+        self._overlay: TileOverlay | None = None
+        self._overlay_serial = 0  # bumps on every set_overlay that changes it
+        self._requested_overlay = 0  # the overlay serial a repaint was last asked for
+        self._frame_arrived = 0.0  # time.monotonic() of the newest set_frame
+        self._shapes: tuple[OverlayShape, ...] = ()
+        self._hidden: frozenset[str] = frozenset()
+        self._zone_layer = ZoneLayer()
 
         self._caption = QFrame(self)
         self._caption.setObjectName("tileCaption")
@@ -258,6 +300,24 @@ class VideoTile(QFrame):
     def view(self) -> QWidget:
         return self._view
 
+    @property
+    def frame_at(self) -> float | None:
+        """The time (epoch s) of the frame held now (None without one)."""
+        return self._frame_at
+
+    @property
+    def overlay(self) -> TileOverlay | None:
+        """The newest detection overlay handed in (drawn only while it matches the frame shown)."""
+        return self._overlay
+
+    @property
+    def zones(self) -> tuple[OverlayShape, ...]:
+        return self._shapes
+
+    @property
+    def hidden_groups(self) -> frozenset[str]:
+        return self._hidden
+
     # ------------------------------------------------------------------ write
     def assign(self, camera_id: str, name: str) -> None:
         """Put another camera (or none: ``""``) on this slot; the old picture goes."""
@@ -270,6 +330,8 @@ class VideoTile(QFrame):
         self._frame_at = None
         self._fps = 0.0
         self._age_s = None
+        self._overlay = None
+        self._shapes = ()
         self._apply_state("connecting" if camera_id else "empty", "")
         self._view.update()
 
@@ -291,6 +353,7 @@ class VideoTile(QFrame):
         self._bgr = bgr
         self._frame_serial += 1
         self._frames_received += 1
+        self._frame_arrived = time.monotonic()
         if self._state in ("connecting", "empty", "lost", "error"):
             self._apply_state("live", "")
 
@@ -312,10 +375,40 @@ class VideoTile(QFrame):
         """Show that the camera is not delivering; the last frame is dropped so nothing stale shows."""
         self.set_state("lost", reason)
 
+    def set_overlay(self, overlay: TileOverlay | None) -> None:
+        """The newest boxes found on this camera (or None). Does not repaint by itself: the next
+        ``refresh()`` does, once, if it changed."""
+        if overlay is self._overlay:
+            return
+        self._overlay = overlay
+        self._overlay_serial += 1
+
+    def set_zones(self, shapes: tuple[OverlayShape, ...]) -> None:
+        """The camera's zone outlines and lines (unit square), drawn while the zone group shows."""
+        if shapes != self._shapes:
+            self._shapes = tuple(shapes)
+            self._view.update()
+
+    def set_hidden_groups(self, hidden: frozenset[str]) -> None:
+        """The overlay groups not to draw (the wall's toggles); a face blur is never hidden."""
+        if hidden != self._hidden:
+            self._hidden = frozenset(hidden)
+            self._view.update()
+
     def refresh(self) -> None:
-        """Ask for one repaint if a frame arrived since the last request (called from a timer)."""
-        if self._frame is not None and self._frame_serial != self._requested_serial:
+        """Ask for one repaint if a frame arrived since the last request (called from a timer).
+
+        A new overlay alone waits for the next frame, which paints it too: repainting a picture for
+        its boxes between frames would paint a live wall half as often again. Only when no frame has
+        come for ``OVERLAY_ALONE_S`` (a slow or stalled camera) does an overlay repaint by itself.
+        """
+        new_frame = self._frame_serial != self._requested_serial
+        new_overlay = self._overlay_serial != self._requested_overlay
+        if self._frame is not None and (
+            new_frame or (new_overlay and time.monotonic() - self._frame_arrived >= OVERLAY_ALONE_S)
+        ):
             self._requested_serial = self._frame_serial
+            self._requested_overlay = self._overlay_serial
             self._view.update()
         self._update_info()
 
@@ -392,7 +485,21 @@ class VideoTile(QFrame):
             return
         image = _image_over(frame, self._bgr)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(fit_rect(image.size(), area), image)
+        picture = fit_rect(image.size(), area)
+        painter.drawImage(picture, image)
+        if self._overlay is not None or self._shapes:
+            view = self._view
+            paint_overlay(
+                painter,
+                picture,
+                image,
+                overlay=self._overlay,
+                shapes=self._shapes,
+                hidden=self._hidden,
+                colours=view.overlay_colours(),
+                frame_at=self._frame_at,
+                zone_layer=self._zone_layer,
+            )
         if self._painted_serial != self._frame_serial:
             self._painted_serial = self._frame_serial
             self._frames_shown += 1

@@ -47,6 +47,7 @@ class Action(StrEnum):
     USERS_MANAGE = "users.manage"
     SETTINGS_EDIT = "settings.edit"
     AUDIT_VIEW = "audit.view"
+    ACCESS_VIEW = "access.view"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ TABLE: tuple[Row, ...] = (
         "users and settings",
         (A.USERS_MANAGE, A.SETTINGS_EDIT),
         frozenset({ADMINISTRATOR}),
+    ),
+    Row(
+        "see vehicle access events at the gates (plates, times)",
+        (A.ACCESS_VIEW,),
+        frozenset({DUTY_OFFICER, SUPERVISOR, ADMINISTRATOR}),
     ),
     Row(
         "see the audit log",

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.site.address import parse_address, type_fit_error
 from app.site.messages import did_you_mean, q
+from app.site.schedule import ScheduleError, parse_schedule
 from app.site.schema import (
     BOOL_LIMITS,
     CAMERA_SCHEMES,
@@ -600,7 +601,65 @@ def _check_simulated_camera(rec: Record[Camera], camera: Camera, base_dir: Path)
 
 
 def _check_zone(rec: Record[Camera], k: int, zone: Zone) -> Iterator[Problem]:
-    yield from _check_polygon(rec, f"zones[{k}] {q(zone.name)}", zone.polygon, ("zones", k, "polygon"))
+    """A rule's area (or a line-crossing's line) and the keys that rule reads, each where it is written."""
+    where = f"zones[{k}] {q(zone.name)}"
+    if zone.rule == "line-crossing":
+        if zone.line is None:
+            yield rec.problem(
+                f"{where}: a line-crossing zone needs line = [[x, y], [x, y]] (two points in the unit "
+                "square) instead of a polygon",
+                "zones",
+                k,
+            )
+        if zone.polygon:
+            yield rec.problem(
+                f"{where}: a line-crossing zone has a line, not a polygon; remove polygon",
+                "zones",
+                k,
+                "polygon",
+            )
+        if zone.line is not None:
+            yield from _check_line(rec, where, zone.line, ("zones", k, "line"))
+    else:
+        if zone.line is not None:
+            yield rec.problem(
+                f'{where}: line is only for rule = "line-crossing" (this zone is {q(zone.rule)})',
+                "zones",
+                k,
+                "line",
+            )
+        if "direction" in zone.model_fields_set:
+            yield rec.problem(
+                f'{where}: direction is only for rule = "line-crossing"', "zones", k, "direction"
+            )
+        yield from _check_polygon(rec, where, zone.polygon, ("zones", k, "polygon"))
+    if zone.schedule is not None:
+        if zone.rule != "no-person-at-night":
+            yield rec.problem(
+                f'{where}: schedule is only for rule = "no-person-at-night"', "zones", k, "schedule"
+            )
+        try:
+            parse_schedule(zone.schedule)
+        except ScheduleError as exc:
+            yield rec.problem(f"{where}: {exc}", "zones", k, "schedule")
+    if "dwell_s" in zone.model_fields_set and zone.rule not in ("no-ebike", "no-person-at-night"):
+        yield rec.problem(
+            f"{where}: dwell_s is only for rules no-ebike and no-person-at-night", "zones", k, "dwell_s"
+        )
+
+
+def _check_line(
+    rec: Record[Camera], where: str, line: tuple[Pt, Pt], path: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    for p, (x, y) in enumerate(line):
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            yield rec.problem(
+                f"{where}: line point {p + 1} [{x:g}, {y:g}] is outside the picture; x and y are "
+                "fractions of its width and height (0 to 1)",
+                *path,
+            )
+    if line[0] == line[1]:
+        yield rec.problem(f"{where}: the line's two points are the same; it needs a length", *path)
 
 
 def _check_privacy_masks(rec: Record[Camera], camera: Camera) -> Iterator[Problem]:
@@ -610,6 +669,8 @@ def _check_privacy_masks(rec: Record[Camera], camera: Camera) -> Iterator[Proble
         return
     for k, polygon in enumerate(camera.privacy_masks):
         yield from _check_polygon(rec, f"privacy_masks[{k}]", polygon, ("privacy_masks", k))
+    for k, polygon in enumerate(camera.motion_masks):
+        yield from _check_polygon(rec, f"motion_masks[{k}]", polygon, ("motion_masks", k))
 
 
 def _check_polygon(

@@ -46,6 +46,7 @@ from app.site.schema import (
     SecuritySettings,
     SiteFile,
     SiteInfo,
+    VisionSettings,
 )
 from app.site.toml_lines import TomlLocator
 
@@ -60,9 +61,11 @@ SETTINGS_TABLES: dict[str, type[BaseModel]] = {
     "security": SecuritySettings,
     "alarms": AlarmSettings,
     "cameras": CameraSettings,
+    "vision": VisionSettings,
 }
 _ALLOWED_SECTIONS = (
-    "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms], [cameras]"
+    "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms], [cameras], "
+    "[vision]"
 )
 
 

@@ -145,10 +145,30 @@ class Point(_Strict):
         return tuple(filled)
 
 
+LineDirection = Literal["in", "out", "both"]
+FaceDisplay = Literal["box", "blur"]
+VisionDevice = Literal["auto", "cpu", "cuda"]
+
+
 class Zone(_Strict):
+    """A rule area on one camera's picture (unit-square corners), or a line for ``line-crossing``.
+
+    ``priority``/``category`` left out take the rule's defaults (app.vision.rules.RULE_DEFAULTS);
+    ``alarm`` left out: every rule alarms except ``line-crossing``, which only counts.
+    """
+
     name: str = Field(min_length=1)
-    polygon: tuple[tuple[float, float], ...]
+    polygon: tuple[tuple[float, float], ...] = ()
     rule: ZoneRule
+    line: tuple[tuple[float, float], tuple[float, float]] | None = None
+    # Seen from the line's first point towards its second, "in" crosses from the left-hand side of
+    # the picture to the right-hand side (a line drawn left to right: from above it to below it).
+    direction: LineDirection = "both"
+    dwell_s: float = Field(default=3, ge=0, le=3600)
+    schedule: str | None = None  # "HH:MM-HH:MM" in the site's time zone (may pass midnight)
+    priority: Priority | None = None
+    category: Category | None = None
+    alarm: bool | None = None
 
 
 class Camera(_Strict):
@@ -163,8 +183,12 @@ class Camera(_Strict):
     media: str | None = None
     enabled: bool = True  # false: never opened, shown "disabled" (a camera out for repair)
     rtsp_transport: Literal["tcp", "udp"] = "tcp"
+    detect_fps: float = Field(default=5, gt=0, le=30)  # detector runs a second at most (motion permitting)
     # Polygons in the unit square (the grammar of zones), blacked out before any consumer sees a pixel.
     privacy_masks: tuple[tuple[tuple[float, float], ...], ...] = ()
+    # Polygons in the unit square where change is not motion (a burnt-in clock, a flickering sign),
+    # as NVRs mask them: the detector is not woken by them (it still sees the whole picture).
+    motion_masks: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     @field_validator("substream_url", mode="before")
     @classmethod
@@ -209,6 +233,16 @@ class AlarmSettings(_Strict):
     flood_per_10min: int = Field(default=10, ge=1)
 
 
+class VisionSettings(_Strict):
+    """``[vision]`` (optional): how detections are shown and how long access events are kept."""
+
+    face_display: FaceDisplay = "blur"  # faces on the wall: blurred inside their boxes, or outlined
+    access_retention_days: float = Field(default=90, gt=0)  # gate access events are personal data
+    motion_gating: bool = True  # run the detector only on cameras whose picture changed
+    device: VisionDevice = "auto"  # auto: CUDA where a GPU is present, else the CPU
+    confidence: float = Field(default=0.25, gt=0, lt=1)  # objects shown (and ruled on) from this score
+
+
 class SiteFile(_Strict):
     """A whole validated site file. ``path``/``sha256`` are filled by the loader, not by the file."""
 
@@ -221,3 +255,4 @@ class SiteFile(_Strict):
     cameras: CameraSettings = CameraSettings()
     security: SecuritySettings = SecuritySettings()
     alarms: AlarmSettings = AlarmSettings()
+    vision: VisionSettings = VisionSettings()

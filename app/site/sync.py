@@ -195,6 +195,7 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "detect": json.dumps(list(c.detect)),
                 "simulated": c.simulated,
                 "media": c.media,
+                "detect_fps": c.detect_fps,
             }
             for c in site_file.camera
         },
@@ -209,6 +210,13 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "name": zone.name,
                 "polygon": json.dumps([list(pt) for pt in zone.polygon]),
                 "rule": zone.rule,
+                "line": json.dumps([list(pt) for pt in zone.line]) if zone.line is not None else None,
+                "direction": zone.direction if zone.rule == "line-crossing" else None,
+                "dwell_s": zone.dwell_s if "dwell_s" in zone.model_fields_set else None,
+                "schedule": zone.schedule,
+                "priority": zone.priority,
+                "category": zone.category,
+                "alarm": zone.alarm,
             }
     _sync_rows(session, CameraZone, zones, counts)
 

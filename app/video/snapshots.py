@@ -4,6 +4,10 @@ Why this shape:
 
 - The frame handed in comes from a capture :class:`~app.video.frames.FrameSource`, so privacy masks
   are already burned into its pixels; nothing here can see, or save, an unmasked picture.
+- Faces are blurred before the picture is encoded when the caller hands in ``mask`` (vision's
+  :func:`app.vision.privacy.mask_faces`: the face detector lives in ``app.vision``, a layer above this
+  one, so it is passed in rather than imported). Every caller that saves a camera picture passes it;
+  the audit entry says whether the faces were masked.
 - A picture on disk without its row (or a row without its picture) must not be left by a full disk,
   an unwritable folder or a crash: the JPEG is encoded in memory, written to a temporary file in its
   day folder, flushed and linked under its final name (never over another file), and only then is the
@@ -40,6 +44,7 @@ from app.auth.permissions import Action, PermissionRefused, require
 from models.video import Snapshot
 
 if TYPE_CHECKING:
+    import numpy as np
     from sqlalchemy.orm import Session
 
     from app.auth.users import UserInfo
@@ -49,6 +54,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("wardroom.video")
 
 SnapshotSource = Literal["operator", "vision"]
+ImageMask = Callable[["np.ndarray"], "np.ndarray"]
+"""Returns a masked copy of a BGR picture (e.g. faces blurred); never changes its argument."""
 FOLDER = "snapshots"
 JPEG_QUALITY = 90
 SYSTEM_ACTOR = "system"
@@ -117,11 +124,11 @@ def relative_path(camera_id: str, taken_at: datetime) -> str:
     return f"{at:%Y/%m/%d}/{name}-{stamp}.jpg"
 
 
-def _encode_jpeg(frame: Frame) -> tuple[bytes, int, int]:
+def _encode_jpeg(frame: Frame, mask: ImageMask | None = None) -> tuple[bytes, int, int]:
     import cv2
     import numpy as np
 
-    image = np.ascontiguousarray(frame.image)
+    image = np.ascontiguousarray(frame.image if mask is None else mask(frame.image))
     if image.ndim not in (2, 3) or image.size == 0:
         raise SnapshotFailed("the camera's picture is empty or not an image; nothing was saved")
     ok, buffer = cv2.imencode(".jpg", image, [int(cv2.IMWRITE_JPEG_QUALITY), JPEG_QUALITY])
@@ -198,8 +205,12 @@ def take(
     source: SnapshotSource = "operator",
     now: datetime | None = None,
     root: Path | None = None,
+    mask: ImageMask | None = None,
 ) -> SnapshotInfo:
     """Save ``frame`` (already masked by capture) for ``camera_id``: a JPEG, a row, ``snapshot.take``.
+
+    ``mask`` (:func:`app.vision.privacy.mask_faces`) blurs the faces of the saved copy; ``frame`` itself
+    is left as it is (the wall and the detector share it).
 
     ``user`` is the operator pressing the key; their role must allow :attr:`Action.SNAPSHOT`, else
     ``PermissionRefused`` is raised and ``snapshot.take-refused`` audited. ``user=None`` is the
@@ -219,7 +230,7 @@ def take(
     taken_at = _as_utc(now) if now is not None else datetime.now(UTC)
     frame_at = datetime.fromtimestamp(frame.at, UTC) if frame.at else None
     root = root if root is not None else snapshots_root()
-    data, width, height = _encode_jpeg(frame)
+    data, width, height = _encode_jpeg(frame, mask)
     digest = hashlib.sha256(data).hexdigest()
     try:
         relative = _place(data, root, relative_path(camera_id, taken_at))
@@ -228,7 +239,12 @@ def take(
         log.warning("snapshot of %s not saved: %s", camera_id, exc)
         _failed(db, actor, camera_id, words)
         raise SnapshotFailed(words) from exc
-    details: dict[str, Any] = {"path": relative, "sha256": digest, "source": source}
+    details: dict[str, Any] = {
+        "path": relative,
+        "sha256": digest,
+        "source": source,
+        "faces_masked": mask is not None,
+    }
     if frame_at is not None:
         details["frame_at"] = frame_at.isoformat()
 

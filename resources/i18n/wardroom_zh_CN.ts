@@ -765,6 +765,14 @@
         <translation>全部摄像机</translation>
     </message>
     <message>
+        <source>Overlays</source>
+        <translation>叠加显示</translation>
+    </message>
+    <message>
+        <source>Overlays {shown}/{total}</source>
+        <translation>叠加显示 {shown}/{total}</translation>
+    </message>
+    <message>
         <source>Page {page} of {count}</source>
         <translation>第 {page} 页，共 {count} 页</translation>
     </message>
@@ -795,6 +803,38 @@
     <message>
         <source>Layout of the tiles</source>
         <translation>画面布局</translation>
+    </message>
+    <message>
+        <source>What is drawn over the pictures</source>
+        <translation>画面上叠加显示的内容</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>Vehicles</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <source>Two-wheelers</source>
+        <translation>两轮车</translation>
+    </message>
+    <message>
+        <source>Plates</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Face outlines</source>
+        <translation>人脸框</translation>
+    </message>
+    <message>
+        <source>Zones and lines</source>
+        <translation>区域和警戒线</translation>
+    </message>
+    <message>
+        <source>Blurred faces stay blurred</source>
+        <translation>已模糊的人脸保持模糊</translation>
     </message>
     <message>
         <source>Save layout…</source>
@@ -1526,6 +1566,37 @@
     <message>
         <source>Waiting for video…</source>
         <translation>正在等待视频…</translation>
+    </message>
+</context>
+<context>
+    <name>WallOverlay</name>
+    <message>
+        <source>person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>car</source>
+        <translation>轿车</translation>
+    </message>
+    <message>
+        <source>truck</source>
+        <translation>货车</translation>
+    </message>
+    <message>
+        <source>bus</source>
+        <translation>客车</translation>
+    </message>
+    <message>
+        <source>motorcycle</source>
+        <translation>摩托车</translation>
+    </message>
+    <message>
+        <source>bicycle</source>
+        <translation>自行车</translation>
+    </message>
+    <message>
+        <source>plate</source>
+        <translation>车牌</translation>
     </message>
 </context>
 <context>

@@ -36,6 +36,8 @@ EXPECTED = {
     "incidents: create, note, change status": {OFFICER, SUPERVISOR, ADMIN},
     "users and settings": {ADMIN},
     "see the audit log": {SUPERVISOR, ADMIN},
+    # issue #10: access events (plates at the gates) are personal data seen by those on duty
+    "see vehicle access events at the gates (plates, times)": {OFFICER, SUPERVISOR, ADMIN},
 }
 
 

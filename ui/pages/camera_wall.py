@@ -14,6 +14,13 @@ while the page is shown. Each tile shows its camera's state as capture reports i
 is open (a console before its own grabber runs, or a disabled camera) the state the stations report
 (``set_camera_state``) is shown instead.
 
+Detection overlays (boxes, labels, plate text, zones, face blur) are drawn by the tiles over the
+picture, never into the frames: on the same timer the page asks ``findings(camera_id)`` (the
+station's vision service's ``latest``; thread-safe, no I/O) for each shown camera and hands the tile
+its newest findings as plain overlay data (``ui.pages.wall_overlays``). The bar's "Overlays" menu
+switches groups (people, vehicles, two-wheelers, plates, face outlines, zones) on and off for every
+tile; a face blur cannot be switched off there.
+
 Database work (named layouts, snapshots) runs off the GUI thread (``ui.tasks.BackgroundCall``); its
 outcome comes back as a signal and is said in the note under the wall.
 """
@@ -28,12 +35,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -47,11 +55,14 @@ from app.storage.database import Database
 from app.video import layouts as wall_layouts
 from app.video.frames import CameraStatus, Frame, FrameSource, Stream
 from app.video.layouts import Layout, tile_count
+from app.vision.findings import FrameFindings
+from ui.pages.wall_overlays import FACE_DISPLAYS, FaceDisplay, FindingsSource, overlay_for
 from ui.tasks import BackgroundCall
 from widgets.camera_grid import GRIDS, CameraGrid
 from widgets.camera_tree import CameraTree, TreeCamera
 from widgets.elided_label import ElidedLabel
 from widgets.shown_timer import ShownTimer, interval_for
+from widgets.video_overlay import GROUPS, OverlayShape, TileOverlay
 from widgets.video_tile import VideoTile, fit_rect
 
 log = logging.getLogger("wardroom.ui")
@@ -83,6 +94,7 @@ class WallCamera:
     building: str = ""
     substream: bool = False  # it has a substream_url
     enabled: bool = True
+    zones: tuple[OverlayShape, ...] = ()  # its zones and lines (``wall_overlays.zone_shapes``)
 
 
 class FrameOpener(Protocol):
@@ -123,12 +135,14 @@ class DatabaseLayouts:
 
 
 def database_snapshots(db: Database, user: UserInfo) -> SnapshotTaker:
-    """Snapshots saved by ``app.video.snapshots.take`` as ``user`` (blocking: off the GUI thread)."""
+    """Snapshots saved by ``app.video.snapshots.take`` as ``user``, faces blurred (blocking: off the GUI
+    thread)."""
 
     def take(frame: Frame, camera_id: str) -> object:
         from app.video import snapshots  # JPEG encoding pulls in OpenCV: only when a snapshot is taken
+        from app.vision.privacy import mask_faces  # faces blurred in every saved picture (DESIGN §6)
 
-        return snapshots.take(db, frame, camera_id, user)
+        return snapshots.take(db, frame, camera_id, user, mask=mask_faces)
 
     return take
 
@@ -234,6 +248,8 @@ class CameraWallPage(QWidget):
         layouts: LayoutStore | None = None,
         snapshot: SnapshotTaker | None = None,
         grid: str = DEFAULT_GRID,
+        findings: FindingsSource | None = None,
+        face_display: FaceDisplay = "blur",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("cameraWall")
@@ -254,6 +270,11 @@ class CameraWallPage(QWidget):
         self._selected = 0
         self._calls: set[BackgroundCall] = set()
         self._closed = False
+        self._findings: FindingsSource | None = None
+        self._face_display: FaceDisplay = "blur"
+        self._overlays: dict[int, tuple[FrameFindings, TileOverlay]] = {}  # slot -> last converted
+        self._findings_failing = False  # logged once per failing spell, not once per tick
+        self._hidden: frozenset[str] = frozenset()
 
         self._tree = CameraTree(self)
         self._tree.set_cameras([TreeCamera(c.id, c.name, c.building) for c in self._cameras.values()])
@@ -300,6 +321,19 @@ class CameraWallPage(QWidget):
         self._delete_button.clicked.connect(lambda: self.delete_layout(self._layout_name))
         for widget in (self._save_button, self._delete_button, self._layout_choice):
             widget.setEnabled(layouts is not None)
+        # Overlay groups in one menu: six buttons would not fit the bar at 800 × 600.
+        self._overlay_button = QToolButton(self)
+        self._overlay_button.setObjectName("wallOverlays")
+        self._overlay_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._overlay_menu = QMenu(self._overlay_button)
+        self._overlay_actions: dict[str, QAction] = {}
+        for group in GROUPS:
+            action = self._overlay_menu.addAction(group)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda shown, g=group: self.show_overlay_group(g, shown))
+            self._overlay_actions[group] = action
+        self._overlay_button.setMenu(self._overlay_menu)
         # Two rows (view, then saved layouts): one row needs over 1,000 px and the window must work
         # at 800 × 600 beside the navigation and the camera tree.
         bar = QWidget(self)
@@ -317,6 +351,8 @@ class CameraWallPage(QWidget):
         view_row.addSpacing(8)
         view_row.addWidget(self._tour_label)
         view_row.addWidget(self._tour)
+        view_row.addSpacing(8)
+        view_row.addWidget(self._overlay_button)
         view_row.addStretch(1)
         saved_row = QHBoxLayout()
         saved_row.setSpacing(6)
@@ -367,6 +403,7 @@ class CameraWallPage(QWidget):
         self._tour_timer = ShownTimer(
             self, 1000, self.next_page, name="wallTour", on_show=lambda: None, may_run=self._touring
         )
+        self.set_findings_source(findings, face_display)
         self._show_page()
         self.select(0)
         self._retranslate()
@@ -448,6 +485,19 @@ class CameraWallPage(QWidget):
             return QRect()
         fitted = fit_rect(tile.frame_size, tile.view.rect())
         return QRect(tile.view.mapToGlobal(fitted.topLeft()), fitted.size())
+
+    @property
+    def face_display(self) -> FaceDisplay:
+        return self._face_display
+
+    @property
+    def hidden_overlay_groups(self) -> frozenset[str]:
+        """The overlay groups switched off in the bar (see ``widgets.video_overlay.GROUPS``)."""
+        return self._hidden
+
+    def overlay_action(self, group: str) -> QAction:
+        """The bar menu's check for one overlay group."""
+        return self._overlay_actions[group]
 
     def current_layout(self, name: str = "") -> Layout:
         """What the wall shows now, as a layout of that name."""
@@ -579,6 +629,38 @@ class CameraWallPage(QWidget):
         )
         self._say(self.tr("Saving a snapshot of {camera}…").format(camera=tile.name))
 
+    def set_findings_source(
+        self, findings: FindingsSource | None, face_display: FaceDisplay = "blur"
+    ) -> None:
+        """Where the newest detection findings come from (``station.vision.latest``; None: no
+        overlays but zones) and how faces show: ``"blur"`` (default) or ``"box"``."""
+        if face_display not in FACE_DISPLAYS:
+            raise ValueError(f"face_display must be one of {FACE_DISPLAYS}, not {face_display!r}")
+        self._findings = findings
+        self._face_display = face_display
+        self._findings_failing = False
+        self._overlays.clear()
+        if findings is None:
+            for tile in self._grid.tiles():
+                tile.set_overlay(None)
+
+    def show_overlay_group(self, group: str, shown: bool) -> None:
+        """Switch one overlay group on or off on every tile (the bar's menu does this)."""
+        if group not in GROUPS:
+            raise ValueError(f"unknown overlay group {group!r}")
+        hidden = self._hidden - {group} if shown else self._hidden | {group}
+        if hidden == self._hidden:
+            return
+        self._hidden = hidden
+        action = self._overlay_actions[group]
+        if action.isChecked() != shown:
+            action.blockSignals(True)
+            action.setChecked(shown)
+            action.blockSignals(False)
+        for tile in self._grid.tiles():
+            tile.set_hidden_groups(hidden)
+        self._show_overlay_button()
+
     def set_camera_state(self, camera_id: str, state: str, reason: str = "") -> None:
         """The state the stations report for a camera (shown while the wall has no source open)."""
         tile_state = EXTERNAL_STATES.get(state)
@@ -655,6 +737,8 @@ class CameraWallPage(QWidget):
             camera_id = self._order[index] if index < len(self._order) else None
             camera = self._cameras.get(camera_id) if camera_id else None
             tile.assign(camera.id if camera else "", camera.name if camera else "")
+            tile.set_zones(camera.zones if camera else ())
+            tile.set_hidden_groups(self._hidden)
             if camera is not None and not camera.enabled:
                 tile.set_state("disabled", self.tr("Switched off in the site file."))
         self._sync_sources()
@@ -699,6 +783,7 @@ class CameraWallPage(QWidget):
     def _release(self, slot: int) -> None:
         entry = self._open.pop(slot, None)
         self._frame_sizes.pop(slot, None)
+        self._overlays.pop(slot, None)
         if entry is None:
             return
         try:
@@ -734,10 +819,35 @@ class CameraWallPage(QWidget):
                 if self._frame_sizes.get(tile.slot) != size:
                     self._frame_sizes[tile.slot] = size
                     sizes_changed = True
+            if self._findings is not None:
+                tile.set_overlay(self._overlay(tile.slot, entry.camera_id))
             self._show_status(tile, entry.source.status(), now)
         if sizes_changed:
             self._area.set_aspect(self._common_aspect())
         self._grid.refresh()
+
+    def _overlay(self, slot: int, camera_id: str) -> TileOverlay | None:
+        """The tile overlay of the camera's newest findings, converted once per new findings."""
+        source = self._findings
+        if source is None:
+            return None
+        try:
+            findings = source(camera_id)
+        except Exception:  # the vision service must never take the wall down
+            if not self._findings_failing:
+                log.exception("reading detection findings for camera %s failed", camera_id)
+            self._findings_failing = True
+            return None
+        self._findings_failing = False
+        if findings is None or findings.camera_id != camera_id:
+            self._overlays.pop(slot, None)
+            return None
+        cached = self._overlays.get(slot)
+        if cached is not None and cached[0] is findings:
+            return cached[1]
+        overlay = overlay_for(findings, self._face_display)
+        self._overlays[slot] = (findings, overlay)
+        return overlay
 
     def _show_status(self, tile: VideoTile, status: CameraStatus, now: float) -> None:
         age = None if status.last_frame_at is None else max(0.0, now - status.last_frame_at)
@@ -867,6 +977,14 @@ class CameraWallPage(QWidget):
         self._layout_choice.blockSignals(False)
         self._delete_button.setEnabled(self._layout_store is not None and self._layout_name in self._layouts)
 
+    def _show_overlay_button(self) -> None:
+        shown = len(GROUPS) - len(self._hidden)
+        self._overlay_button.setText(
+            self.tr("Overlays")
+            if not self._hidden
+            else self.tr("Overlays {shown}/{total}").format(shown=shown, total=len(GROUPS))
+        )
+
     def _show_page_label(self) -> None:
         self._page_label.setText(
             self.tr("Page {page} of {count}").format(page=self._page + 1, count=self.page_count)
@@ -885,6 +1003,19 @@ class CameraWallPage(QWidget):
         self._tour.setSuffix(self.tr(" s"))
         self._tour.setToolTip(self.tr("Show the next page every so many seconds"))
         self._grid_choice.setToolTip(self.tr("Layout of the tiles"))
+        self._overlay_button.setToolTip(self.tr("What is drawn over the pictures"))
+        words = {
+            "person": self.tr("People"),
+            "vehicle": self.tr("Vehicles"),
+            "two-wheeler": self.tr("Two-wheelers"),
+            "plate": self.tr("Plates"),
+            "face": self.tr("Face outlines"),
+            "zone": self.tr("Zones and lines"),
+        }
+        for group, action in self._overlay_actions.items():
+            action.setText(words[group])
+        self._overlay_actions["face"].setToolTip(self.tr("Blurred faces stay blurred"))
+        self._show_overlay_button()
         self._save_button.setText(self.tr("Save layout…"))
         self._delete_button.setText(self.tr("Delete layout"))
         self._show_page_label()

@@ -1,0 +1,101 @@
+"""The object detector on real images with the shipped model (no mocks, no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.vision.detector import ObjectDetector
+from app.vision.manifest import ModelMissing, load_manifest, model_path
+from app.vision.reexport import WIDE_INPUT
+from tests.conftest import NetworkGuard
+from tests.vision.vision_support import bus_jpg
+
+
+@pytest.fixture(scope="module")
+def detector() -> Iterator[ObjectDetector]:
+    d = ObjectDetector()
+    d.load()
+    yield d
+
+
+def test_bus_jpg_has_the_bus_and_four_people(detector: ObjectDetector) -> None:
+    found = detector.detect(cv2.imread(str(bus_jpg())))
+    classes = [f.cls for f in found]
+    assert classes.count("bus") == 1
+    assert classes.count("person") >= 4  # the fourth pedestrian scores ~0.44
+    for f in found:
+        x1, y1, x2, y2 = f.box
+        assert 0 <= x1 < x2 <= 810 and 0 <= y1 < y2 <= 1080
+        assert f.kind == "object" and f.track_id is None and f.text is None
+
+
+def test_the_16_9_reexport_finds_what_the_shipped_model_finds(detector: ObjectDetector) -> None:
+    """The 384x640 copy of the weights must give the same detections on a 16:9 frame."""
+    bus = cv2.imread(str(bus_jpg()))
+    frame = cv2.resize(bus[330 : 330 + 456], (640, 360), interpolation=cv2.INTER_AREA)
+    square = ObjectDetector(wide=False)
+    wide = detector.detect_raw(frame)
+    ref = square.detect_raw(frame)
+    assert detector._wide_size == WIDE_INPUT  # the wide model was really used
+    assert sorted(wide.cls.tolist()) == sorted(ref.cls.tolist())
+    for box, cls, conf in zip(ref.xyxy, ref.cls, ref.conf, strict=True):
+        same = [i for i in range(len(wide.cls)) if wide.cls[i] == cls]
+        ious = [_iou(box, wide.xyxy[i]) for i in same]
+        best = same[int(np.argmax(ious))]
+        assert max(ious) > 0.9
+        assert abs(float(wide.conf[best]) - float(conf)) < 0.05
+
+
+def test_class_filter_keeps_only_what_the_camera_detects(detector: ObjectDetector) -> None:
+    found = detector.detect(cv2.imread(str(bus_jpg())), classes={"bus"})
+    assert [f.cls for f in found] == ["bus"]
+
+
+def test_manifest_names_every_model_with_checksum_and_licence() -> None:
+    specs = load_manifest()
+    assert {"coco", "plate", "ocr-rec", "face-short"} <= set(specs)
+    for spec in specs.values():
+        assert len(spec.sha256) == 64 and spec.licence and spec.pip
+    assert specs["coco"].classes[:4] == ("person", "bicycle", "car", "motorcycle")
+    assert len(specs["coco"].classes) == 80
+    assert model_path("coco").is_absolute()
+
+
+def test_a_model_that_differs_from_the_manifest_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from app.vision import manifest
+
+    entry = manifest.spec("coco")
+    fake = manifest.ModelSpec(**{**{f: getattr(entry, f) for f in entry.__slots__}, "sha256": "0" * 64})
+    monkeypatch.setattr(manifest, "spec", lambda _id: fake)
+    monkeypatch.setattr(manifest, "_verified", {})
+    with pytest.raises(ModelMissing, match="not the release"):
+        manifest.model_path("coco")
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union)
+
+
+def test_the_16_9_export_and_loading_need_no_network(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, network_guard: NetworkGuard
+) -> None:
+    """A fresh export (no cache) and a fresh load with every non-loopback connection refused."""
+    monkeypatch.setenv("WARDROOM_VISION_CACHE", str(tmp_path / "cache"))
+    fresh = ObjectDetector()
+    fresh.load()
+    assert "384x640" in fresh.backend, fresh.backend
+    assert list((tmp_path / "cache").glob("yolov8n-384x640-*.onnx"))
+    found = fresh.detect(cv2.imread(str(bus_jpg())))
+    assert [f.cls for f in found].count("person") >= 4
+    assert network_guard.violations == []
