@@ -20,6 +20,7 @@ from app.commands.common import DatabaseOpt
 from app.commands.console import console_app
 from app.commands.db import db_app
 from app.commands.gui import gui_app, launch_gui
+from app.commands.incidents import incidents_app
 from app.commands.points import points_app
 from app.commands.simulate import simulate_app
 from app.commands.site import demo_app, site_app
@@ -48,6 +49,7 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(points_app, name="points")
 app.add_typer(alarms_app, name="alarms")
 app.add_typer(cameras_app, name="cameras")
+app.add_typer(incidents_app, name="incidents")
 
 
 def _version(value: bool) -> None:
