@@ -1,0 +1,73 @@
+"""The one masking step for pictures in printed and exported reports.
+
+Report builders take a ``mask_image`` callable (:data:`MaskImage`) so the detector can be swapped
+without touching them: today it is OpenCV's Haar frontal-face cascade (ships with
+opencv-python-headless < 5), blurring each face with a strong Gaussian blur over a slightly enlarged
+box; the vision issue's detector (``app.vision.privacy.mask_faces``) replaces it when merged. A
+bystander's face must not be recognisable on paper, so the blur kernel scales with the face.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+MaskImage = Callable[[np.ndarray], np.ndarray]
+"""BGR image in, masked BGR image out (a new array; the input is left as it was)."""
+
+_lock = threading.Lock()
+_cascade: Any = None
+
+
+def _face_cascade() -> Any:
+    global _cascade
+    with _lock:
+        if _cascade is None:
+            import cv2
+
+            path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+            cascade = cv2.CascadeClassifier(path)
+            if cascade.empty():
+                raise RuntimeError(f"the face detector could not be loaded from {path}")
+            _cascade = cascade
+        return _cascade
+
+
+def face_boxes(image_bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Faces found in the picture, as (x, y, w, h) boxes."""
+    import cv2
+
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    gray = cv2.equalizeHist(gray)
+    side = min(gray.shape[:2])
+    found = _face_cascade().detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=5, minSize=(max(20, side // 40), max(20, side // 40))
+    )
+    return [tuple(int(v) for v in box) for box in found]  # type: ignore[misc]
+
+
+def blur_faces(image_bgr: np.ndarray) -> np.ndarray:
+    """A copy of the picture with every detected face blurred beyond recognition."""
+    import cv2
+
+    out = np.array(image_bgr, copy=True)
+    height, width = out.shape[:2]
+    for x, y, w, h in face_boxes(image_bgr):
+        pad_w, pad_h = w // 5, h // 5
+        x0, y0 = max(0, x - pad_w), max(0, y - pad_h)
+        x1, y1 = min(width, x + w + pad_w), min(height, y + h + pad_h)
+        region = out[y0:y1, x0:x1]
+        k = max(31, (max(w, h) // 2) | 1)
+        out[y0:y1, x0:x1] = cv2.GaussianBlur(region, (k, k), 0)
+    return out
+
+
+def no_mask(image_bgr: np.ndarray) -> np.ndarray:
+    """The picture unchanged: only for an unmasked print that was permitted and audited."""
+    return np.array(image_bgr, copy=True)
+
+
+DEFAULT_MASK: MaskImage = blur_faces
