@@ -29,7 +29,6 @@ def _plot(font: QFont, title: str, bottom: pg.AxisItem | None = None) -> tuple[p
     assert plot is not None
     # A view that is never shown gets no resize event: size the plot itself, as the exporter reads it.
     plot.setGeometry(QRectF(0, 0, WIDTH_PX, HEIGHT_PX))
-    plot.layout.activate()
     del title  # printed as the chart's caption, under it, in the report's own font
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
@@ -37,11 +36,15 @@ def _plot(font: QFont, title: str, bottom: pg.AxisItem | None = None) -> tuple[p
         axis.setTextPen(pg.mkPen(INK))
         axis.setStyle(tickFont=font)
         axis.enableAutoSIPrefix(False)
+    # Room for the large print font: the automatic expansion needs an event loop the export lacks.
+    plot.getAxis("left").setWidth(int(font.pointSizeF() * 6))
+    plot.getAxis("bottom").setHeight(int(font.pointSizeF() * 3))
     plot.showGrid(x=True, y=True, alpha=0.25)
     return view, plot
 
 
 def _export(plot: pg.PlotItem) -> QImage:
+    plot.layout.activate()
     exporter = ImageExporter(plot)
     exporter.parameters()["width"] = WIDTH_PX
     exporter.parameters()["background"] = pg.mkColor("w")
@@ -61,7 +64,7 @@ def line_chart(chart: LineChart, font: QFont) -> QImage:
             plot.plot(ts, values, pen=pen, connect="finite")
     for at in chart.marks:
         plot.addItem(pg.InfiniteLine(at, angle=90, pen=pg.mkPen("#c0392b", width=2, style=Qt.PenStyle.DashLine)))
-    plot.setLabel("left", chart.unit, color=INK)
+    plot.setLabel("left", chart.unit, color="#000", **{"font-size": f"{font.pointSizeF():g}pt"})
     image = _export(plot)
     view.close()
     view.deleteLater()

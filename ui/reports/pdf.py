@@ -219,9 +219,14 @@ def _image_of(block: Picture | LineChart | BarChart) -> tuple[QImage, str]:
     return bar_chart(block, chart_font), block.title
 
 
-def _paint_image(block: Picture | LineChart | BarChart, pager: _Pager, font: QFont, used: float) -> float:
-    """A picture or chart with its caption, kept together on one page; returns the height used."""
+def _paint_image(
+    block: Picture | LineChart | BarChart, lead: Sequence[Block], pager: _Pager, font: QFont, used: float
+) -> float:
+    """A picture or chart with its caption and the heading just before it (``lead``), kept together on
+    one page (a heading never ends a page alone); returns the height used on the page."""
     image, caption = _image_of(block)
+    lead_doc = _flow_document(lead, pager, font, 0.0) if lead else None
+    lead_h = lead_doc.size().height() if lead_doc is not None else 0.0
     body = pager.body
     width = body.width()
     height = width * image.height() / max(1, image.width())
@@ -231,11 +236,17 @@ def _paint_image(block: Picture | LineChart | BarChart, pager: _Pager, font: QFo
     small = report_font(BODY_PT - 1)
     caption_h = QFontMetricsF(small, pager.device).height() * 1.6 if caption else 0.0
     gap = QFontMetricsF(font, pager.device).height() * 0.5
-    if pager.page == 0 or used + gap + height + caption_h > body.height():
+    if pager.page == 0 or used + lead_h + gap + height + caption_h > body.height():
         pager.new_page()
         used = 0.0
-    y = body.top() + used + gap
     p = pager.painter
+    if lead_doc is not None:
+        p.save()
+        p.translate(body.left(), body.top() + used)
+        lead_doc.drawContents(p)
+        p.restore()
+        used += lead_h
+    y = body.top() + used + gap
     p.save()
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     p.drawImage(QRectF(body.left(), y, width, height), image)
@@ -333,8 +344,11 @@ def paint_report(report: Report, device: QPagedPaintDevice) -> Painted:
                 flush()
                 used = _paint_stream(block, pager, font, used)
             elif isinstance(block, (Picture, LineChart, BarChart)):
+                lead: list[Block] = []
+                while text and isinstance(text[-1], (Heading, Paragraph)) and len(lead) < 2:
+                    lead.insert(0, text.pop())
                 flush()
-                used = _paint_image(block, pager, font, used)
+                used = _paint_image(block, lead, pager, font, used)
             else:
                 text.append(block)
         flush()
