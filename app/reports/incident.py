@@ -35,7 +35,9 @@ def _read_image(path: Path) -> np.ndarray | None:
     return image if image is not None else None
 
 
-def build_incident_report(session: Session, incident_id: int, request: Request, snapshot_root: Path) -> Report:
+def build_incident_report(
+    session: Session, incident_id: int, request: Request, snapshot_root: Path
+) -> Report:
     """The incident's report, ready for the renderer."""
     incident = get_incident(session, incident_id)
     if incident is None:
@@ -53,8 +55,11 @@ def build_incident_report(session: Session, incident_id: int, request: Request, 
         generated_by=request.user,
     )
     report.add(
-        Heading(f"{w('incident_report')} #{incident.id}：{incident.title}" if lang == "zh_CN" else
-                f"{w('incident_report')} #{incident.id}: {incident.title}"),
+        Heading(
+            f"{w('incident_report')} #{incident.id}：{incident.title}"
+            if lang == "zh_CN"
+            else f"{w('incident_report')} #{incident.id}: {incident.title}"
+        ),
         Paragraph(w("generated", who=request.user, at=site.clock(request.now))),
     )
     if request.unmasked_reason:
@@ -81,7 +86,15 @@ def build_incident_report(session: Session, incident_id: int, request: Request, 
             Table(
                 ("#", w("key"), w("category"), w("priority"), w("state"), w("time"), w("message")),
                 [
-                    (str(o.id), o.alarm_key, o.category, o.priority, o.state, site.clock(o.raised_at), o.message)
+                    (
+                        str(o.id),
+                        o.alarm_key,
+                        o.category,
+                        o.priority,
+                        o.state,
+                        site.clock(o.raised_at),
+                        o.message,
+                    )
                     for o in occs
                     if o is not None
                 ],
@@ -92,7 +105,11 @@ def build_incident_report(session: Session, incident_id: int, request: Request, 
         Heading(w("timeline"), 2),
         Table(
             (w("time"), w("kind"), w("what"), w("who"), w("text")),
-            [(site.clock(e.at), e.kind, e.what, e.by or "-", e.text) for e in entries if e.kind != "snapshot"],
+            [
+                (site.clock(e.at), e.kind, e.what, e.by or "-", e.text)
+                for e in entries
+                if e.kind != "snapshot"
+            ],
         ),
     )
     pictures = snapshots(session, incident_id)
@@ -102,7 +119,12 @@ def build_incident_report(session: Session, incident_id: int, request: Request, 
             report.add(Paragraph(w("masked_note")))
         for snap in pictures:
             image = _read_image(snapshot_root / snap.path)
-            caption = w("snapshot_caption", camera=snap.camera, at=site.clock(snap.taken_at), who=snap.user_name or "-")
+            caption = w(
+                "snapshot_caption",
+                camera=snap.camera,
+                at=site.clock(snap.taken_at),
+                who=snap.user_name or "-",
+            )
             if image is None:
                 report.add(Paragraph(f"{caption}: (file missing: {snap.path})"))
                 continue

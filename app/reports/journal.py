@@ -29,13 +29,17 @@ OpenSession = Callable[[], AbstractContextManager[Session]]
 def count_rows(session: Session, start: datetime, end: datetime) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(AlarmTransition).where(AlarmTransition.at >= start, AlarmTransition.at < end)
+            select(func.count())
+            .select_from(AlarmTransition)
+            .where(AlarmTransition.at >= start, AlarmTransition.at < end)
         )
         or 0
     )
 
 
-def journal_rows(open_session: OpenSession, site: SiteFacts, start: datetime, end: datetime) -> Iterator[Sequence[str]]:
+def journal_rows(
+    open_session: OpenSession, site: SiteFacts, start: datetime, end: datetime
+) -> Iterator[Sequence[str]]:
     """Every transition of ``[start, end)``, oldest first, as printable cells; read a page at a time."""
     after: tuple[datetime, int] | None = None
     while True:
@@ -51,7 +55,9 @@ def journal_rows(open_session: OpenSession, site: SiteFacts, start: datetime, en
             return
 
 
-def build_journal_report(open_session: OpenSession, start: datetime, end: datetime, request: Request) -> Report:
+def build_journal_report(
+    open_session: OpenSession, start: datetime, end: datetime, request: Request
+) -> Report:
     with open_session() as session:
         site = site_facts(session)
         total = count_rows(session, start, end)
@@ -71,8 +77,15 @@ def build_journal_report(open_session: OpenSession, start: datetime, end: dateti
         Paragraph(word(lang, "generated", who=request.user, at=site.clock(request.now))),
         Paragraph(word(lang, "rows", n=total)),
         RowStream(
-            columns=(word(lang, "time"), word(lang, "key"), "←", "→", word(lang, "who"), word(lang, "text")),
-            widths=(2.2, 3.2, 1.8, 1.8, 1.4, 3.0),
+            columns=(
+                word(lang, "time"),
+                word(lang, "key"),
+                word(lang, "from_state"),
+                word(lang, "to_state"),
+                word(lang, "who"),
+                word(lang, "text"),
+            ),
+            widths=(3.2, 3.3, 2.3, 2.3, 1.4, 1.5),
             rows=lambda: journal_rows(open_session, site, start, end),
         ),
     )

@@ -28,7 +28,7 @@ def _face_cascade() -> Any:
         if _cascade is None:
             import cv2
 
-            path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+            path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
             cascade = cv2.CascadeClassifier(path)
             if cascade.empty():
                 raise RuntimeError(f"the face detector could not be loaded from {path}")

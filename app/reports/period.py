@@ -24,7 +24,9 @@ from models.incidents import Incident
 
 def _incidents_rows(session: Session, start: datetime, end: datetime, clock: object) -> list[tuple[str, ...]]:
     rows = session.scalars(
-        select(Incident).where(Incident.opened_at >= start, Incident.opened_at < end).order_by(Incident.opened_at)
+        select(Incident)
+        .where(Incident.opened_at >= start, Incident.opened_at < end)
+        .order_by(Incident.opened_at)
     ).all()
     c = clock  # SiteFacts.clock
     return [(str(i.id), i.title, i.status, i.priority, c(i.opened_at)) for i in rows]  # type: ignore[operator]
@@ -35,8 +37,15 @@ def build_shift_report(session: Session, start: datetime, end: datetime, request
     site = site_facts(session)
     lang = request.lang
     w = lambda key, **v: word(lang, key, **v)  # noqa: E731
-    report = Report(new_report_id("shift", request.now), "shift", lang, w("shift_report"), site.name,
-                    request.now, request.user)
+    report = Report(
+        new_report_id("shift", request.now),
+        "shift",
+        lang,
+        w("shift_report"),
+        site.name,
+        request.now,
+        request.user,
+    )
     teams = figures.teams_on_duty(session, start)
     report.add(
         Heading(w("shift_report")),
@@ -44,29 +53,43 @@ def build_shift_report(session: Session, start: datetime, end: datetime, request
         Paragraph(w("generated", who=request.user, at=site.clock(request.now))),
         Table(("", ""), [(w("on_duty"), ", ".join(teams) or w("none"))]),
         Heading(w("by_category"), 2),
-        Table((w("category"), w("count")), [(c, str(n)) for c, n in figures.alarms_by_category(session, start, end)]),
+        Table(
+            (w("category"), w("count")),
+            [(c, str(n)) for c, n in figures.alarms_by_category(session, start, end)],
+        ),
         Heading(w("kpi"), 2),
         Table(
             (w("kpi"), w("value"), w("target"), w("unit")),
             [(k.kpi, f"{k.value:g}", k.target or "-", k.unit) for k in kpi(session, start, end)],
         ),
         Heading(w("incidents"), 2),
-        Table(("#", w("title"), w("status"), w("priority"), w("opened")), _incidents_rows(session, start, end, site.clock)),
+        Table(
+            ("#", w("title"), w("status"), w("priority"), w("opened")),
+            _incidents_rows(session, start, end, site.clock),
+        ),
     )
     open_alarms = session.scalars(
         select(AlarmOccurrence)
-        .where(AlarmOccurrence.state.notin_(("normal", "shelved", "out-of-service")), AlarmOccurrence.raised_at < end)
+        .where(
+            AlarmOccurrence.state.notin_(("normal", "shelved", "out-of-service")),
+            AlarmOccurrence.raised_at < end,
+        )
         .order_by(AlarmOccurrence.raised_at)
     ).all()
     open_incidents = session.scalars(
-        select(Incident).where(Incident.status != "closed", Incident.opened_at < end).order_by(Incident.opened_at)
+        select(Incident)
+        .where(Incident.status != "closed", Incident.opened_at < end)
+        .order_by(Incident.opened_at)
     ).all()
     report.add(
         Heading(w("open_items"), 2),
         Table(
             (w("kind"), "#", w("what"), w("state"), w("time")),
             [(w("alarms"), str(o.id), o.alarm_key, o.state, site.clock(o.raised_at)) for o in open_alarms]
-            + [(w("incidents"), str(i.id), i.title, i.status, site.clock(i.opened_at)) for i in open_incidents],
+            + [
+                (w("incidents"), str(i.id), i.title, i.status, site.clock(i.opened_at))
+                for i in open_incidents
+            ],
         ),
     )
     parked = session.scalars(
@@ -104,8 +127,15 @@ def build_monthly_report(session: Session, month: str, request: Request) -> Repo
     w = lambda key, **v: word(lang, key, **v)  # noqa: E731
     start, end = month_bounds(month, site.rules.timezone)
     zone = site.rules.zone
-    report = Report(new_report_id("monthly", request.now), "monthly", lang, f"{w('monthly_report')} {month}",
-                    site.name, request.now, request.user)
+    report = Report(
+        new_report_id("monthly", request.now),
+        "monthly",
+        lang,
+        f"{w('monthly_report')} {month}",
+        site.name,
+        request.now,
+        request.user,
+    )
     by_cat = figures.alarms_by_category(session, start, end)
     by_building = figures.alarms_by_building(session, start, end)
     incidents = dict(

@@ -40,7 +40,12 @@ def file_sha256(path: Path) -> str:
 
 
 def record(
-    session: Session, actor: str, report_id: str, kind: str, sha256: str, details: dict[str, Any] | None = None
+    session: Session,
+    actor: str,
+    report_id: str,
+    kind: str,
+    sha256: str,
+    details: dict[str, Any] | None = None,
 ) -> int:
     """The ``report.generate`` audit row, in the caller's transaction."""
     row = {**(details or {}), "report_id": report_id, "kind": kind, "sha256": sha256}
@@ -66,10 +71,18 @@ def lookup(session: Session, sha256: str) -> Verified | None:
         raise ValueError("not a SHA-256 hex digest")
     needle = f'%"sha256":"{sha256}"%'
     rows = session.scalars(
-        select(AuditEntry).where(AuditEntry.action == ACTION, AuditEntry.details.like(needle)).order_by(AuditEntry.id)
+        select(AuditEntry)
+        .where(AuditEntry.action == ACTION, AuditEntry.details.like(needle))
+        .order_by(AuditEntry.id)
     )
     for row in rows:
         details = json.loads(row.details)
         if details.get("sha256") == sha256:
-            return Verified(str(details.get("report_id", row.target)), str(details.get("kind", "")), row.actor, row.at, sha256)
+            return Verified(
+                str(details.get("report_id", row.target)),
+                str(details.get("kind", "")),
+                row.actor,
+                row.at,
+                sha256,
+            )
     return None

@@ -42,6 +42,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "state": ("状态", "State"),
     "message": ("信息", "Message"),
     "value": ("数值", "Value"),
+    "from_state": ("原状态", "From"),
+    "to_state": ("新状态", "To"),
     "target": ("目标", "Target"),
     "unit": ("单位", "Unit"),
     "kpi": ("报警指标", "Alarm KPIs"),

@@ -28,7 +28,7 @@ def test_open_incidents_migrate_to_in_progress(tmp_path: Path) -> None:
             )
         db.upgrade()
         with db.engine.connect() as conn:
-            statuses = dict(conn.execute(text("SELECT id, status FROM incidents")).all())
+            statuses: dict[int, str] = dict(conn.execute(text("SELECT id, status FROM incidents")).all())
             history = conn.execute(
                 text("SELECT incident_id, from_status, to_status, by_name FROM incident_status_changes")
             ).all()

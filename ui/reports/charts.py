@@ -63,7 +63,9 @@ def line_chart(chart: LineChart, font: QFont) -> QImage:
             pen = pg.mkPen(LINE_COLOURS[i % len(LINE_COLOURS)], width=3)
             plot.plot(ts, values, pen=pen, connect="finite")
     for at in chart.marks:
-        plot.addItem(pg.InfiniteLine(at, angle=90, pen=pg.mkPen("#c0392b", width=2, style=Qt.PenStyle.DashLine)))
+        plot.addItem(
+            pg.InfiniteLine(at, angle=90, pen=pg.mkPen("#c0392b", width=2, style=Qt.PenStyle.DashLine))
+        )
     plot.setLabel("left", chart.unit, color="#000", **{"font-size": f"{font.pointSizeF():g}pt"})
     image = _export(plot)
     view.close()
@@ -76,7 +78,9 @@ def bar_chart(chart: BarChart, font: QFont) -> QImage:
     view, plot = _plot(font, chart.title)
     n = len(chart.values)
     if n:
-        plot.addItem(pg.BarGraphItem(x=np.arange(n), height=np.asarray(chart.values), width=0.6, brush="#5d6d7e"))
+        plot.addItem(
+            pg.BarGraphItem(x=np.arange(n), height=np.asarray(chart.values), width=0.6, brush="#5d6d7e")
+        )
         plot.getAxis("bottom").setTicks([[(i, label) for i, label in enumerate(chart.labels)]])
         plot.setXRange(-0.6, n - 0.4, padding=0)
         plot.setYRange(0, max(chart.values) * 1.15 or 1, padding=0)

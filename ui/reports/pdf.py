@@ -23,17 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QImage,
+    QPagedPaintDevice,
     QPageLayout,
     QPageSize,
-    QPagedPaintDevice,
     QPainter,
     QPdfWriter,
     QPen,
+    QTextBlockFormat,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QApplication
@@ -136,7 +138,11 @@ class _Pager:
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
             f"{word(lang, 'report_id')}: {self.report.report_id}",
         )
-        p.drawText(foot, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), word(lang, "page", n=self.page))
+        p.drawText(
+            foot,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            word(lang, "page", n=self.page),
+        )
         p.restore()
 
 
@@ -165,8 +171,9 @@ def _table_html(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _flow_document(blocks: Sequence[Block], pager: _Pager, font: QFont, top: float) -> QTextDocument:
     """Text and small tables as one document laid out at the body's page size.
 
-    ``top`` is how much of the current page is already used: it becomes the document's top margin,
-    so the document's own page breaks fall exactly on the printed pages' (rows never straddle them).
+    ``top`` is how much of the current page is already used: an empty first paragraph of that height
+    pushes the text down, so the document's own page breaks fall exactly on the printed pages' (rows
+    never straddle them). (The root frame's top margin would repeat on every page.)
     """
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(pager.device)
@@ -185,10 +192,17 @@ def _flow_document(blocks: Sequence[Block], pager: _Pager, font: QFont, top: flo
             if block.caption:
                 parts.append(f'<p class="caption">{html.escape(block.caption)}</p>')
             parts.append(_table_html(block.columns, block.rows))
-    doc.setHtml("<html><body>" + "".join(parts) + "</body></html>")
-    frame = doc.rootFrame().frameFormat()
-    frame.setTopMargin(top)
-    doc.rootFrame().setFrameFormat(frame)
+    spacer = '<p style="margin:0">&nbsp;</p>' if top > 0 else ""
+    doc.setHtml("<html><body>" + spacer + "".join(parts) + "</body></html>")
+    if top > 0:
+        cursor = QTextCursor(doc)
+        spacing = (
+            cursor.blockFormat()
+        )  # a block's top margin is dropped at a page's top; a line's height is not
+        # (a fixed line height is given in 96-dpi pixels, whatever the paint device's resolution)
+        height = top * 96.0 / pager.device.logicalDpiY()
+        spacing.setLineHeight(height, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+        cursor.setBlockFormat(spacing)
     return doc
 
 
@@ -204,7 +218,8 @@ def _paint_flow(doc: QTextDocument, pager: _Pager) -> float:
         p.translate(pager.body.left(), pager.body.top() - i * page_h)
         doc.drawContents(p, QRectF(0, i * page_h, pager.body.width(), page_h))
         p.restore()
-    used = doc.size().height() - (pages - 1) * page_h
+    last = doc.documentLayout().blockBoundingRect(doc.lastBlock())
+    used = last.bottom() - (pages - 1) * page_h
     return max(0.0, min(page_h, used))
 
 

@@ -25,7 +25,9 @@ def as_user(user: str, *args: str, timeout: float = 120) -> subprocess.Completed
 def poppler(tool: str) -> str:
     found = shutil.which(tool)
     if found is None:
-        pytest.fail(f"{tool} (Debian poppler-utils) is not installed: run installer/setup.sh --with-test-deps")
+        pytest.fail(
+            f"{tool} (Debian poppler-utils) is not installed: run installer/setup.sh --with-test-deps"
+        )
     return found
 
 

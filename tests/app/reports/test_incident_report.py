@@ -128,7 +128,10 @@ def test_an_incident_from_the_demo_fire_drill_prints_and_verifies(
     assert any(e.kind == "snapshot" and e.snapshot_id == snap for e in entries)
     assert any(e.kind == "note" and e.text == "消防队已到场，确认为演练" for e in entries)
     pressure = next(t for t in trends if t.point_key == "b3.sprinkler.pressure")
-    assert len(pressure.series) >= 3 and float(pressure.series.avg[~__import__("numpy").isnan(pressure.series.avg)].min()) <= 0.10
+    assert (
+        len(pressure.series) >= 3
+        and float(pressure.series.avg[~__import__("numpy").isnan(pressure.series.avg)].min()) <= 0.10
+    )
 
     pdf = tmp_path / "incident.pdf"
     made = as_user(OFFICER, "report", "incident", str(incident.id), "--pdf", str(pdf), "--database", db.url)
@@ -161,7 +164,9 @@ def test_an_incident_from_the_demo_fire_drill_prints_and_verifies(
 
     with db.session() as s:
         rows = s.execute(
-            select(AuditEntry.actor, AuditEntry.action, AuditEntry.target).where(AuditEntry.action.like("report.%"))
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.target).where(
+                AuditEntry.action.like("report.%")
+            )
         ).all()
         assert verify_chain(s).ok
     assert [tuple(r) for r in rows] == [(OFFICER, "report.generate", report_id)]

@@ -36,7 +36,9 @@ BYSTANDER_FACE = (925, 115, 130, 135)  # x, y, w, h in zidane.jpg (1280 × 720),
 def zidane() -> np.ndarray:
     spec = importlib.util.find_spec("ultralytics")
     if spec is None or spec.origin is None:
-        pytest.fail("ultralytics is not installed (its sample pictures are the test's faces): installer/setup.sh")
+        pytest.fail(
+            "ultralytics is not installed (its sample pictures are the test's faces): installer/setup.sh"
+        )
     image = cv2.imread(str(Path(spec.origin).parent / "assets" / "zidane.jpg"))
     assert image is not None and image.shape == (720, 1280, 3)
     return image
@@ -65,7 +67,9 @@ def embedded_picture(pdf: Path, out: Path, shape: tuple[int, ...]) -> np.ndarray
 
 def region_difference(a: np.ndarray, b: np.ndarray, box: tuple[int, int, int, int]) -> float:
     x, y, w, h = box
-    return float(np.mean(np.abs(a[y : y + h, x : x + w].astype(np.int16) - b[y : y + h, x : x + w].astype(np.int16))))
+    return float(
+        np.mean(np.abs(a[y : y + h, x : x + w].astype(np.int16) - b[y : y + h, x : x + w].astype(np.int16)))
+    )
 
 
 def sharpness(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
@@ -84,19 +88,24 @@ def audit_rows(db: Database) -> list[tuple[str, str, dict[str, object]]]:
     return [(a, b, json.loads(d)) for a, b, d in rows]
 
 
-def test_a_bystanders_face_is_blurred_and_unmasked_prints_need_a_supervisor(db: Database, tmp_path: Path) -> None:
+def test_a_bystanders_face_is_blurred_and_unmasked_prints_need_a_supervisor(
+    db: Database, tmp_path: Path
+) -> None:
     users = UserService(db)
     officer = users.get("li.wei")
     assert officer is not None
     snap = snapshots.take(db, Frame(image=zidane(), at=time.time(), seq=1), "b3-lobby", officer)
     taken = cv2.imread(str(snap.path))  # the frame as stored (its JPEG), which the report starts from
+    assert taken is not None
     service = IncidentService(db)
     incident = service.create(officer, "电动车进入大堂", building="B3").id
     service.attach_snapshot(officer, incident, snap.id)
     url = ("--database", db.url)
 
     masked_pdf = tmp_path / "masked.pdf"
-    made = as_user("li.wei", "report", "incident", str(incident), "--pdf", str(masked_pdf), "--lang", "en", *url)
+    made = as_user(
+        "li.wei", "report", "incident", str(incident), "--pdf", str(masked_pdf), "--lang", "en", *url
+    )
     assert made.returncode == 0, made.stderr
     printed = embedded_picture(masked_pdf, tmp_path / "masked", taken.shape)
     outside = (100, 500, 300, 200)  # a patch of the crowd and the suit, far from any face
@@ -105,8 +114,16 @@ def test_a_bystanders_face_is_blurred_and_unmasked_prints_need_a_supervisor(db: 
     assert region_difference(printed, taken, outside) < 4, "the rest of the picture should print as taken"
 
     refused = as_user(
-        "li.wei", "report", "incident", str(incident), "--pdf", str(tmp_path / "x.pdf"), "--unmasked",
-        "--reason", "police request", *url,
+        "li.wei",
+        "report",
+        "incident",
+        str(incident),
+        "--pdf",
+        str(tmp_path / "x.pdf"),
+        "--unmasked",
+        "--reason",
+        "police request",
+        *url,
     )
     assert refused.returncode == 2 and "supervisor" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "x.pdf").exists()
@@ -117,8 +134,16 @@ def test_a_bystanders_face_is_blurred_and_unmasked_prints_need_a_supervisor(db: 
 
     unmasked_pdf = tmp_path / "unmasked.pdf"
     allowed = as_user(
-        "zhang.min", "report", "incident", str(incident), "--pdf", str(unmasked_pdf), "--unmasked",
-        "--reason", "police request 2026-118", *url,
+        "zhang.min",
+        "report",
+        "incident",
+        str(incident),
+        "--pdf",
+        str(unmasked_pdf),
+        "--unmasked",
+        "--reason",
+        "police request 2026-118",
+        *url,
     )
     assert allowed.returncode == 0, allowed.stderr
     clear = embedded_picture(unmasked_pdf, tmp_path / "unmasked", taken.shape)
