@@ -73,11 +73,10 @@ def _generate(
     """Log in, check the unmasked print, build, paint, hash and record: the path every report takes."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.auth.permissions import Action, PermissionRefused, require
     from app.events import utcnow
-    from app.reports import verify
     from app.reports.common import Request
     from app.reports.incident import ReportError
+    from app.reports.issue import ReportRefused, permit_unmasked, record_pdf
     from app.reports.masking import DEFAULT_MASK, no_mask
     from app.reports.words import check_lang
     from app.storage.engine import StorageError
@@ -95,20 +94,9 @@ def _generate(
             on_refused=lambda why: _audit(db, user, "report.generate-refused", target, {"reason": why}),
         )
         if unmasked:
-            if not reason.strip():
-                _audit(db, operator.name, "report.unmasked-refused", target, {"reason": "no reason given"})
-                err("wardroom: refused: an unmasked print needs a reason (--reason TEXT)")
-                raise typer.Exit(EXIT_USAGE)
             try:
-                require(operator, Action.PRINT_UNMASKED)
-            except PermissionRefused as exc:
-                _audit(
-                    db,
-                    operator.name,
-                    "report.unmasked-refused",
-                    target,
-                    {"reason": str(exc), "asked": reason},
-                )
+                permit_unmasked(db, operator, target, reason)
+            except ReportRefused as exc:
                 err(f"wardroom: refused: {exc}")
                 raise typer.Exit(EXIT_USAGE) from exc
         elif reason.strip():
@@ -128,31 +116,9 @@ def _generate(
             err(f"wardroom: refused: {exc}")
             raise typer.Exit(EXIT_USAGE) from exc
         pages = _paint(report, pdf)
-        digest = verify.file_sha256(pdf)
-
-        def record(session: object) -> None:
-            from sqlalchemy.orm import Session
-
-            from app.audit import chain as audit
-
-            assert isinstance(session, Session)
-            details: dict[str, object] = {
-                "target": target,
-                "pages": pages,
-                "lang": lang,
-                "masked": not unmasked,
-            }
-            if unmasked:
-                audit.append(
-                    session,
-                    operator.name,
-                    "report.unmasked",
-                    target=report.report_id,
-                    details={"reason": request.unmasked_reason, "target": target},
-                )
-            verify.record(session, operator.name, report.report_id, kind, digest, details)
-
-        db.write(record)
+        digest = record_pdf(
+            db, report, pdf, target=target, pages=pages, unmasked_reason=request.unmasked_reason
+        )
     except (StorageError, SQLAlchemyError) as exc:
         err(f"wardroom: the report was not recorded: {exc}")
         raise typer.Exit(EXIT_STORAGE) from exc

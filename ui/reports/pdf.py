@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,8 +99,11 @@ class Painted:
 class _Pager:
     """Owns the page: header and footer on each new page, and the body rectangle in device pixels."""
 
-    def __init__(self, device: QPagedPaintDevice, painter: QPainter, report: Report) -> None:
+    def __init__(
+        self, device: QPagedPaintDevice, painter: QPainter, report: Report, images: Mapping[int, QImage]
+    ) -> None:
         self.device = device
+        self.images = images  # charts drawn beforehand on the GUI thread, by id() of their block
         self.painter = painter
         self.report = report
         self.page = 0
@@ -223,15 +226,27 @@ def _paint_flow(doc: QTextDocument, pager: _Pager) -> float:
     return max(0.0, min(page_h, used))
 
 
-def _image_of(block: Picture | LineChart | BarChart) -> tuple[QImage, str]:
-    if isinstance(block, Picture):
-        return bgr_to_qimage(block.image), block.caption
+def chart_image(block: LineChart | BarChart) -> QImage:
+    """A chart as an image (pyqtgraph: GUI thread only)."""
     from ui.reports.charts import bar_chart, line_chart
 
     chart_font = report_font(20)
     if isinstance(block, LineChart):
-        return line_chart(block, chart_font), block.title
-    return bar_chart(block, chart_font), block.title
+        return line_chart(block, chart_font)
+    return bar_chart(block, chart_font)
+
+
+def prerender_charts(report: Report) -> dict[int, QImage]:
+    """Every chart of the report drawn now (on the GUI thread), so the PDF can be painted on a worker
+    thread: pyqtgraph's plots are widgets, which only the GUI thread may create."""
+    return {id(b): chart_image(b) for b in report.blocks if isinstance(b, (LineChart, BarChart))}
+
+
+def _image_of(block: Picture | LineChart | BarChart, images: Mapping[int, QImage]) -> tuple[QImage, str]:
+    if isinstance(block, Picture):
+        return bgr_to_qimage(block.image), block.caption
+    done = images.get(id(block))
+    return (done if done is not None else chart_image(block)), block.title
 
 
 def _paint_image(
@@ -239,7 +254,7 @@ def _paint_image(
 ) -> float:
     """A picture or chart with its caption and the heading just before it (``lead``), kept together on
     one page (a heading never ends a page alone); returns the height used on the page."""
-    image, caption = _image_of(block)
+    image, caption = _image_of(block, pager.images)
     lead_doc = _flow_document(lead, pager, font, 0.0) if lead else None
     lead_h = lead_doc.size().height() if lead_doc is not None else 0.0
     body = pager.body
@@ -337,13 +352,18 @@ def _paint_stream(stream: RowStream, pager: _Pager, font: QFont, used: float) ->
     return y - pager.body.top()
 
 
-def paint_report(report: Report, device: QPagedPaintDevice) -> Painted:
-    """Paint the whole report onto ``device`` (a ``QPdfWriter`` or a ``QPrinter``), page by page."""
+def paint_report(
+    report: Report, device: QPagedPaintDevice, images: Mapping[int, QImage] | None = None
+) -> Painted:
+    """Paint the whole report onto ``device`` (a ``QPdfWriter`` or a ``QPrinter``), page by page.
+
+    ``images``: charts from :func:`prerender_charts` (needed when painting off the GUI thread).
+    """
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("the printer or PDF file could not be opened for painting")
     try:
-        pager = _Pager(device, painter, report)
+        pager = _Pager(device, painter, report, images or {})
         font = report_font()
         text: list[Block] = []
         used = 0.0
@@ -380,16 +400,21 @@ def setup_a4(device: QPagedPaintDevice) -> None:
     device.setPageMargins(MARGINS_MM, QPageLayout.Unit.Millimeter)
 
 
-def render_pdf(report: Report, path: Path) -> Painted:
-    """Write the report as an A4 PDF at ``path`` (removed again if painting fails)."""
-    ensure_app()
+def render_pdf(report: Report, path: Path, images: Mapping[int, QImage] | None = None) -> Painted:
+    """Write the report as an A4 PDF at ``path`` (removed again if painting fails).
+
+    From the command line this makes its own (offscreen) application; in the GUI, call it on a worker
+    thread with the charts from :func:`prerender_charts`.
+    """
+    if images is None:
+        ensure_app()
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION_DPI)
     writer.setTitle(f"{report.title} ({report.report_id})")
     writer.setCreator("Wardroom")
     setup_a4(writer)
     try:
-        painted = paint_report(report, writer)
+        painted = paint_report(report, writer, images)
     except BaseException:
         del writer
         path.unlink(missing_ok=True)
