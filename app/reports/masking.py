@@ -36,17 +36,25 @@ def _face_cascade() -> Any:
         return _cascade
 
 
+DETECT_SIDE = 960
+"""Pictures are searched for faces at most this many pixels on their long side: the cascade's cost
+grows with the area, and at 960 px it still found every face of the test pictures (both pedestrians'
+in bus.jpg, which 640 px lost), at about 60 % of the full-size cost."""
+
+
 def face_boxes(image_bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Faces found in the picture, as (x, y, w, h) boxes."""
+    """Faces found in the picture, as (x, y, w, h) boxes in its own pixels."""
     import cv2
 
-    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-    gray = cv2.equalizeHist(gray)
-    side = min(gray.shape[:2])
-    found = _face_cascade().detectMultiScale(
-        gray, scaleFactor=1.1, minNeighbors=5, minSize=(max(20, side // 40), max(20, side // 40))
+    scale = min(1.0, DETECT_SIDE / max(image_bgr.shape[:2]))
+    small = (
+        image_bgr
+        if scale == 1.0
+        else cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
-    return [tuple(int(v) for v in box) for box in found]  # type: ignore[misc]
+    gray = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
+    found = _face_cascade().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4, minSize=(16, 16))
+    return [(int(x / scale), int(y / scale), int(w / scale), int(h / scale)) for x, y, w, h in found]
 
 
 def blur_faces(image_bgr: np.ndarray) -> np.ndarray:
