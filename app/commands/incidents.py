@@ -1,6 +1,6 @@
 """``wardroom incidents``: create, follow up and list incidents from a terminal.
 
-``create``, ``status``, ``note``, ``attach`` act as ``--user NAME`` (password on the first line of
+``create``, ``status``, ``note``, ``attach``, ``assign`` act as ``--user NAME`` (password on the first line of
 stdin) through :mod:`app.incidents.service`, the service the console uses. Exit 0 done; 2 refused
 (login, role, an illegal status move, an unknown id), with the reason on stderr; 1 storage failure.
 ``list`` reads the database only.
@@ -157,6 +157,26 @@ def incidents_attach(
         lambda s, u: s.attach_snapshot(u, incident_id, snapshot),
     )
     typer.echo(f"snapshot {snapshot} attached to incident {incident_id} by {user}")
+
+
+@incidents_app.command("assign")
+def incidents_assign(
+    incident_id: IdArg,
+    team: Annotated[str, typer.Argument(help="The duty team's name.")],
+    user: UserOpt,
+    demo: DemoOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Assign the duty team that follows an incident up."""
+    row = _act(
+        user,
+        demo,
+        database,
+        "assign",
+        f"incident:{incident_id}",
+        lambda s, u: s.assign_team(u, incident_id, team),
+    )
+    typer.echo(f"incident {row.id} is assigned to {row.duty_team} (by {user})")
 
 
 @incidents_app.command("list")

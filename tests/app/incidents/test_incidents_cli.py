@@ -124,6 +124,24 @@ def test_create_status_note_and_list_json_carry_every_field(db: Database) -> Non
     wrong_pw = wardroom("incidents", "note", str(incident), "x", "--user", "li.wei", *url, stdin="nope\n")
     assert wrong_pw.returncode == 2
 
+    def add_team(session: object) -> None:
+        from sqlalchemy.orm import Session
+
+        from models.people import DutyTeam
+
+        assert isinstance(session, Session)
+        session.add(DutyTeam(name="红队"))
+
+    db.write(add_team)
+    assigned = wardroom(
+        "incidents", "assign", str(incident), "红队", "--user", "li.wei", *url, stdin=PASSWORD + "\n"
+    )
+    assert assigned.returncode == 0 and "红队" in assigned.stdout, assigned.stderr
+    no_team = wardroom(
+        "incidents", "assign", str(incident), "蓝队", "--user", "li.wei", *url, stdin=PASSWORD + "\n"
+    )
+    assert no_team.returncode == 2 and "no duty team named" in no_team.stderr
+
     listed = wardroom("incidents", "list", "--json", *url)
     assert listed.returncode == 0, listed.stderr
     rows = {r["id"]: r for r in json.loads(listed.stdout)}
@@ -132,6 +150,7 @@ def test_create_status_note_and_list_json_carry_every_field(db: Database) -> Non
     assert row["title"] == "烟感报警 B3 大堂" and row["status"] == "closed" and row["priority"] == "fire"
     assert row["building"] == "B3" and row["opened_by"] == "li.wei" and row["alarm_ids"] == [alarm]
     assert row["opened_at"].endswith("+00:00") and row["closed_at"].endswith("+00:00")
+    assert row["duty_team"] == "红队"
     with db.session() as s:
         actions = [
             a
@@ -147,4 +166,6 @@ def test_create_status_note_and_list_json_carry_every_field(db: Database) -> Non
         "incident.status-refused",
         "incident.status-refused",
         "incident.note-refused",
+        "incident.assign",
+        "incident.assign-refused",
     ]

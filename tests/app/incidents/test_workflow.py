@@ -189,3 +189,28 @@ def test_unknown_ids_and_bad_input_are_refused_in_words(db: Database, users: dic
         service.set_status(officer, service.create(officer, "y").id, "done")
     with db.session() as s:
         assert verify(s).ok
+
+
+@pytest.mark.postgres
+def test_the_workflow_on_postgresql(tmp_path: Path) -> None:
+    from app.site.sync import sync_site
+    from tests.models.support import fresh_pg_database
+
+    with fresh_pg_database() as url, Database(url) as database:
+        database.upgrade()
+        sync_site(database, write_site(tmp_path))
+        officer = UserService(database, hasher=FAST).add("u-officer", "duty-officer", "long-enough-pw")
+        service = IncidentService(database)
+        incident = service.create(officer, "烟感报警", building="B3").id
+        assert service.set_status(officer, incident, "in-progress").status == "in-progress"
+        with pytest.raises(IncidentRefused, match="cannot become"):
+            service.set_status(officer, incident, "new")
+        service.note(officer, incident, "note on PostgreSQL")
+        assert [r[1] for r in audit_rows(database)] == [
+            "incident.create",
+            "incident.status",
+            "incident.status-refused",
+            "incident.note",
+        ]
+        with database.session() as s:
+            assert verify(s).ok
