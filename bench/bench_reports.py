@@ -98,6 +98,7 @@ def _incident(folder: Path, with_media: bool) -> tuple[Database, int, UserInfo, 
             definition_key=key,
             value=1.0,
         )
+
         def raise_one(session: Session, alarm: NewAlarm = new) -> object:
             return journal.raise_alarm(session, alarm, now - timedelta(minutes=5))[0]
 
