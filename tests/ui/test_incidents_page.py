@@ -145,3 +145,65 @@ def test_console_selection_becomes_an_incident_worked_and_printed_from_the_page(
     assert incident == detail.row.id
     page.shutdown()
     console.shutdown()
+
+
+def test_a_supervisor_previews_and_prints_unmasked_with_a_reason(
+    qtbot: QtBot, themed_app: QApplication, db: Database, tmp_path: Path
+) -> None:
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
+
+    supervisor = UserService(db, hasher=FAST).add("zhang.min", "supervisor", PASSWORD)
+    root = tmp_path / "snapshots"
+    snap = snapshots.take(db, face_picture(), "b3-lobby", supervisor, root=root)
+    service_row = incident_with_snapshot(db, supervisor, snap.id)
+    page = IncidentsPage(
+        db, supervisor, timezone="Asia/Shanghai", language=lambda: "en", snapshot_root=lambda: root
+    )
+    qtbot.addWidget(page)
+    page.resize(1280, 820)
+    page.show()
+    qtbot.waitUntil(lambda: page.select(service_row), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.detail is not None and page.attachments.count() == 1, timeout=WAIT_MS)
+    assert page.unmasked.isVisible()  # a supervisor may print unmasked
+
+    with qtbot.waitSignal(page.jobs.previewReady, timeout=60_000) as shown:
+        qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    dialog = shown.args[0]
+    preview = dialog.findChild(QPrintPreviewWidget)
+    assert preview is not None
+    qtbot.waitUntil(lambda: preview.pageCount() >= 1, timeout=WAIT_MS)
+    shot = REPO_ROOT / "artifacts" / "ui" / "incident_print_preview.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(shot))
+    dialog.close()
+
+    page.unmasked.setChecked(True)  # no reason: refused, audited, nothing written
+    page.save_pdf(tmp_path / "refused.pdf")
+    qtbot.waitUntil(lambda: "needs a reason" in page.message.text(), timeout=WAIT_MS)
+    page.unmasked_reason.setText("police request 2026-118")
+    pdf = tmp_path / "unmasked.pdf"
+    page.save_pdf(pdf)
+    qtbot.waitUntil(lambda: page.last_saved is not None, timeout=60_000)
+    assert pdf.exists() and not (tmp_path / "refused.pdf").exists()
+    with db.session() as s:
+        from sqlalchemy import select
+
+        from models.audit import AuditEntry
+
+        actions = [
+            a
+            for (a,) in s.execute(
+                select(AuditEntry.action).where(AuditEntry.action.like("report.%")).order_by(AuditEntry.id)
+            )
+        ]
+    assert actions == ["report.unmasked-refused", "report.unmasked", "report.generate"]
+    page.shutdown()
+
+
+def incident_with_snapshot(db: Database, user: UserInfo, snapshot_id: int) -> int:
+    from app.incidents.service import IncidentService
+
+    service = IncidentService(db)
+    incident = service.create(user, "e-bike in the lobby", building="B3").id
+    service.attach_snapshot(user, incident, snapshot_id)
+    return incident
