@@ -184,8 +184,7 @@ def report_shift(
         from app.reports.period import build_shift_report
 
         since, until = _period(db, start, end)
-        with db.session() as session:
-            return build_shift_report(session, since, until, request)
+        return build_shift_report(db.session, since, until, request)
 
     _generate("shift", f"shift:{start}/{end}", user, pdf, lang, unmasked, reason, demo, database, build)
 

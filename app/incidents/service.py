@@ -27,7 +27,6 @@ from models.alarms import PRIORITIES, AlarmOccurrence
 from models.incidents import Incident, IncidentAlarm, IncidentNote, IncidentStatusChange
 from models.people import DutyTeam
 from models.site import Building
-from models.users import User
 from models.video import Snapshot
 
 T = TypeVar("T")
@@ -364,10 +363,3 @@ class IncidentService:
             return self.db.write(fn)
         except _Refusal as refusal:
             self._refuse(user, verb, target, refusal.reason, details)
-
-
-def user_name(session: Session, user_id: int | None) -> str | None:
-    """A user's name by id (None for the system or a removed user)."""
-    if user_id is None:
-        return None
-    return session.scalar(select(User.name).where(User.id == user_id))

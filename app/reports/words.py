@@ -52,6 +52,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "shelved": ("搁置与停用", "Shelved and out of service"),
     "until": ("到期", "Until"),
     "incidents": ("事件", "Incidents"),
+    "alarm_list": ("本时段报警", "Alarms of the period"),
     "by_category": ("按类别统计的报警", "Alarms by category"),
     "by_building": ("按楼栋统计的报警", "Alarms by building"),
     "services": ("社区服务", "Community services"),

@@ -197,6 +197,12 @@ def test_the_shift_report_holds_the_counts_kpis_open_items_and_the_team(
     assert has_row(text, "Incidents", "1", "B3 smoke", "new")  # open item
     assert has_row(text, "4", "b3.heat/on", "shelved", "2026-11-03 18:00:00")  # with its expiry
     assert has_row(text, "1", "B3 smoke", "new", "fire", "2026-11-03 08:11:00")
+    # every alarm of the shift, and none from outside it, in the streamed list at the end
+    for n, (key, category, priority, _b, raised, _s, _u) in enumerate(ALARMS, start=1):
+        listed = has_row(
+            text, raised.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S"), str(n), key, category, priority
+        )
+        assert listed is (SHIFT[0] <= raised < SHIFT[1]), (n, key)
 
 
 def test_the_monthly_summary_holds_alarms_incidents_and_the_records_figures(
