@@ -116,11 +116,15 @@ def _generate(
             err(f"wardroom: refused: {exc}")
             raise typer.Exit(EXIT_USAGE) from exc
         pages = _paint(report, pdf)
-        digest = record_pdf(
-            db, report, pdf, target=target, pages=pages, unmasked_reason=request.unmasked_reason
-        )
+        try:
+            digest = record_pdf(
+                db, report, pdf, target=target, pages=pages, unmasked_reason=request.unmasked_reason
+            )
+        except (StorageError, SQLAlchemyError):
+            pdf.unlink(missing_ok=True)  # a PDF whose hash is not recorded could never be verified
+            raise
     except (StorageError, SQLAlchemyError) as exc:
-        err(f"wardroom: the report was not recorded: {exc}")
+        err(f"wardroom: the report was not recorded (no PDF was left): {exc}")
         raise typer.Exit(EXIT_STORAGE) from exc
     finally:
         db.close()
