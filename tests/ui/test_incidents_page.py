@@ -207,3 +207,26 @@ def incident_with_snapshot(db: Database, user: UserInfo, snapshot_id: int) -> in
     incident = service.create(user, "e-bike in the lobby", building="B3").id
     service.attach_snapshot(user, incident, snapshot_id)
     return incident
+
+
+def test_a_preview_shows_the_first_rows_of_a_long_table_and_says_so() -> None:
+    from app.reports.model import Heading, Paragraph, Report, RowStream
+    from ui.pages.report_jobs import PREVIEW_ROWS, preview_of
+
+    served: list[int] = []
+
+    def rows() -> Iterator[list[str]]:
+        for n in range(20_000):
+            served.append(n)
+            yield [str(n)]
+
+    report = Report("WR-JOU-1", "journal", "en", "Alarm journal", "site", datetime.now(UTC), "u")
+    report.add(Heading("Alarm journal"), RowStream(("#",), (1.0,), rows))
+    shown = preview_of(report)
+    stream = shown.blocks[1]
+    assert isinstance(stream, RowStream) and len(list(stream.rows())) == PREVIEW_ROWS
+    assert len(served) == PREVIEW_ROWS  # the rest was never even read
+    note = shown.blocks[2]
+    assert isinstance(note, Paragraph) and "saved PDF holds every row" in note.text
+    original = report.blocks[1]
+    assert isinstance(original, RowStream) and len(list(original.rows())) == 20_000

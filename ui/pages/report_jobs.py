@@ -8,8 +8,9 @@ console verifies exactly like one from the command line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,36 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
 from app.reports.issue import record_pdf
-from app.reports.model import Report
+from app.reports.model import Block, Paragraph, Report, RowStream
 from app.storage.database import Database
 from ui.reports.pdf import paint_report, prerender_charts, render_pdf, setup_a4
 from ui.tasks import BackgroundCall
 
 Build = Callable[[], Report]
+PREVIEW_ROWS = 400
+"""A print preview paints on the GUI thread (Qt's dialog asks for it there), so a long table shows
+only its first rows in the preview (about nine pages); the saved PDF holds them all."""
+
+
+def _first_rows(rows: Callable[[], Iterator[Sequence[str]]]) -> Callable[[], Iterator[Sequence[str]]]:
+    def first() -> Iterator[Sequence[str]]:
+        return islice(rows(), PREVIEW_ROWS)
+
+    return first
+
+
+def preview_of(report: Report) -> Report:
+    """The report with each long table cut to :data:`PREVIEW_ROWS` rows, saying so under it."""
+    blocks: list[Block] = []
+    for block in report.blocks:
+        if isinstance(block, RowStream):
+            blocks.append(replace(block, rows=_first_rows(block.rows)))
+            blocks.append(
+                Paragraph(f"… (preview: the first {PREVIEW_ROWS} rows; the saved PDF holds every row)")
+            )
+        else:
+            blocks.append(block)
+    return replace(report, blocks=blocks)
 
 
 @dataclass(frozen=True)
@@ -97,7 +122,8 @@ class ReportJobs(QObject):
             dialog = QPrintPreviewDialog(printer, parent)
             dialog.setObjectName("reportPreview")
             dialog.setWindowTitle(f"{report.title} ({report.report_id})")
-            dialog.paintRequested.connect(lambda device: paint_report(report, device))
+            shown = preview_of(report)
+            dialog.paintRequested.connect(lambda device: paint_report(shown, device))
             dialog.finished.connect(dialog.deleteLater)
             self.preview = dialog
             dialog.open()
