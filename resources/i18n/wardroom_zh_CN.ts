@@ -1103,8 +1103,8 @@
         <translation>事件需要数据库（当前未打开）。</translation>
     </message>
     <message>
-        <source>Status: {status} · priority: {priority} · building: {building} · opened {at} by {by}</source>
-        <translation>状态：{status} · 优先级：{priority} · 楼栋：{building} · 由 {by} 于 {at} 创建</translation>
+        <source>Status: {status} · priority: {priority} · building: {building} · opened {at} by {by} · duty team: {team}</source>
+        <translation>状态：{status} · 优先级：{priority} · 楼栋：{building} · 由 {by} 于 {at} 创建 · 值班组：{team}</translation>
     </message>
     <message>
         <source>Incidents need the database and a signed-in operator.</source>
@@ -1137,6 +1137,10 @@
     <message>
         <source>Note added.</source>
         <translation>已添加备注。</translation>
+    </message>
+    <message>
+        <source>Incident {id} is assigned to {team}.</source>
+        <translation>事件 {id} 已指派给 {team}。</translation>
     </message>
     <message>
         <source>Snapshot {id} attached.</source>
@@ -1257,6 +1261,18 @@
     <message>
         <source>Attach</source>
         <translation>附加</translation>
+    </message>
+    <message>
+        <source>Duty team:</source>
+        <translation>值班组：</translation>
+    </message>
+    <message>
+        <source>team name</source>
+        <translation>值班组名称</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>指派</translation>
     </message>
     <message>
         <source>Print preview…</source>

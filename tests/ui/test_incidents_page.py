@@ -121,6 +121,20 @@ def test_console_selection_becomes_an_incident_worked_and_printed_from_the_page(
     timeline = [item.text() for n in range(page.timeline.rowCount()) if (item := page.timeline.item(n, 2))]
     assert "b3.smoke/on: ack" in timeline and "new → in-progress" in timeline
 
+    def add_team(session: object) -> None:
+        from sqlalchemy.orm import Session
+
+        from models.people import DutyTeam
+
+        assert isinstance(session, Session)
+        session.add(DutyTeam(name="红队"))
+
+    db.write(add_team)
+    page.team_edit.setText("红队")
+    qtbot.mouseClick(page.team_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.duty_team == "红队", timeout=WAIT_MS)
+    assert "红队" in page.facts.text()
+
     shot = REPO_ROOT / "artifacts" / "ui" / "incidents_page.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     assert page.grab().save(str(shot))

@@ -169,6 +169,17 @@ class IncidentsPage(QWidget):
         attach_bar.addWidget(self.attach_edit)
         attach_bar.addWidget(self.attach_button)
         attach_bar.addStretch(1)
+        team_bar = QHBoxLayout()  # a row of its own: beside the snapshots it does not fit at 800 px
+        self._team_label = QLabel(self)
+        self.team_edit = QLineEdit(self)
+        self.team_edit.setObjectName("incidentTeam")
+        self.team_edit.setMaximumWidth(180)
+        self.team_button = QPushButton(self)
+        self.team_button.clicked.connect(lambda: self.assign_team(self.team_edit.text()))
+        team_bar.addWidget(self._team_label)
+        team_bar.addWidget(self.team_edit)
+        team_bar.addWidget(self.team_button)
+        team_bar.addStretch(1)
         self.unmasked = QCheckBox(self)
         self.unmasked.setObjectName("printUnmasked")
         self.unmasked_reason = QLineEdit(self)
@@ -192,6 +203,7 @@ class IncidentsPage(QWidget):
         detail_layout.addLayout(note_bar)
         detail_layout.addWidget(self.attachments)
         detail_layout.addLayout(attach_bar)
+        detail_layout.addLayout(team_bar)
         detail_layout.addLayout(print_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
@@ -311,13 +323,15 @@ class IncidentsPage(QWidget):
         self.heading.setText(f"#{r.id} {r.title}")
         self.facts.setText(
             self.tr(
-                "Status: {status} · priority: {priority} · building: {building} · opened {at} by {by}"
+                "Status: {status} · priority: {priority} · building: {building} · opened {at} by {by} · "
+                "duty team: {team}"
             ).format(
                 status=r.status,
                 priority=r.priority,
                 building=r.building or "-",
                 at=self.clock(r.opened_at),
                 by=r.opened_by or "-",
+                team=r.duty_team or "-",
             )
         )
         self.timeline.setRowCount(len(detail.timeline))
@@ -396,6 +410,19 @@ class IncidentsPage(QWidget):
             self._changed(self.tr("Note added."))
 
         self._act("incident-note", lambda s, u: s.note(u, incident, text), noted)
+
+    def assign_team(self, team: str) -> None:
+        """Assign the duty team (by its name) that follows the incident up."""
+        if self._detail is None or not team.strip():
+            return
+        incident, name = self._detail.row.id, team.strip()
+        self._act(
+            "incident-assign",
+            lambda s, u: s.assign_team(u, incident, name),
+            lambda row: self._changed(
+                self.tr("Incident {id} is assigned to {team}.").format(id=row.id, team=name)
+            ),
+        )
 
     def attach_snapshot(self, snapshot_id: int) -> None:
         if self._detail is None:
@@ -510,7 +537,13 @@ class IncidentsPage(QWidget):
             button.setVisible(status in moves)
             button.setEnabled(status in moves and allowed(role, action))
         has = self._detail is not None and self._db is not None
-        for widget in (self.note_button, self.attach_button, self.preview_button, self.pdf_button):
+        for widget in (
+            self.note_button,
+            self.attach_button,
+            self.team_button,
+            self.preview_button,
+            self.pdf_button,
+        ):
             widget.setEnabled(has)
         may_unmask = allowed(role, Action.PRINT_UNMASKED)
         self.unmasked.setVisible(may_unmask)
@@ -590,6 +623,9 @@ class IncidentsPage(QWidget):
         self._attach_label.setText(self.tr("Snapshots:"))
         self.attach_edit.setPlaceholderText(self.tr("snapshot #"))
         self.attach_button.setText(self.tr("Attach"))
+        self._team_label.setText(self.tr("Duty team:"))
+        self.team_edit.setPlaceholderText(self.tr("team name"))
+        self.team_button.setText(self.tr("Assign"))
         self.preview_button.setText(self.tr("Print preview…"))
         self.pdf_button.setText(self.tr("Save PDF…"))
         self.unmasked.setText(self.tr("Unmasked, because:"))
@@ -685,8 +721,7 @@ class ReportsPanel(QWidget):
         def shift() -> Report:
             from app.reports.period import build_shift_report
 
-            with db.session() as session:
-                return build_shift_report(session, start, end, request)
+            return build_shift_report(db.session, start, end, request)
 
         return shift, f"shift:{start.isoformat()}/{end.isoformat()}"
 
