@@ -18,22 +18,23 @@ import numpy as np
 MaskImage = Callable[[np.ndarray], np.ndarray]
 """BGR image in, masked BGR image out (a new array; the input is left as it was)."""
 
-_lock = threading.Lock()
-_cascade: Any = None
+_local = threading.local()
 
 
 def _face_cascade() -> Any:
-    global _cascade
-    with _lock:
-        if _cascade is None:
-            import cv2
+    """This thread's face detector: one ``CascadeClassifier`` must not run in two threads at once
+    (it keeps scratch state; two threads in ``detectMultiScale`` crashed it here), and pictures are
+    masked in parallel."""
+    cascade = getattr(_local, "cascade", None)
+    if cascade is None:
+        import cv2
 
-            path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
-            cascade = cv2.CascadeClassifier(path)
-            if cascade.empty():
-                raise RuntimeError(f"the face detector could not be loaded from {path}")
-            _cascade = cascade
-        return _cascade
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+        cascade = cv2.CascadeClassifier(path)
+        if cascade.empty():
+            raise RuntimeError(f"the face detector could not be loaded from {path}")
+        _local.cascade = cascade
+    return cascade
 
 
 DETECT_SIDE = 960
