@@ -22,7 +22,9 @@ from app.commands.console import console_app
 from app.commands.db import db_app
 from app.commands.detect import detect
 from app.commands.gui import gui_app, launch_gui
+from app.commands.incidents import incidents_app
 from app.commands.points import points_app
+from app.commands.report import report_app
 from app.commands.simulate import simulate_app
 from app.commands.site import demo_app, site_app
 from app.commands.station import station_app
@@ -52,6 +54,8 @@ app.add_typer(alarms_app, name="alarms")
 app.add_typer(cameras_app, name="cameras")
 app.add_typer(access_app, name="access")
 app.command("detect")(detect)
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(report_app, name="report")
 
 
 def _version(value: bool) -> None:

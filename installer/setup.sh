@@ -20,8 +20,10 @@ PY=$VENV/bin/python
 STAMP=$VENV/.wardroom-setup.stamp
 
 # libpulse0 and libxrandr2: QtMultimedia (the alarm tones) and its FFmpeg plugin link them.
+# fonts-wqy-microhei: the CJK font printed reports embed (and Chinese screens use).
 GUI_LIBS=(libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 libxkbcommon-x11-0
-          libxcb-cursor0 libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libpulse0 libxrandr2)
+          libxcb-cursor0 libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libpulse0 libxrandr2
+          fonts-wqy-microhei)
 TEST_PACKAGES=(xvfb xauth x11-utils
                fonts-wqy-microhei
                poppler-utils

@@ -45,6 +45,7 @@ from app.fleet.feed import StationSilence
 from app.site.loader import LoadedSite
 from app.site.schema import SiteFile
 from app.storage.database import Database
+from app.video.snapshots import snapshots_root
 from ui.annunciator import AnnunciatorPlayer
 from ui.bridge import CoreBridge, connect_queued
 from ui.i18n import Translations, role_name
@@ -56,7 +57,8 @@ from ui.pages.camera_wall import (
     WallCamera,
     database_snapshots,
 )
-from ui.pages.placeholders import IncidentsPage, MapPage, RecordsPage
+from ui.pages.incidents import IncidentsPage
+from ui.pages.placeholders import MapPage, RecordsPage
 from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
@@ -222,13 +224,22 @@ class MainWindow(QMainWindow):
         self._alarms.summaryChanged.connect(self._show_banner)
         self._alarms.pointMarksChanged.connect(self._sensors.set_alarm_marks)
         self._banner.clicked.connect(self.open_alarm)
+        self._incidents = IncidentsPage(
+            db,
+            user,
+            timezone=site.site.timezone,
+            language=lambda: translations.language,
+            snapshot_root=snapshots_root,
+            parent=self,
+        )
+        self._alarms.incidentRequested.connect(self.create_incident)
         pages: dict[str, QWidget] = {
             "wall": self._wall,
             "sensors": self._sensors,
             "alarms": self._alarms,
             "map": MapPage(self),
             "records": RecordsPage(self),
-            "incidents": IncidentsPage(self),
+            "incidents": self._incidents,
             "settings": self._settings,
         }
         self._stack = QStackedWidget(self)
@@ -329,6 +340,15 @@ class MainWindow(QMainWindow):
     @property
     def alarms_page(self) -> AlarmsPage:
         return self._alarms
+
+    @property
+    def incidents_page(self) -> IncidentsPage:
+        return self._incidents
+
+    def create_incident(self, alarm_ids: list[int]) -> None:
+        """The console's "Create incident…": the incidents page asks for a title, then shows it."""
+        self.show_page("incidents")
+        self._incidents.ask_create(alarm_ids)
 
     @property
     def annunciator(self) -> Annunciator:
@@ -515,6 +535,7 @@ class MainWindow(QMainWindow):
             self._write_report()
         self._sensors.shutdown()
         self._alarms.shutdown()
+        self._incidents.shutdown()
         self._player.stop()
         self._settings.shutdown()
         self._wall.stop(min(WALL_STOP_S, end - time.monotonic()))

@@ -68,12 +68,33 @@ LEGAL: frozenset[tuple[str, str]] = frozenset(
         ("rtn-unacknowledged", "latched"),
         ("latched", "normal"),
         ("latched", "unacknowledged"),
-        *((s, "shelved") for s in ("normal", "unacknowledged", "acknowledged", "rtn-unacknowledged",
-                                   "latched", "suppressed")),
-        *((s, "out-of-service") for s in ("normal", "unacknowledged", "acknowledged",
-                                          "rtn-unacknowledged", "latched", "shelved", "suppressed")),
-        *((s, "suppressed") for s in ("normal", "unacknowledged", "acknowledged", "rtn-unacknowledged",
-                                      "latched")),
+        *(
+            (s, "shelved")
+            for s in (
+                "normal",
+                "unacknowledged",
+                "acknowledged",
+                "rtn-unacknowledged",
+                "latched",
+                "suppressed",
+            )
+        ),
+        *(
+            (s, "out-of-service")
+            for s in (
+                "normal",
+                "unacknowledged",
+                "acknowledged",
+                "rtn-unacknowledged",
+                "latched",
+                "shelved",
+                "suppressed",
+            )
+        ),
+        *(
+            (s, "suppressed")
+            for s in ("normal", "unacknowledged", "acknowledged", "rtn-unacknowledged", "latched")
+        ),
         *((s, t) for s in OVERLAYS for t in ("unacknowledged", "normal")),
         ("shelved", "suppressed"),
         ("out-of-service", "suppressed"),

@@ -44,6 +44,7 @@ class Action(StrEnum):
     INCIDENT_CREATE = "incident.create"
     INCIDENT_NOTE = "incident.note"
     INCIDENT_STATUS = "incident.status"
+    INCIDENT_REOPEN = "incident.reopen"
     USERS_MANAGE = "users.manage"
     SETTINGS_EDIT = "settings.edit"
     AUDIT_VIEW = "audit.view"
@@ -95,6 +96,11 @@ TABLE: tuple[Row, ...] = (
         "incidents: create, note, change status",
         (A.INCIDENT_CREATE, A.INCIDENT_NOTE, A.INCIDENT_STATUS),
         frozenset({DUTY_OFFICER, SUPERVISOR, ADMINISTRATOR}),
+    ),
+    Row(
+        "reopen a closed incident",
+        (A.INCIDENT_REOPEN,),
+        frozenset({SUPERVISOR, ADMINISTRATOR}),
     ),
     Row(
         "users and settings",
@@ -172,6 +178,8 @@ _WORDS: dict[Action, str] = {
     Action.USERS_MANAGE: "managing users",
     Action.SETTINGS_EDIT: "changing settings",
     Action.AUDIT_VIEW: "reading the audit log",
+    Action.PRINT_UNMASKED: "printing pictures unmasked",
+    Action.INCIDENT_REOPEN: "reopening a closed incident",
 }
 
 

@@ -525,6 +525,14 @@
         <translation>复位</translation>
     </message>
     <message>
+        <source>Create incident…</source>
+        <translation>创建事件…</translation>
+    </message>
+    <message>
+        <source>Open an incident holding the selected alarms</source>
+        <translation>用所选报警创建一个事件</translation>
+    </message>
+    <message>
         <source>Enter or Space</source>
         <translation>回车或空格</translation>
     </message>
@@ -1131,12 +1139,196 @@
 <context>
     <name>IncidentsPage</name>
     <message>
+        <source>Incidents need the database (none is open).</source>
+        <translation>事件需要数据库（当前未打开）。</translation>
+    </message>
+    <message>
+        <source>Status: {status} · priority: {priority} · building: {building} · opened {at} by {by} · duty team: {team}</source>
+        <translation>状态：{status} · 优先级：{priority} · 楼栋：{building} · 由 {by} 于 {at} 创建 · 值班组：{team}</translation>
+    </message>
+    <message>
+        <source>Incidents need the database and a signed-in operator.</source>
+        <translation>事件需要数据库和已登录的操作员。</translation>
+    </message>
+    <message>
+        <source>Incident {id} created.</source>
+        <translation>事件 {id} 已创建。</translation>
+    </message>
+    <message>
+        <source>Create incident</source>
+        <translation>创建事件</translation>
+    </message>
+    <message>
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+    <message>
+        <source>Close as a false alarm</source>
+        <translation>作为误报关闭</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Incident {id} is now {status}.</source>
+        <translation>事件 {id} 当前状态：{status}。</translation>
+    </message>
+    <message>
+        <source>Note added.</source>
+        <translation>已添加备注。</translation>
+    </message>
+    <message>
+        <source>Incident {id} is assigned to {team}.</source>
+        <translation>事件 {id} 已指派给 {team}。</translation>
+    </message>
+    <message>
+        <source>Snapshot {id} attached.</source>
+        <translation>快照 {id} 已附加。</translation>
+    </message>
+    <message>
+        <source>Type the snapshot&apos;s number (shown on the camera wall after a snapshot).</source>
+        <translation>请输入快照编号（拍摄快照后显示在视频墙上）。</translation>
+    </message>
+    <message>
+        <source>Reports need the database and a signed-in operator.</source>
+        <translation>报告需要数据库和已登录的操作员。</translation>
+    </message>
+    <message>
+        <source>Writing {path}…</source>
+        <translation>正在写入 {path}…</translation>
+    </message>
+    <message>
+        <source>Save the report as PDF</source>
+        <translation>将报告保存为 PDF</translation>
+    </message>
+    <message>
+        <source>Report {id} saved to {path} ({pages} pages); it verifies with &apos;wardroom report verify&apos;.</source>
+        <translation>报告 {id} 已保存到 {path}（{pages} 页），可用 &apos;wardroom report verify&apos; 校验。</translation>
+    </message>
+    <message>
+        <source>Refused: {reason}</source>
+        <translation>被拒绝：{reason}</translation>
+    </message>
+    <message>
         <source>Incidents &amp; reports</source>
         <translation>事件与报告</translation>
     </message>
     <message>
-        <source>This page will list incidents opened from alarms or camera detections, with notes, snapshots and the actions taken, and will print incident and shift reports.</source>
-        <translation>本页将列出由报警或摄像机检测生成的事件，包括备注、快照和所采取的措施，并可打印事件报告和交接班报告。</translation>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Period reports</source>
+        <translation>时段报告</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>楼栋</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>A note for the record</source>
+        <translation>记录一条备注</translation>
+    </message>
+    <message>
+        <source>Add note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <source>Snapshots:</source>
+        <translation>快照：</translation>
+    </message>
+    <message>
+        <source>snapshot #</source>
+        <translation>快照编号</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>附加</translation>
+    </message>
+    <message>
+        <source>Duty team:</source>
+        <translation>值班组：</translation>
+    </message>
+    <message>
+        <source>team name</source>
+        <translation>值班组名称</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>指派</translation>
+    </message>
+    <message>
+        <source>Print preview…</source>
+        <translation>打印预览…</translation>
+    </message>
+    <message>
+        <source>Save PDF…</source>
+        <translation>保存 PDF…</translation>
+    </message>
+    <message>
+        <source>Unmasked, because:</source>
+        <translation>不遮挡，原因：</translation>
+    </message>
+    <message>
+        <source>reason (audited)</source>
+        <translation>原因（将记入审计）</translation>
     </message>
 </context>
 <context>
@@ -1295,6 +1487,61 @@
     <message>
         <source>This page will hold the ward&apos;s records: residents and households, volunteers and their service hours, elderly care, employment support, duty rosters, and registered vehicles and e-bikes. Every view and export of personal data will be audited.</source>
         <translation>本页将管理社区档案：居民与家庭、志愿者及其服务时长、养老服务、就业帮扶、值班排班，以及登记的机动车和电动自行车。对个人信息的每次查看和导出都会记入审计日志。</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPanel</name>
+    <message>
+        <source>The period must end after it starts.</source>
+        <translation>结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <source>Writing {path}…</source>
+        <translation>正在写入 {path}…</translation>
+    </message>
+    <message>
+        <source>Save the report as PDF</source>
+        <translation>将报告保存为 PDF</translation>
+    </message>
+    <message>
+        <source>Shift report</source>
+        <translation>交接班报告</translation>
+    </message>
+    <message>
+        <source>Alarm journal</source>
+        <translation>报警日志</translation>
+    </message>
+    <message>
+        <source>Monthly summary</source>
+        <translation>月度汇总</translation>
+    </message>
+    <message>
+        <source>Report:</source>
+        <translation>报告：</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>从：</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>到：</translation>
+    </message>
+    <message>
+        <source>Month:</source>
+        <translation>月份：</translation>
+    </message>
+    <message>
+        <source>Print preview…</source>
+        <translation>打印预览…</translation>
+    </message>
+    <message>
+        <source>Save PDF…</source>
+        <translation>保存 PDF…</translation>
+    </message>
+    <message>
+        <source>Times are the site&apos;s. Every saved PDF carries a report id in its footer and its SHA-256 is recorded in the audit log, so &apos;wardroom report verify FILE.pdf&apos; can tell an altered copy.</source>
+        <translation>时间为站点时间。每份保存的 PDF 页脚都有报告编号，其 SHA-256 记入审计日志，&apos;wardroom report verify FILE.pdf&apos; 可识别被改动的副本。</translation>
     </message>
 </context>
 <context>

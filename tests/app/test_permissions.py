@@ -34,6 +34,7 @@ EXPECTED = {
     "see unmasked ID numbers, phones and health tags; edit, import, export records": {CLERK, ADMIN},
     "approve volunteer hours": {SUPERVISOR, ADMIN},
     "incidents: create, note, change status": {OFFICER, SUPERVISOR, ADMIN},
+    "reopen a closed incident": {SUPERVISOR, ADMIN},
     "users and settings": {ADMIN},
     "see the audit log": {SUPERVISOR, ADMIN},
     # issue #10: access events (plates at the gates) are personal data seen by those on duty

@@ -65,6 +65,8 @@ from app.alarms.events import AlarmChanged
 from app.alarms.flood import FloodWatch
 from app.alarms.queries import ActionRow
 from app.alarms.views import AlarmView, TransitionView
+from app.auth.permissions import Action
+from app.auth.permissions import allowed as role_allowed
 from app.auth.users import UserInfo
 from app.site.schema import SiteFile
 from app.storage.database import Database
@@ -168,6 +170,7 @@ class AlarmsPage(QWidget):
     summaryChanged = Signal()  # the banner's alarm or count may have changed (read banner_pick())
     pointMarksChanged = Signal(dict)  # point id -> PointMark, the gauges' alarm marks
     messageChanged = Signal(str)
+    incidentRequested = Signal(list)  # alarm ids the operator chose to open an incident from
 
     def __init__(
         self,
@@ -247,11 +250,12 @@ class AlarmsPage(QWidget):
         self._buttons: dict[str, QPushButton] = {}
         toolbar = QHBoxLayout()
         toolbar.setSpacing(6)
-        for key in ("acknowledge", "acknowledge-all", "silence", "reset"):
+        for key in ("acknowledge", "acknowledge-all", "silence", "reset", "create-incident"):
             button = QPushButton(self)
             button.setObjectName(f"console-{key}")
             self._buttons[key] = button
-            toolbar.addWidget(button)
+            if key != "create-incident":  # beside the message line: the toolbar is full at 800 px
+                toolbar.addWidget(button)
         toolbar.addStretch(1)
         self.message = QLabel(self)
         self.message.setObjectName("alarmMessage")
@@ -272,7 +276,10 @@ class AlarmsPage(QWidget):
         active_layout.addWidget(self.flood_notice)
         active_layout.addWidget(splitter, 1)
         active_layout.addLayout(toolbar)
-        active_layout.addWidget(self.message)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self._buttons["create-incident"], 0, Qt.AlignmentFlag.AlignTop)
+        active_layout.addLayout(bottom)
 
         # ------------------------------------------------------------ set-aside tab
         self.set_aside_table = QTableWidget(0, 5, self)
@@ -368,6 +375,7 @@ class AlarmsPage(QWidget):
         self._buttons["acknowledge-all"].clicked.connect(lambda: self.acknowledge_all(table.shown_ids()))
         self._buttons["silence"].clicked.connect(self.silence)
         self._buttons["reset"].clicked.connect(lambda: self.reset(table.selected_ids()))
+        self._buttons["create-incident"].clicked.connect(self.request_incident)
         self._history_buttons["load"].clicked.connect(self.load_history)
         self._history_buttons["more"].clicked.connect(self.more_history)
         self._history_buttons["export"].clicked.connect(self.ask_export)
@@ -830,7 +838,8 @@ class AlarmsPage(QWidget):
         )
 
     def _enable_buttons(self) -> None:
-        selected = self._rows_of(self.table.selected_ids(), NEEDS_ACK | {"latched"})
+        chosen = self.table.selected_ids()
+        selected = self._rows_of(chosen, NEEDS_ACK | {"latched"})
         acts = {"acknowledge": False, "reset": False}
         role = self._role()
         for row in selected:
@@ -842,9 +851,21 @@ class AlarmsPage(QWidget):
         self._buttons["reset"].setEnabled(ready and acts["reset"])
         self._buttons["acknowledge-all"].setEnabled(ready and bool(self.rows()))
         self._buttons["silence"].setEnabled(ready)
+        self._buttons["create-incident"].setEnabled(
+            self._db is not None
+            and self._user is not None
+            and bool(chosen)
+            and role_allowed(role, Action.INCIDENT_CREATE)
+        )
         self._history_buttons["load"].setEnabled(self._db is not None)
         self._history_buttons["more"].setEnabled(self._db is not None and self._history_more)
         self._history_buttons["export"].setEnabled(bool(self._loaded_history()))
+
+    def request_incident(self) -> None:
+        """Hand the selected alarms to the incidents page ("Create incident")."""
+        ids = self.table.selected_ids()
+        if ids:
+            self.incidentRequested.emit(list(ids))
 
     # ------------------------------------------------------------------ set-aside tab
     def _fill_set_aside(self) -> None:
@@ -1110,6 +1131,8 @@ class AlarmsPage(QWidget):
         self._buttons["acknowledge-all"].setText(self.tr("Acknowledge all shown"))
         self._buttons["silence"].setText(self.tr("Silence"))
         self._buttons["reset"].setText(self.tr("Reset"))
+        self._buttons["create-incident"].setText(self.tr("Create incident…"))
+        self._buttons["create-incident"].setToolTip(self.tr("Open an incident holding the selected alarms"))
         self._buttons["acknowledge"].setToolTip(self.tr("Enter or Space"))
         self._buttons["acknowledge-all"].setToolTip(self.tr("Ctrl+Shift+A"))
         self._buttons["silence"].setToolTip(self.tr("S"))

@@ -50,14 +50,3 @@ class RecordsPage(_Placeholder):
                 "and e-bikes. Every view and export of personal data will be audited."
             ),
         )
-
-
-class IncidentsPage(_Placeholder):
-    def _texts(self) -> tuple[str, str]:
-        return (
-            self.tr("Incidents & reports"),
-            self.tr(
-                "This page will list incidents opened from alarms or camera detections, with notes, "
-                "snapshots and the actions taken, and will print incident and shift reports."
-            ),
-        )

@@ -1,0 +1,1 @@
+"""Rendering of report models (``app.reports``) to PDF, printers and print preview."""
