@@ -3,24 +3,30 @@
 Why assembled rather than typed in: the duty officer is busy during an incident, and a record typed
 afterwards is neither complete nor trustworthy. So the timeline is read from the journal itself:
 the incident's status changes and notes, every transition and operator action of its alarms
-(acknowledgements and alarm notes included, via :func:`app.alarms.queries.timeline`), and the camera
-snapshots attached to it. Detections and access events of the building's cameras join here when the
-vision issue's tables exist (one more source in :func:`assemble`).
+(acknowledgements and alarm notes included, via :func:`app.alarms.queries.timeline`), the camera
+snapshots attached to it, and the gate access events of its building's cameras while it was open
+(from :data:`ACCESS_LEAD` before it began). Detections are not stored one by one; what a camera rule
+made of them is an alarm (source ``camera:<id>/zone:<name>``) and arrives with the alarms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.alarms.queries import timeline as alarm_timeline
 from models.alarms import AlarmOccurrence
-from models.incidents import IncidentAlarm, IncidentNote, IncidentStatusChange
+from models.incidents import Incident, IncidentAlarm, IncidentNote, IncidentStatusChange
+from models.site import Camera
 from models.users import User
 from models.video import Snapshot
+from models.vision import AccessEvent
+
+ACCESS_LEAD = timedelta(minutes=10)
+"""Access events this long before an incident began belong to its story (who drove in just before)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class Entry:
         }
 
 
-_KIND_ORDER = {"status": 0, "alarm": 1, "action": 2, "snapshot": 3, "note": 4}
+_KIND_ORDER = {"status": 0, "alarm": 1, "action": 2, "access": 3, "snapshot": 4, "note": 5}
 
 
 def alarm_ids(session: Session, incident_id: int) -> list[int]:
@@ -70,7 +76,8 @@ def snapshots(session: Session, incident_id: int) -> list[Snapshot]:
 
 
 def assemble(session: Session, incident_id: int) -> list[Entry]:
-    """Every recorded event of the incident, oldest first (ties: status, alarm, action, snapshot, note)."""
+    """Every recorded event of the incident, oldest first (ties: status, alarm, action, access,
+    snapshot, note)."""
     out: list[Entry] = []
     for change in session.scalars(
         select(IncidentStatusChange).where(IncidentStatusChange.incident_id == incident_id)
@@ -99,5 +106,35 @@ def assemble(session: Session, incident_id: int) -> list[Entry]:
                 snap.taken_at, "snapshot", snap.camera, snap.user_name or None, snap.path, snapshot_id=snap.id
             )
         )
+    out.extend(access_entries(session, incident_id, [e.at for e in out if e.kind == "alarm"]))
     out.sort(key=lambda e: (e.at, _KIND_ORDER.get(e.kind, 9)))
     return out
+
+
+def access_entries(session: Session, incident_id: int, alarm_times: list[datetime]) -> list[Entry]:
+    """Gate access events of the incident's building's cameras from :data:`ACCESS_LEAD` before the
+    incident (or its first alarm) began until it closed (no end while it is open)."""
+    incident = session.get(Incident, incident_id)
+    if incident is None or incident.building_id is None:
+        return []
+    start = min([incident.opened_at, *alarm_times]) - ACCESS_LEAD
+    query = (
+        select(AccessEvent)
+        .join(Camera, Camera.key == AccessEvent.camera)
+        .where(Camera.building_id == incident.building_id, AccessEvent.seen_at >= start)
+        .order_by(AccessEvent.seen_at, AccessEvent.id)
+    )
+    if incident.closed_at is not None:
+        query = query.where(AccessEvent.seen_at <= incident.closed_at)
+    rows = session.execute(query).scalars()
+    return [
+        Entry(
+            event.seen_at,
+            "access",
+            f"{event.camera}: {event.plate}",
+            None,
+            event.status,
+            snapshot_id=event.snapshot_id,
+        )
+        for event in rows
+    ]
