@@ -45,3 +45,20 @@ def test_two_threads_mask_at_once() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         together = list(pool.map(blur_faces, pictures))
     assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=True))
+
+
+def test_a_licence_plate_in_a_printed_picture_is_blurred() -> None:
+    from app.reports.masking import DEFAULT_MASK
+    from app.vision.plates import PlateDetector
+    from tests.vision.test_plates import render_plates
+
+    (rendered,) = render_plates(1, seed=3)
+    frame = rendered.image
+    ((box, _score),) = PlateDetector().detect(frame)  # where the plate is, found once here
+    x1, y1, x2, y2 = (int(v) for v in box)
+    printed = DEFAULT_MASK(frame)
+    plate_before = frame[y1:y2, x1:x2].astype(np.float32)
+    plate_after = printed[y1:y2, x1:x2].astype(np.float32)
+    detail = float(cv2.Laplacian(plate_before, cv2.CV_32F).var())
+    assert float(cv2.Laplacian(plate_after, cv2.CV_32F).var()) < 0.2 * detail, "the plate is still sharp"
+    assert np.array_equal(printed[:100, :300], frame[:100, :300])  # sky: untouched
