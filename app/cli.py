@@ -21,6 +21,7 @@ from app.commands.console import console_app
 from app.commands.db import db_app
 from app.commands.gui import gui_app, launch_gui
 from app.commands.points import points_app
+from app.commands.records import records_app
 from app.commands.simulate import simulate_app
 from app.commands.site import demo_app, site_app
 from app.commands.station import station_app
@@ -48,6 +49,7 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(points_app, name="points")
 app.add_typer(alarms_app, name="alarms")
 app.add_typer(cameras_app, name="cameras")
+app.add_typer(records_app, name="records")
 
 
 def _version(value: bool) -> None:
