@@ -43,6 +43,7 @@ from app.site.schema import (
     HistorianSettings,
     Plc,
     Point,
+    RecordsSettings,
     SecuritySettings,
     SiteFile,
     SiteInfo,
@@ -60,9 +61,11 @@ SETTINGS_TABLES: dict[str, type[BaseModel]] = {
     "security": SecuritySettings,
     "alarms": AlarmSettings,
     "cameras": CameraSettings,
+    "records": RecordsSettings,
 }
 _ALLOWED_SECTIONS = (
-    "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms], [cameras]"
+    "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms], [cameras], "
+    "[records]"
 )
 
 
