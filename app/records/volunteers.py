@@ -56,7 +56,9 @@ def totals(session: Session, start: date, end: date, by: str = "volunteer") -> l
     names: dict[int, str] = {}
     for offset in range(0, len(keys), 5000):
         chunk = keys[offset : offset + 5000]
-        names.update(session.execute(select(model.id, model.name).where(model.id.in_(chunk))).tuples())
+        names.update(
+            (k, n) for k, n in session.execute(select(model.id, model.name).where(model.id.in_(chunk)))
+        )
     out = [
         Total(k, names.get(k, "") if k is not None else "(no project)", int(m), int(n)) for k, m, n in sums
     ]
