@@ -45,23 +45,15 @@ def totals(session: Session, start: date, end: date, by: str = "volunteer") -> l
     if by not in BY:
         raise ValueError(f"totals are by one of: {', '.join(BY)}")
     column = ServiceHours.volunteer_id if by == "volunteer" else ServiceHours.project_id
-    query = (
-        select(column, func.sum(ServiceHours.minutes), func.count())
+    sums = (
+        select(column.label("key"), func.sum(ServiceHours.minutes).label("m"), func.count().label("n"))
         .where(ServiceHours.approved.is_(True), ServiceHours.served_on >= start, ServiceHours.served_on < end)
         .group_by(column)
+        .subquery()
     )
-    sums = session.execute(query).all()
-    model = Volunteer if by == "volunteer" else VolunteerProject
-    keys = [k for k, _m, _n in sums if k is not None]
-    names: dict[int, str] = {}
-    for offset in range(0, len(keys), 5000):
-        chunk = keys[offset : offset + 5000]
-        names.update(
-            (k, n) for k, n in session.execute(select(model.id, model.name).where(model.id.in_(chunk)))
-        )
-    out = [
-        Total(k, names.get(k, "") if k is not None else "(no project)", int(m), int(n)) for k, m, n in sums
-    ]
+    model: Any = Volunteer if by == "volunteer" else VolunteerProject
+    query = select(sums.c.key, model.name, sums.c.m, sums.c.n).outerjoin(model, model.id == sums.c.key)
+    out = [Total(k, name or "(no project)", int(m), int(n)) for k, name, m, n in session.execute(query)]
     return sorted(out, key=lambda t: (-t.minutes, t.name))
 
 
