@@ -263,3 +263,26 @@ def test_cli_site_sync_then_employment_rate_and_on_duty(tmp_path: Path) -> None:
         "records", "employment-rate", "--from", "yesterday", "--to", "2026-12-01", "--database", url, env=env
     )
     assert bad.returncode == 2 and "--from" in bad.stderr
+
+
+def test_imported_vehicles_are_the_plates_vision_matches(db: Database, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from app.records.importer import import_file
+    from app.records.vehicles import find_registered, registered_plates
+    from models.vehicles import RegisteredVehicle
+
+    lines = ["车牌,类型,有效期至", "浙a·12d45,小汽车,2027-01-01", "浙A 12D45,汽车,", ",电动车,",
+             "浙B99999,car,2026-01-01", "XYZ,car,"]  # fmt: skip
+    path = tmp_path / "vehicles.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_file(db, CLERK, "vehicles", path)
+    assert report.landed == 3
+    assert [(e.row, e.column) for e in report.refused] == [(3, "plate"), (6, "plate")]
+    with db.session() as s:
+        assert set(s.scalars(select(RegisteredVehicle.plate))) == {"浙A12D45", "浙B99999", None}
+        plates = registered_plates(s, date(2026, 12, 7))
+        assert sorted(plates.values()) == ["浙A12D45"]  # 浙B99999 expired
+        match = find_registered(s, "浙A·12045", date(2026, 12, 7))  # one OCR confusion: 0/D
+        assert match is not None and not match.exact and match.plate == "浙A12D45"
+        assert find_registered(s, "浙B99999", date(2026, 12, 7)) is None
