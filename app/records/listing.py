@@ -17,11 +17,19 @@ from app.audit import chain as audit
 from app.auth.permissions import Action
 from app.records.access import Viewer, require
 from app.records.care import born_by, overdue_visits
+from app.records.duty import on_duty
 from app.records.fields import mask_phone
 from app.records.residents import PAGE_SIZE, ResidentFilter, ResidentService
 from app.records.settings import ELDERLY_AGE
 from app.storage.database import Database
-from models.people import ElderlyCareRecord, Resident, ServiceHours, Volunteer, VolunteerProject
+from models.people import (
+    ElderlyCareRecord,
+    EmploymentRecord,
+    Resident,
+    ServiceHours,
+    Volunteer,
+    VolunteerProject,
+)
 from models.vehicles import RegisteredVehicle
 
 LIST_KINDS: tuple[str, ...] = (
@@ -32,6 +40,8 @@ LIST_KINDS: tuple[str, ...] = (
     "vehicles",
     "care-visits",
     "overdue-visits",
+    "employment",
+    "on-duty",
 )
 
 
@@ -132,7 +142,32 @@ def _care_row(row: Any) -> dict[str, Any]:
     }
 
 
+def _employment_query(search: str) -> Any:
+    query = (
+        select(EmploymentRecord, Resident.name)
+        .join(Resident, Resident.id == EmploymentRecord.resident_id)
+        .order_by(EmploymentRecord.started_on.desc(), EmploymentRecord.id.desc())
+    )
+    return query.where(_like(Resident.name, search)) if search.strip() else query
+
+
+def _employment_row(row: Any) -> dict[str, Any]:
+    record, name = row
+    return {
+        "id": record.id,
+        "resident_id": record.resident_id,
+        "resident": name,
+        "status": record.status,
+        "employer": record.employer,
+        "position": record.position,
+        "skills": record.skills,
+        "started_on": record.started_on.isoformat() if record.started_on else "",
+        "ended_on": record.ended_on.isoformat() if record.ended_on else "",
+    }
+
+
 _SIMPLE: dict[str, tuple[Callable[[str], Any], Callable[[Any], dict[str, Any]]]] = {
+    "employment": (_employment_query, _employment_row),
     "hours": (_hours_query, _hours_row),
     "vehicles": (_vehicles_query, _vehicle_row),
     "care-visits": (_care_query, _care_row),
@@ -155,8 +190,12 @@ def list_rows(
         return service.page(flt, offset, limit, sort="birth_date" if kind == "elderly" else "id")
     require(db, viewer, Action.RESIDENTS_VIEW, "records.view-refused", kind)
     with db.session() as session:
-        if kind == "overdue-visits":
-            rows = [o.json_row() for o in overdue_visits(session, datetime.now(UTC))]
+        if kind in ("overdue-visits", "on-duty"):
+            now = datetime.now(UTC)
+            if kind == "overdue-visits":
+                rows = [o.json_row() for o in overdue_visits(session, now)]
+            else:
+                rows = [d.json_row() for d in on_duty(session, now, unmasked=viewer.unmasked)]
             return rows[offset:] if limit is None else rows[offset : offset + limit]
         if kind == "volunteers":
             q = _volunteers(session, viewer, search).offset(offset)
@@ -184,6 +223,7 @@ def show(db: Database, viewer: Viewer, kind: str, record_id: int) -> dict[str, A
         else:
             build, to_row = _SIMPLE[kind]
             model: Any = {
+                "employment": EmploymentRecord,
                 "hours": ServiceHours,
                 "vehicles": RegisteredVehicle,
                 "care-visits": ElderlyCareRecord,

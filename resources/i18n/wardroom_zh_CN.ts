@@ -1575,6 +1575,46 @@
         <translation>跟进事项</translation>
     </message>
     <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Employer</source>
+        <translation>用人单位</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>队伍</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>职责</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>止</translation>
+    </message>
+    <message>
         <source>Residents</source>
         <translation>居民</translation>
     </message>
@@ -1599,6 +1639,10 @@
         <translation>关爱探访</translation>
     </message>
     <message>
+        <source>On duty now</source>
+        <translation>当前值班</translation>
+    </message>
+    <message>
         <source>Search by name, pinyin or initials (zw finds 张伟)</source>
         <translation>按姓名、拼音或首字母搜索（zw 可找到 张伟）</translation>
     </message>
@@ -1615,8 +1659,16 @@
         <translation>编辑…</translation>
     </message>
     <message>
+        <source>All tags</source>
+        <translation>全部标签</translation>
+    </message>
+    <message>
         <source>{count} residents</source>
         <translation>{count} 位居民</translation>
+    </message>
+    <message>
+        <source>Employment rate this year: {value} ({count} employed, {total} seeking)</source>
+        <translation>今年就业率：{value}（就业 {count} 人，求职 {total} 人）</translation>
     </message>
     <message>
         <source>{count}+ shown</source>

@@ -4,11 +4,10 @@ audited detail pane, the import dialog's preview and error report, and a screens
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -124,7 +123,7 @@ def test_residents_page_on_the_demo_screenshot(qtbot: QtBot, tmp_path: Path, art
     try:
         db.upgrade()
         sync_site(db, load_site(demo_site_path()))
-        assert ensure_demo_records(db, today=date(2026, 12, 7)) is not None
+        assert ensure_demo_records(db) is not None
         page = _page(qtbot, db, CLERK)
         page.table.selectRow(0)
         qtbot.waitUntil(lambda: page.detail.toPlainText() != "", timeout=WAIT_MS)
@@ -132,6 +131,27 @@ def test_residents_page_on_the_demo_screenshot(qtbot: QtBot, tmp_path: Path, art
         image = page.grab()
         assert image.width() >= 1200
         assert image.save(str(artifacts_dir / "records-residents-demo.png"))
+        # Filter by a tag: every row shown carries it.
+        tag_box = page.findChild(QComboBox, "recordTag")
+        assert tag_box is not None
+        tag_box.setCurrentIndex(tag_box.findData("lives-alone"))
+        qtbot.waitUntil(
+            lambda: (
+                page.model.rowCount() > 0
+                and all(
+                    "lives-alone" in page.model.row_data(r)["tags"]
+                    for r in range(page.model.rowCount())  # type: ignore[index]
+                )
+            ),
+            timeout=WAIT_MS,
+        )
+        page.set_kind("employment")
+        qtbot.waitUntil(lambda: "Employment rate" in page.count_text, timeout=WAIT_MS)
+        page.set_kind("on-duty")
+        qtbot.waitUntil(lambda: page.model.rowCount() >= 5, timeout=WAIT_MS)
+        assert {"team", "member", "phone"} <= set(page.model.row_data(0) or {})
+        page.set_kind("overdue-visits")
+        qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=WAIT_MS)
         page.shutdown()
     finally:
         db.close()

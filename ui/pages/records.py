@@ -12,11 +12,14 @@ the services check again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -31,8 +34,10 @@ from PySide6.QtWidgets import (
 
 from app.auth.permissions import Action
 from app.records.access import Viewer, as_viewer
+from app.records.employment import FORMULA, EmploymentRate, employment_rate
 from app.records.listing import list_rows, show
 from app.records.residents import PAGE_SIZE, ResidentFilter, ResidentService
+from app.records.settings import HEALTH_TAGS, load_rules
 from app.storage.database import Database
 from ui.tasks import LatestCall
 from widgets.record_table import PagedTableModel, RecordTableView, cell_text
@@ -47,6 +52,8 @@ KINDS: tuple[str, ...] = (
     "hours",
     "vehicles",
     "care-visits",
+    "employment",
+    "on-duty",
 )
 COLUMN_KEYS: dict[str, tuple[str, ...]] = {
     "residents": (
@@ -76,6 +83,8 @@ COLUMN_KEYS: dict[str, tuple[str, ...]] = {
     "hours": ("id", "volunteer", "project", "date", "hours", "approved"),
     "vehicles": ("id", "plate", "kind", "owner", "valid_until", "active"),
     "care-visits": ("id", "resident", "at", "kind", "visitor", "notes", "follow_up_due"),
+    "employment": ("id", "resident", "status", "employer", "position", "started_on", "ended_on"),
+    "on-duty": ("team", "member", "role", "phone", "from", "to"),
 }
 SORTABLE = {"id", "name", "age", "building"}
 MAX_COLUMN_PX = 220
@@ -89,19 +98,39 @@ class PageResult:
     offset: int
     rows: list[dict[str, Any]]
     total: int | None
+    rate: EmploymentRate | None = None
+    tags: dict[str, str] | None = None
 
 
 def fetch_page(
-    db: Database, viewer: Viewer, kind: str, search: str, sort: str, offset: int, generation: int
+    db: Database,
+    viewer: Viewer,
+    kind: str,
+    search: str,
+    sort: str,
+    offset: int,
+    generation: int,
+    tag: str | None = None,
 ) -> PageResult:
-    """Runs on a worker: one page of ``kind`` (plus the count on a residents' first page)."""
+    """Runs on a worker: one page of ``kind`` (plus the count on a residents' first page, and this
+    year's employment rate on the employment list's)."""
     if kind == "residents":
         service = ResidentService(db, viewer)
-        flt = ResidentFilter(search=search)
+        flt = ResidentFilter(search=search, tag=tag)
         rows = service.page(flt, offset, PAGE_SIZE + 1, sort=sort)
-        total = service.count(flt) if offset == 0 else None
-        return PageResult(generation, offset, rows, total)
-    return PageResult(generation, offset, list_rows(db, viewer, kind, search, offset, PAGE_SIZE + 1), None)
+        if offset:
+            return PageResult(generation, offset, rows, None)
+        with db.session() as session:
+            tags = load_rules(session).tags
+        return PageResult(generation, offset, rows, service.count(flt), tags=tags)
+    rows = list_rows(db, viewer, kind, search, offset, PAGE_SIZE + 1)
+    rate = None
+    if kind == "employment" and offset == 0:
+        with db.session() as session:
+            rules = load_rules(session)
+            today = rules.today()
+            rate = employment_rate(session, date(today.year, 1, 1), today + timedelta(days=1), rules)
+    return PageResult(generation, offset, rows, None, rate)
 
 
 class RecordsPage(QWidget):
@@ -126,6 +155,10 @@ class RecordsPage(QWidget):
         self._search.setObjectName("recordSearch")
         self._search.setClearButtonEnabled(True)
         self._search.textChanged.connect(self._on_search_text)
+        self._tag = QComboBox(self)
+        self._tag.setObjectName("recordTag")
+        self._tag.addItem("", None)  # the site's tags come with the first page (no I/O here)
+        self._tag.currentIndexChanged.connect(self.refresh)
         self._count = QLabel(self)
         self._count.setObjectName("recordCount")
         self._import = QPushButton(self)
@@ -157,6 +190,7 @@ class RecordsPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self._search, 1)
+        top.addWidget(self._tag)
         top.addWidget(self._count)
         top.addWidget(self._edit)
         top.addWidget(self._import)
@@ -188,6 +222,8 @@ class RecordsPage(QWidget):
         self._detail_call.succeeded.connect(self._on_detail)
         self._detail_call.failed.connect(self._on_failed)
         self._dialogs: list[QWidget] = []
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self._search.setFocus)
         self._retranslate()
         self._loaded = False
 
@@ -225,9 +261,10 @@ class RecordsPage(QWidget):
         self._search_timer.stop()
         self._generation += 1
         generation, kind, search, sort = self._generation, self._kind, self._search.text(), self._sort
-        db, viewer = self._db, self._viewer
+        db, viewer, tag = self._db, self._viewer, self._tag.currentData()
+        self._tag.setVisible(kind == "residents")
         self._status.setText(self.tr("Searching…"))
-        self._list_call.submit(lambda: fetch_page(db, viewer, kind, search, sort, 0, generation))
+        self._list_call.submit(lambda: fetch_page(db, viewer, kind, search, sort, 0, generation, tag))
 
     def shutdown(self) -> None:
         self._search_timer.stop()
@@ -298,6 +335,16 @@ class RecordsPage(QWidget):
             "description": self.tr("Description"),
             "activity": self.tr("Activity"),
             "follow_up": self.tr("Follow-up"),
+            "status": self.tr("Status"),
+            "employer": self.tr("Employer"),
+            "position": self.tr("Position"),
+            "started_on": self.tr("Started"),
+            "ended_on": self.tr("Ended"),
+            "team": self.tr("Team"),
+            "member": self.tr("Member"),
+            "role": self.tr("Role"),
+            "from": self.tr("From"),
+            "to": self.tr("To"),
         }
 
     def _columns(self, kind: str) -> list[tuple[str, str]]:
@@ -313,6 +360,8 @@ class RecordsPage(QWidget):
             self.tr("Service hours"),
             self.tr("Vehicles"),
             self.tr("Care visits"),
+            self.tr("Employment"),
+            self.tr("On duty now"),
         )
         for index, name in enumerate(names):
             self._tabs.setTabText(index, name)
@@ -320,6 +369,7 @@ class RecordsPage(QWidget):
         self._import.setText(self.tr("Import…"))
         self._export.setText(self.tr("Export…"))
         self._edit.setText(self.tr("Edit…"))
+        self._tag.setItemText(0, self.tr("All tags"))
 
     # ------------------------------------------------------------------ list
     @Slot(int)
@@ -349,8 +399,8 @@ class RecordsPage(QWidget):
     @Slot(int)
     def _more(self, offset: int) -> None:
         generation, kind, search, sort = self._generation, self._kind, self._search.text(), self._sort
-        db, viewer = self._db, self._viewer
-        self._list_call.submit(lambda: fetch_page(db, viewer, kind, search, sort, offset, generation))
+        db, viewer, tag = self._db, self._viewer, self._tag.currentData()
+        self._list_call.submit(lambda: fetch_page(db, viewer, kind, search, sort, offset, generation, tag))
 
     @Slot(object)
     def _on_page(self, result: object) -> None:
@@ -364,8 +414,21 @@ class RecordsPage(QWidget):
             self._fit_columns()
         else:
             self._model.append_rows(rows, more)
+        if result.tags is not None and self._tag.count() == 1:
+            for tag, label in result.tags.items():
+                if self._viewer.unmasked or tag not in HEALTH_TAGS:
+                    self._tag.addItem(f"{label} ({tag})" if label else tag, tag)
+        self._count.setToolTip("")
         if result.total is not None:
             self._count.setText(self.tr("{count} residents").format(count=result.total))
+        elif result.rate is not None:
+            rate = "—" if result.rate.rate is None else f"{result.rate.rate * 100:.1f} %"
+            self._count.setText(
+                self.tr("Employment rate this year: {value} ({count} employed, {total} seeking)").format(
+                    value=rate, count=result.rate.employed, total=result.rate.seeking
+                )
+            )
+            self._count.setToolTip(FORMULA)
         elif result.offset == 0:
             self._count.setText(
                 self.tr("{count}+ shown").format(count=len(rows))
