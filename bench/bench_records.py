@@ -40,13 +40,14 @@ from app.records.demo import ensure_demo_records
 from app.records.importer import import_file
 from app.records.names import name_keys
 from app.records.residents import ResidentFilter, ResidentService
+from app.records.store import insert_residents
 from app.records.volunteers import totals
 from app.site.demo import demo_site_path
 from app.site.loader import load_site
 from app.site.sync import sync_site
 from app.storage.database import Database
 from bench.report import cell, cpu_model, pct, table
-from models.people import Household, Resident, ServiceHours, Volunteer
+from models.people import Household, ServiceHours, Volunteer
 
 CLERK = Viewer("bench", "records-clerk")
 SURNAMES = (
@@ -116,7 +117,7 @@ def fill(db: Database, residents: int, hours: int) -> None:
                     "created_at": _NOW,
                 }
             )
-        db.write(lambda s, rows=rows: s.execute(insert(Resident), rows), timeout_s=600)
+        db.write(lambda s, rows=rows: insert_residents(s, rows), timeout_s=600)
     volunteers = 2000
     db.write(
         lambda s: s.execute(

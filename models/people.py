@@ -111,6 +111,24 @@ class Resident(Base):
     employment_records: Mapped[list[EmploymentRecord]] = relationship(back_populates="resident")
 
 
+NAME_PART_MAX = 4
+"""Longest part of a name kept in ``resident_name_parts`` (Chinese names have 2-4 characters)."""
+
+
+class ResidentNamePart(Base):
+    """Every part (substring) of a resident's name up to :data:`NAME_PART_MAX` characters, lower-cased.
+
+    Why: "part of a name" (``伟`` finds 张伟 and 王伟华) would otherwise be ``LIKE '%伟%'``, a scan of
+    every resident. With the parts written beside the name, it is an equality lookup on an index.
+    """
+
+    __tablename__ = "resident_name_parts"
+    __table_args__ = (Index("ix_resident_name_parts_part", "part", "resident_id"),)
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    part: Mapped[str] = mapped_column(String(4 * NAME_PART_MAX), primary_key=True)
+
+
 class Volunteer(Base):
     """A volunteer; may also be a resident of the ward (``resident_id``)."""
 

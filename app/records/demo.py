@@ -23,6 +23,7 @@ from app.records.care import born_by
 from app.records.fields import id_check_digit
 from app.records.names import name_keys
 from app.records.settings import load_rules
+from app.records.store import insert_residents
 from app.storage.database import Database
 from models.base import utcnow
 from models.people import (
@@ -194,7 +195,7 @@ def generate(
     household_ids = list(session.scalars(select(Household.id).order_by(Household.id)))[-len(households) :]
     for person in people:
         person["household_id"] = household_ids[person.pop("_household")]
-    session.execute(insert(Resident), people)
+    insert_residents(session, people)
     resident_rows = session.execute(
         select(Resident.id, Resident.birth_date, Resident.tags, Resident.name, Resident.phone).order_by(
             Resident.id

@@ -23,6 +23,7 @@ from app.records.fields import FieldError, cell_text
 from app.records.names import name_keys
 from app.records.residents import parse_tags, tags_text
 from app.records.settings import RecordsRules
+from app.records.store import insert_residents
 from models.base import utcnow
 from models.people import (
     CARE_KINDS,
@@ -216,7 +217,7 @@ def _write_residents(ctx: Context, rows: list[dict[str, Any]]) -> None:
         row["created_at"] = now
         row.setdefault("emergency_contact", "")
         row.setdefault("notes", "")
-    s.execute(insert(Resident), rows)
+    insert_residents(s, rows)
 
 
 # --------------------------------------------------------------------------------- volunteers

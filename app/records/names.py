@@ -32,3 +32,15 @@ def search_key(text: str) -> str | None:
     """The query as a pinyin key when it is one (letters only), else None (search the name itself)."""
     value = text.strip().lower().replace(" ", "")
     return value if value and re.fullmatch(r"[a-z]+", value) else None
+
+
+def name_parts(name: str, longest: int = 4) -> set[str]:
+    """Every part of ``name`` up to ``longest`` characters, lower-cased, spaces dropped (张伟华 ->
+    张, 伟, 华, 张伟, 伟华, 张伟华)."""
+    text = "".join(name.lower().split())
+    return {text[i : i + k] for k in range(1, longest + 1) for i in range(len(text) - k + 1)}
+
+
+def search_part(text: str) -> str:
+    """The query as it is compared with stored parts."""
+    return "".join(text.lower().split())

@@ -13,17 +13,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, union
 from sqlalchemy.orm import Session
 
 from app.audit import chain as audit
 from app.auth.permissions import Action
 from app.records import fields
 from app.records.access import Viewer, require
-from app.records.names import name_keys, search_key
+from app.records.names import name_keys, search_key, search_part
 from app.records.settings import HEALTH_TAGS, RecordsRules, load_rules
+from app.records.store import replace_name_parts
 from app.storage.database import Database
-from models.people import ElderlyCareRecord, EmploymentRecord, Household, Resident
+from models.people import (
+    NAME_PART_MAX,
+    ElderlyCareRecord,
+    EmploymentRecord,
+    Household,
+    Resident,
+    ResidentNamePart,
+)
 from models.site import Building
 from models.vehicles import RegisteredVehicle
 
@@ -56,19 +64,29 @@ def _escape_like(text: str) -> str:
 
 
 def search_condition(text: str) -> ColumnElement[bool] | None:
-    """The WHERE clause for a search box text (None: no filter)."""
+    """The WHERE clause for a search box text (None: no filter): always an indexed lookup.
+
+    Letters only: a prefix of the full pinyin or of the initials, as two B-tree ranges
+    (``key >= q AND key < q + '{'``: '{' sorts right after 'z'), joined by UNION. Anything else: a part
+    of the name, looked up by equality in ``resident_name_parts``; a part longer than the parts kept
+    there falls back to ``LIKE`` on the residents whose names hold its first characters.
+    """
     query = text.strip()
     if not query:
         return None
     key = search_key(query)
     if key is not None:
-        upper = key + "{"  # '{' sorts right after 'z': every key starting with ``key`` is below it
-        return or_(
-            and_(Resident.name_pinyin >= key, Resident.name_pinyin < upper),
-            and_(Resident.name_initials >= key, Resident.name_initials < upper),
-            Resident.name.like(_escape_like(query) + "%", escape="\\"),
+        upper = key + "{"
+        ids = union(
+            select(Resident.id).where(Resident.name_pinyin >= key, Resident.name_pinyin < upper),
+            select(Resident.id).where(Resident.name_initials >= key, Resident.name_initials < upper),
         )
-    return Resident.name.like("%" + _escape_like(query) + "%", escape="\\")
+        return Resident.id.in_(ids)
+    part = search_part(query)
+    if len(part) <= NAME_PART_MAX:
+        return Resident.id.in_(select(ResidentNamePart.resident_id).where(ResidentNamePart.part == part))
+    head = select(ResidentNamePart.resident_id).where(ResidentNamePart.part == part[:NAME_PART_MAX])
+    return and_(Resident.id.in_(head), Resident.name.like("%" + _escape_like(query) + "%", escape="\\"))
 
 
 @dataclass(frozen=True)
@@ -286,6 +304,7 @@ class ResidentService:
                 setattr(resident, name, new[name])
             if "name" in changed:
                 resident.name_pinyin, resident.name_initials = name_keys(resident.name)
+                replace_name_parts(session, resident_id, resident.name)
             if changed:
                 audit.append(session, self.viewer.name, "resident.edit", target, {"fields": changed})
             return changed

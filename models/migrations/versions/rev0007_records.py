@@ -74,6 +74,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("resident_id", name=op.f("uq_care_plans_resident_id")),
     )
     op.create_table(
+        "resident_name_parts",
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("part", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["resident_id"],
+            ["residents.id"],
+            name=op.f("fk_resident_name_parts_resident_id_residents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("resident_id", "part", name=op.f("pk_resident_name_parts")),
+    )
+    op.create_index(
+        "ix_resident_name_parts_part", "resident_name_parts", ["part", "resident_id"], unique=False
+    )
+    op.create_table(
         "job_referrals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("resident_id", sa.Integer(), nullable=False),
@@ -274,6 +289,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_job_referrals_resident_id"))
         batch_op.drop_index(batch_op.f("ix_job_referrals_posting_id"))
 
+    op.drop_index("ix_resident_name_parts_part", table_name="resident_name_parts")
+    op.drop_table("resident_name_parts")
     op.drop_table("job_referrals")
     op.drop_table("care_plans")
     with op.batch_alter_table("volunteer_activities", schema=None) as batch_op:

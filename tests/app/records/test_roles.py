@@ -206,3 +206,15 @@ def test_cli_list_masks_for_the_officer_and_refuses_its_export(db: Database, tmp
         env=env,
     )
     assert wrong.returncode == 2
+
+
+def test_search_by_part_of_a_name_follows_an_edited_name(db: Database) -> None:
+    service = ResidentService(db, CLERK)
+    assert [r["name"] for r in service.page(ResidentFilter(search="伟"))] == ["张伟"]
+    assert service.page(ResidentFilter(search="伟华")) == []
+    assert service.edit(1, {"name": "张伟华"}) == ["name"]
+    assert [r["name"] for r in service.page(ResidentFilter(search="伟华"))] == ["张伟华"]
+    assert [r["name"] for r in service.page(ResidentFilter(search="zwh"))] == ["张伟华"]
+    assert [r["name"] for r in service.page(ResidentFilter(search="zhangweih"))] == ["张伟华"]
+    assert service.page(ResidentFilter(search="张伟华的")) == []  # no name holds it
+    assert [r["name"] for r in service.page(ResidentFilter(search="娜"))] == ["李娜"]
