@@ -37,6 +37,7 @@ from sqlalchemy import insert, text
 
 from app.records.access import Viewer
 from app.records.demo import ensure_demo_records
+from app.records.hours_summary import refresh
 from app.records.importer import import_file
 from app.records.names import name_keys
 from app.records.residents import ResidentFilter, ResidentService
@@ -140,6 +141,7 @@ def fill(db: Database, residents: int, hours: int) -> None:
             for _ in range(start, min(hours, start + 50_000))
         ]
         db.write(lambda s, rows=rows: s.execute(insert(ServiceHours), rows), timeout_s=600)
+    db.write(lambda s: refresh(s, {base + timedelta(days=d) for d in range(1826)}), timeout_s=600)
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))

@@ -210,6 +210,26 @@ class ServiceHours(Base):
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 
 
+class ServiceHoursMonthly(Base):
+    """Approved minutes per month, volunteer and project (``project_key`` 0: no project).
+
+    Why: a year's totals would otherwise sum every entry of the year (hundreds of thousands at
+    scale); with this table they sum at most twelve rows per volunteer and project, plus the raw
+    entries of a partial first or last month. ``app.records.hours_summary`` rewrites a month's rows
+    whenever an approved entry of that month is written or approved, in the same transaction.
+    """
+
+    __tablename__ = "service_hours_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True, doc="the month's first day")
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    project_key: Mapped[int] = mapped_column(Integer, primary_key=True, doc="project id, 0 for none")
+    minutes: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+
+
 class CarePlan(Base):
     """A resident's care plan: how often someone should visit (the overdue list counts from it)."""
 

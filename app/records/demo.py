@@ -21,6 +21,7 @@ from app.audit import chain as audit
 from app.plate_text import normalise_plate
 from app.records.care import born_by
 from app.records.fields import id_check_digit
+from app.records.hours_summary import refresh as refresh_hours
 from app.records.names import name_keys
 from app.records.settings import load_rules
 from app.records.store import insert_residents
@@ -365,6 +366,7 @@ def generate(
                 }
             )
     session.execute(insert(ServiceHours), hours)
+    refresh_hours(session, {h["served_on"] for h in hours if h["approved"]})
 
     # Vehicles: cars, motorcycles and e-bikes of residents -------------------------------------------
     drivers = rng.sample(

@@ -20,6 +20,7 @@ from app.plate_text import normalise_plate, plate_kind
 from app.records import fields
 from app.records.access import Viewer
 from app.records.fields import FieldError, cell_text
+from app.records.hours_summary import refresh
 from app.records.names import name_keys
 from app.records.residents import parse_tags, tags_text
 from app.records.settings import RecordsRules
@@ -349,6 +350,8 @@ def _write_hours(ctx: Context, rows: list[dict[str, Any]]) -> None:
         r["recorded_by_id"] = user_id
         r["recorded_at"] = now
     s.execute(insert(ServiceHours), rows)
+    if approve:
+        refresh(s, {r["served_on"] for r in rows})
 
 
 def _user_id(session: Session, name: str) -> int | None:

@@ -17,9 +17,10 @@ from app.audit import chain as audit
 from app.auth.permissions import Action
 from app.records.access import Viewer, require
 from app.records.fields import mask_phone
+from app.records.hours_summary import month_of, next_month, refresh
 from app.storage.database import Database
 from models.base import utcnow
-from models.people import ServiceHours, Volunteer, VolunteerProject
+from models.people import ServiceHours, ServiceHoursMonthly, Volunteer, VolunteerProject
 from models.users import User
 
 BY = ("volunteer", "project")
@@ -41,19 +42,55 @@ class Total:
 
 
 def totals(session: Session, start: date, end: date, by: str = "volunteer") -> list[Total]:
-    """Approved hours with ``start <= day < end`` per volunteer or per project, most hours first."""
+    """Approved hours with ``start <= day < end`` per volunteer or per project, most hours first.
+
+    Whole months come from ``service_hours_monthly``; the days of a partial first or last month
+    from the entries themselves (an index range on the day).
+    """
     if by not in BY:
         raise ValueError(f"totals are by one of: {', '.join(BY)}")
-    column = ServiceHours.volunteer_id if by == "volunteer" else ServiceHours.project_id
-    sums = (
-        select(column.label("key"), func.sum(ServiceHours.minutes).label("m"), func.count().label("n"))
-        .where(ServiceHours.approved.is_(True), ServiceHours.served_on >= start, ServiceHours.served_on < end)
-        .group_by(column)
-        .subquery()
-    )
+    sums: dict[int | None, list[int]] = {}
+
+    def add(key: int | None, minutes: int, entries: int) -> None:
+        cell = sums.setdefault(key, [0, 0])
+        cell[0] += int(minutes)
+        cell[1] += int(entries)
+
+    first_full = start if start.day == 1 else next_month(start)
+    end_full = month_of(end)
+    raw_spans = [(start, end)]
+    if first_full < end_full:
+        raw_spans = [(start, first_full), (end_full, end)]
+        key = ServiceHoursMonthly.volunteer_id if by == "volunteer" else ServiceHoursMonthly.project_key
+        summary = (
+            select(key, func.sum(ServiceHoursMonthly.minutes), func.sum(ServiceHoursMonthly.entries))
+            .where(ServiceHoursMonthly.month >= first_full, ServiceHoursMonthly.month < end_full)
+            .group_by(key)
+        )
+        for k, m, n in session.execute(summary):
+            add(k if by == "volunteer" or k else None, m, n)
+    column: Any = ServiceHours.volunteer_id if by == "volunteer" else ServiceHours.project_id
+    for a, b in raw_spans:
+        if a >= b:
+            continue
+        raw = (
+            select(column, func.sum(ServiceHours.minutes), func.count())
+            .where(ServiceHours.approved.is_(True), ServiceHours.served_on >= a, ServiceHours.served_on < b)
+            .group_by(column)
+        )
+        for key_value, m, n in session.execute(raw):
+            add(key_value, m, n)
     model: Any = Volunteer if by == "volunteer" else VolunteerProject
-    query = select(sums.c.key, model.name, sums.c.m, sums.c.n).outerjoin(model, model.id == sums.c.key)
-    out = [Total(k, name or "(no project)", int(m), int(n)) for k, name, m, n in session.execute(query)]
+    keys = [k for k in sums if k is not None]
+    names: dict[int, str] = {}
+    for offset in range(0, len(keys), 5000):
+        chunk = keys[offset : offset + 5000]
+        names.update(
+            (k, n) for k, n in session.execute(select(model.id, model.name).where(model.id.in_(chunk)))
+        )
+    out = [
+        Total(k, names.get(k, "") if k is not None else "(no project)", m, n) for k, (m, n) in sums.items()
+    ]
     return sorted(out, key=lambda t: (-t.minutes, t.name))
 
 
@@ -111,6 +148,8 @@ class VolunteerService:
                 .values(approved=True, approved_by_id=user_id, approved_at=utcnow())
             )
             changed = int(getattr(result, "rowcount", 0) or 0)
+            days = session.scalars(select(ServiceHours.served_on).where(ServiceHours.id.in_(entry_ids)))
+            refresh(session, set(days))
             audit.append(
                 session,
                 self.viewer.name,

@@ -89,6 +89,26 @@ def upgrade() -> None:
         "ix_resident_name_parts_part", "resident_name_parts", ["part", "resident_id"], unique=False
     )
     op.create_table(
+        "service_hours_monthly",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("project_key", sa.Integer(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteers.id"],
+            name=op.f("fk_service_hours_monthly_volunteer_id_volunteers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "month", "volunteer_id", "project_key", name=op.f("pk_service_hours_monthly")
+        ),
+    )
+    op.create_index(
+        op.f("ix_service_hours_monthly_volunteer_id"), "service_hours_monthly", ["volunteer_id"], unique=False
+    )
+    op.create_table(
         "job_referrals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("resident_id", sa.Integer(), nullable=False),
@@ -291,6 +311,8 @@ def downgrade() -> None:
 
     op.drop_index("ix_resident_name_parts_part", table_name="resident_name_parts")
     op.drop_table("resident_name_parts")
+    op.drop_index(op.f("ix_service_hours_monthly_volunteer_id"), table_name="service_hours_monthly")
+    op.drop_table("service_hours_monthly")
     op.drop_table("job_referrals")
     op.drop_table("care_plans")
     with op.batch_alter_table("volunteer_activities", schema=None) as batch_op:

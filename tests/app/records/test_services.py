@@ -286,3 +286,63 @@ def test_imported_vehicles_are_the_plates_vision_matches(db: Database, tmp_path:
         match = find_registered(s, "浙A·12045", date(2026, 12, 7))  # one OCR confusion: 0/D
         assert match is not None and not match.exact and match.plate == "浙A12D45"
         assert find_registered(s, "浙B99999", date(2026, 12, 7)) is None
+
+
+def test_totals_from_the_monthly_summary_equal_a_plain_sum(db: Database) -> None:
+    """Whole months from the summary, partial months from the entries: the same as adding them up,
+    after imports, ORM writes and approvals alike."""
+    import random
+
+    from app.records.importer import import_file
+
+    rng = random.Random(4)
+    entries: list[tuple[str, date, int, bool]] = []
+
+    def fill(s: Session) -> None:
+        for name in ("甲", "乙", "丙"):
+            s.add(Volunteer(name=name))
+        s.add(VolunteerProject(name="P"))
+        s.flush()
+        for _ in range(300):
+            vid = rng.randrange(1, 4)
+            day = date(2025, 1, 1) + timedelta(days=rng.randrange(730))
+            minutes = rng.choice((30, 60, 90))
+            approved = rng.random() < 0.7
+            s.add(
+                ServiceHours(
+                    volunteer_id=vid, project_id=1, served_on=day, minutes=minutes, approved=approved
+                )
+            )
+            entries.append(("甲乙丙"[vid - 1], day, minutes, approved))
+
+    db.write(fill)
+    csv = "志愿者,项目,服务日期,时长\n" + "".join(f"乙,Q,2025-03-{d:02d},1.5\n" for d in range(1, 29))
+    (Path(db.url.removeprefix("sqlite:///")).parent / "hours.csv").write_text(csv, encoding="utf-8")
+    from tests.app.records.support import ADMIN
+
+    report = import_file(db, ADMIN, "hours", Path(db.url.removeprefix("sqlite:///")).parent / "hours.csv")
+    assert report.landed == 28  # an administrator's import arrives approved
+    entries += [("乙", date(2025, 3, d), 90, True) for d in range(1, 29)]
+    with db.session() as s:
+        unapproved = [h.id for h in s.query(ServiceHours).filter_by(approved=False).limit(20)]
+        days = {h.id: h.served_on for h in s.query(ServiceHours).filter(ServiceHours.id.in_(unapproved))}
+    VolunteerService(db, BOSS).approve(unapproved)
+    approved_now = set(unapproved)
+    with db.session() as s:
+        rows = {h.id: h for h in s.query(ServiceHours)}
+    assert all(rows[i].approved for i in approved_now) and days
+    periods = [
+        (date(2025, 1, 1), date(2026, 1, 1)),
+        (date(2025, 2, 17), date(2026, 8, 3)),
+        (date(2025, 3, 5), date(2025, 3, 9)),
+        (date(2025, 12, 31), date(2026, 2, 1)),
+    ]
+    for start, end in periods:
+        expected: dict[str, int] = {}
+        for h in rows.values():
+            if h.approved and start <= h.served_on < end:
+                name = "甲乙丙"[h.volunteer_id - 1]
+                expected[name] = expected.get(name, 0) + h.minutes
+        with db.session() as s:
+            got = {t.name: t.minutes for t in totals(s, start, end)}
+        assert got == expected, (start, end)
