@@ -155,3 +155,33 @@ def test_residents_page_on_the_demo_screenshot(qtbot: QtBot, tmp_path: Path, art
         page.shutdown()
     finally:
         db.close()
+
+
+def test_edit_dialog_shows_the_services_refusal_and_saves_valid_changes(qtbot: QtBot, tmp_path: Path) -> None:
+    from ui.pages.records_edit import EditResidentDialog
+
+    path = tmp_path / "one.csv"
+    path.write_text(csv_text(resident_rows(1)), encoding="utf-8")
+    with ward_db(tmp_path) as db:
+        from app.records.importer import import_file
+        from app.records.residents import ResidentService
+
+        import_file(db, CLERK, "residents", path)
+        current = ResidentService(db, CLERK).show(1)
+        dialog = EditResidentDialog(db, CLERK, 1, current)
+        qtbot.addWidget(dialog)
+        dialog.field("id_number").setText("330106199001011235")
+        dialog.save()
+        qtbot.waitUntil(lambda: "check digit" in dialog.message, timeout=WAIT_MS)
+        assert dialog.isVisible() or dialog.result() == 0
+        dialog.field("id_number").setText(str(current["id_number"]))
+        dialog.field("phone").setText("13800000000")
+        with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
+            dialog.save()
+        with db.session() as session:
+            edits = [
+                json.loads(e.details)
+                for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "resident.edit"))
+            ]
+        assert edits == [{"fields": ["phone"]}]
+        dialog.shutdown()
