@@ -41,7 +41,10 @@ records_app = typer.Typer(
 T = TypeVar("T")
 KindArg = Annotated[
     str,
-    typer.Argument(help="residents, elderly, volunteers, hours, vehicles, care-visits or overdue-visits."),
+    typer.Argument(
+        help="residents, elderly, volunteers, hours, vehicles, care-visits, overdue-visits, "
+        "employment or on-duty."
+    ),
 ]
 ImportKindArg = Annotated[str, typer.Argument(help="residents, volunteers, hours, vehicles or care-visits.")]
 SearchOpt = Annotated[
