@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import Action
@@ -24,7 +24,7 @@ from app.records.hours_summary import refresh
 from app.records.names import name_keys
 from app.records.residents import parse_tags, tags_text
 from app.records.settings import RecordsRules
-from app.records.store import insert_residents
+from app.records.store import bulk_insert, insert_residents
 from models.base import utcnow
 from models.people import (
     CARE_KINDS,
@@ -198,8 +198,9 @@ def _write_residents(ctx: Context, rows: list[dict[str, Any]]) -> None:
     new = [key for key, (hid, _unit) in ctx.memo["new_households"].items() if hid is None]
     now = utcnow()
     if new:
-        s.execute(
-            insert(Household),
+        bulk_insert(
+            s,
+            Household,
             [
                 {
                     "building_id": b,
@@ -267,7 +268,7 @@ def _check_volunteer(ctx: Context, row: int, values: dict[str, Any]) -> dict[str
 
 def _write_plain(model: Any) -> Callable[[Context, list[Any]], None]:
     def write(ctx: Context, rows: list[Any]) -> None:
-        ctx.session.execute(insert(model), rows)
+        bulk_insert(ctx.session, model, rows)
 
     return write
 
@@ -349,7 +350,7 @@ def _write_hours(ctx: Context, rows: list[dict[str, Any]]) -> None:
         r["approved_at"] = now if approve else None
         r["recorded_by_id"] = user_id
         r["recorded_at"] = now
-    s.execute(insert(ServiceHours), rows)
+    bulk_insert(s, ServiceHours, rows)
     if approve:
         refresh(s, {r["served_on"] for r in rows})
 

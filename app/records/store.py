@@ -15,6 +15,22 @@ from sqlalchemy.orm import Session
 from app.records.names import name_keys, name_parts
 from models.people import NAME_PART_MAX, Resident, ResidentNamePart
 
+MAX_PARAMETERS = 30_000
+"""Bind parameters in one multi-row INSERT: below SQLite's 32,766 and PostgreSQL's 65,535."""
+
+
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` as a few multi-row ``INSERT ... VALUES (...), (...)`` statements.
+
+    Why not ``session.execute(insert(model), rows)``: on PostgreSQL that is psycopg's ``executemany``,
+    one statement per row (pipelined, still ~0.1 ms each); 60,000 name parts took seconds.
+    """
+    if not rows:
+        return
+    per_statement = max(1, MAX_PARAMETERS // max(1, len(rows[0])))
+    for start in range(0, len(rows), per_statement):
+        session.execute(insert(model).values(rows[start : start + per_statement]))
+
 
 def insert_residents(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert resident rows (pinyin keys filled in when missing) and their name parts; their ids."""
@@ -30,14 +46,14 @@ def insert_residents(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         for rid, row in zip(ids, rows, strict=True)
         for part in name_parts(row["name"], NAME_PART_MAX)
     ]
-    for start in range(0, len(parts), 20_000):
-        session.execute(insert(ResidentNamePart), parts[start : start + 20_000])
+    bulk_insert(session, ResidentNamePart, parts)
     return ids
 
 
 def replace_name_parts(session: Session, resident_id: int, name: str) -> None:
     session.execute(delete(ResidentNamePart).where(ResidentNamePart.resident_id == resident_id))
-    session.execute(
-        insert(ResidentNamePart),
+    bulk_insert(
+        session,
+        ResidentNamePart,
         [{"resident_id": resident_id, "part": part} for part in name_parts(name, NAME_PART_MAX)],
     )
