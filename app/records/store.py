@@ -9,27 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, inspect
 from sqlalchemy.orm import Session
 
 from app.records.names import name_keys, name_parts
 from models.people import NAME_PART_MAX, Resident, ResidentNamePart
 
-MAX_PARAMETERS = 30_000
-"""Bind parameters in one multi-row INSERT: below SQLite's 32,766 and PostgreSQL's 65,535."""
-
 
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` as a few multi-row ``INSERT ... VALUES (...), (...)`` statements.
+    """Insert ``rows`` in batches of multi-row ``INSERT ... VALUES`` (SQLAlchemy's "insertmanyvalues").
 
-    Why not ``session.execute(insert(model), rows)``: on PostgreSQL that is psycopg's ``executemany``,
-    one statement per row (pipelined, still ~0.1 ms each); 60,000 name parts took seconds.
+    Why ``RETURNING``: it is what makes SQLAlchemy render a batch from one compiled row (fast) on
+    both back-ends. A plain executemany is one statement per row on PostgreSQL (~0.1 ms each), and
+    ``insert().values(rows)`` compiles every bind parameter anew (2.5 s for 5,000 residents' parts).
     """
     if not rows:
         return
-    per_statement = max(1, MAX_PARAMETERS // max(1, len(rows[0])))
-    for start in range(0, len(rows), per_statement):
-        session.execute(insert(model).values(rows[start : start + per_statement]))
+    key = inspect(model).primary_key[0]
+    session.execute(insert(model).returning(key), rows).all()
 
 
 def insert_residents(session: Session, rows: list[dict[str, Any]]) -> list[int]:
