@@ -212,6 +212,25 @@ def records_edit(
     )
 
 
+@records_app.command("care-plan")
+def records_care_plan(
+    record_id: Annotated[int, typer.Argument(help="The resident's id.")],
+    user: UserOpt,
+    every: Annotated[int, typer.Option("--every", min=1, max=366, help="Visit every this many days.")],
+    notes: Annotated[str, typer.Option("--notes", help="What the visits are for.")] = "",
+    demo: DemoOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Give a resident a care plan (or change it): the overdue-visit list counts from its interval."""
+    from app.records.care import set_care_plan
+
+    db, viewer = _as_operator(user, demo, database)
+    created = _run(db, lambda: set_care_plan(db, viewer, record_id, every, notes))
+    typer.echo(
+        f"resident {record_id}: care plan {'made' if created else 'changed'}, a visit every {every} days"
+    )
+
+
 @records_app.command("export")
 def records_export(
     kind: KindArg,

@@ -14,8 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.records.fields import age_on
+from app.audit import chain as audit
+from app.auth.permissions import Action
+from app.records.access import Viewer, require
+from app.records.fields import FieldError, age_on
 from app.records.settings import ELDERLY_AGE, RecordsRules, load_rules
+from app.storage.database import Database
 from models.people import CarePlan, ElderlyCareRecord, Household, Resident
 from models.site import Building
 
@@ -102,3 +106,33 @@ def elderly_count(session: Session, today: date) -> int:
         Resident.birth_date <= born_by(today, ELDERLY_AGE), Resident.moved_out.is_(None)
     )
     return int(session.scalar(query) or 0)
+
+
+def set_care_plan(db: Database, viewer: Viewer, resident_id: int, every_days: int, notes: str = "") -> bool:
+    """Create or change a resident's care plan (visit every ``every_days``); audited as
+    ``care-plan.edit``. Returns True when a new plan was made."""
+    target = f"resident:{resident_id}"
+    require(db, viewer, Action.RECORDS_EDIT, "care-plan.edit-refused", target)
+    if not 1 <= every_days <= 366:
+        raise FieldError(f"a visit interval of {every_days} days is not between 1 and 366")
+
+    def write(session: Session) -> bool:
+        if session.get(Resident, resident_id) is None:
+            raise LookupError(f"there is no resident with id {resident_id}")
+        plan = session.scalar(select(CarePlan).where(CarePlan.resident_id == resident_id))
+        created = plan is None
+        if plan is None:
+            plan = CarePlan(resident_id=resident_id, visit_interval_days=every_days, notes=notes)
+            session.add(plan)
+        else:
+            plan.visit_interval_days = every_days
+            plan.active = True
+            if notes:
+                plan.notes = notes
+        session.flush()
+        audit.append(
+            session, viewer.name, "care-plan.edit", target, {"every_days": every_days, "new": created}
+        )
+        return created
+
+    return db.write(write)

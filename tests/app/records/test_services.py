@@ -346,3 +346,28 @@ def test_totals_from_the_monthly_summary_equal_a_plain_sum(db: Database) -> None
         with db.session() as s:
             got = {t.name: t.minutes for t in totals(s, start, end)}
         assert got == expected, (start, end)
+
+
+def test_a_care_plan_sets_the_interval_the_overdue_list_counts_from(db: Database) -> None:
+    from app.records.care import set_care_plan
+
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI)
+
+    def fill(s: Session) -> int:
+        r = _resident(s, "独居老人", date(1940, 1, 1), ";lives-alone;")
+        s.add(ElderlyCareRecord(resident_id=r.id, kind="visit", at=now - timedelta(days=5)))
+        return r.id
+
+    rid = db.write(fill)
+    with db.session() as s:
+        assert overdue_visits(s, now) == []  # the default 7 days
+    with pytest.raises(PermissionRefused):
+        set_care_plan(db, OFFICER, rid, 3)
+    assert set_care_plan(db, CLERK, rid, 3) is True
+    with db.session() as s:
+        assert [(o.resident_id, o.days_overdue, o.interval_days) for o in overdue_visits(s, now)] == [
+            (rid, 2, 3)
+        ]
+    assert set_care_plan(db, CLERK, rid, 10) is False
+    with db.session() as s:
+        assert overdue_visits(s, now) == []
