@@ -225,7 +225,6 @@ class RecordsPage(QWidget):
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self._search.setFocus)
         self._retranslate()
-        self._loaded = False
 
     # ------------------------------------------------------------------ public
     @property
@@ -278,10 +277,10 @@ class RecordsPage(QWidget):
 
     # ------------------------------------------------------------------ Qt
     def showEvent(self, event: Any) -> None:
+        """Read again each time the page is shown: records change elsewhere (imports, the demo's
+        first start filling its ward while the window is already up)."""
         super().showEvent(event)
-        if not self._loaded:
-            self._loaded = True
-            self.refresh()
+        self.refresh()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
