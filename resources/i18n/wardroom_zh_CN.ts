@@ -1659,6 +1659,10 @@
         <translation>编辑…</translation>
     </message>
     <message>
+        <source>Approve hours</source>
+        <translation>审核时长</translation>
+    </message>
+    <message>
         <source>All tags</source>
         <translation>全部标签</translation>
     </message>

@@ -185,3 +185,37 @@ def test_edit_dialog_shows_the_services_refusal_and_saves_valid_changes(qtbot: Q
             ]
         assert edits == [{"fields": ["phone"]}]
         dialog.shutdown()
+
+
+def test_a_supervisor_approves_hours_on_the_hours_tab(qtbot: QtBot, tmp_path: Path) -> None:
+    from datetime import date
+
+    from PySide6.QtWidgets import QPushButton
+
+    from app.records.volunteers import totals
+    from models.people import ServiceHours, Volunteer
+    from tests.app.records.support import BOSS
+
+    with ward_db(tmp_path) as db:
+
+        def fill(s: object) -> None:
+            v = Volunteer(name="甲")
+            s.add(v)  # type: ignore[attr-defined]
+            s.flush()  # type: ignore[attr-defined]
+            s.add(ServiceHours(volunteer_id=v.id, served_on=date(2026, 3, 1), minutes=90))  # type: ignore[attr-defined]
+
+        db.write(fill)
+        page = RecordsPage(db, BOSS)
+        qtbot.addWidget(page)
+        page.show()
+        page.set_kind("hours")
+        qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT_MS)
+        button = page.findChild(QPushButton, "approveHours")
+        assert button is not None and button.isVisible() and not button.isEnabled()
+        page.table.selectRow(0)
+        assert button.isEnabled()
+        button.click()
+        qtbot.waitUntil(lambda: (page.model.row_data(0) or {}).get("approved") is True, timeout=WAIT_MS)
+        with db.session() as session:
+            assert [t.minutes for t in totals(session, date(2026, 1, 1), date(2027, 1, 1))] == [90]
+        page.shutdown()

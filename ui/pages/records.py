@@ -167,6 +167,10 @@ class RecordsPage(QWidget):
         self._export.clicked.connect(self._ask_export)
         self._edit = QPushButton(self)
         self._edit.clicked.connect(self._open_edit)
+        self._approve = QPushButton(self)
+        self._approve.setObjectName("approveHours")
+        self._approve.clicked.connect(self.approve_selected)
+        self._approve.setVisible(False)
         self._import.setVisible(self._viewer.may(Action.RECORDS_IMPORT))
         self._export.setVisible(self._viewer.may(Action.RECORDS_EXPORT))
         self._edit.setVisible(self._viewer.may(Action.RECORDS_EDIT))
@@ -193,6 +197,7 @@ class RecordsPage(QWidget):
         top.addWidget(self._tag)
         top.addWidget(self._count)
         top.addWidget(self._edit)
+        top.addWidget(self._approve)
         top.addWidget(self._import)
         top.addWidget(self._export)
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -270,6 +275,10 @@ class RecordsPage(QWidget):
         self._detail_timer.stop()
         self._list_call.close()
         self._detail_call.close()
+        for name in ("_export_call", "_approve_call"):
+            call = getattr(self, name, None)
+            if call is not None:
+                call.close()
         for dialog in self._dialogs:
             shutdown = getattr(dialog, "shutdown", None)
             if shutdown is not None:
@@ -368,6 +377,7 @@ class RecordsPage(QWidget):
         self._import.setText(self.tr("Import…"))
         self._export.setText(self.tr("Export…"))
         self._edit.setText(self.tr("Edit…"))
+        self._approve.setText(self.tr("Approve hours"))
         self._tag.setItemText(0, self.tr("All tags"))
 
     # ------------------------------------------------------------------ list
@@ -379,6 +389,8 @@ class RecordsPage(QWidget):
         self._detail.clear()
         self._detail_key = None
         self._edit.setEnabled(False)
+        self._approve.setVisible(self._kind == "hours" and self._viewer.may(Action.VOLUNTEER_HOURS_APPROVE))
+        self._approve.setEnabled(False)
         self.refresh()
 
     @Slot(str)
@@ -457,6 +469,7 @@ class RecordsPage(QWidget):
         detail_kind = "residents" if self._kind in ("elderly", "overdue-visits") else self._kind
         self._detail_key = (detail_kind, int(record["id"]))
         self._edit.setEnabled(detail_kind == "residents")
+        self._approve.setEnabled(self._kind == "hours" and not record.get("approved", True))
         self._detail_timer.start()
 
     @Slot()
@@ -508,6 +521,20 @@ class RecordsPage(QWidget):
         dialog.saved.connect(self.refresh)
         self._dialogs.append(dialog)
         dialog.open()
+
+    @Slot()
+    def approve_selected(self) -> None:
+        """Approve the selected service-hour entry (supervisors; the service checks and audits)."""
+        if self._detail_key is None or self._detail_key[0] != "hours":
+            return
+        from app.records.volunteers import VolunteerService
+
+        db, viewer, entry = self._db, self._viewer, self._detail_key[1]
+        self._approve.setEnabled(False)
+        self._approve_call = LatestCall("records-approve", self)
+        self._approve_call.succeeded.connect(lambda _count: self.refresh())
+        self._approve_call.failed.connect(lambda error: self._status.setText(str(error)))
+        self._approve_call.submit(lambda: VolunteerService(db, viewer).approve([entry]))
 
     @Slot()
     def _ask_export(self) -> None:
