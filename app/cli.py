@@ -24,6 +24,7 @@ from app.commands.detect import detect
 from app.commands.gui import gui_app, launch_gui
 from app.commands.incidents import incidents_app
 from app.commands.points import points_app
+from app.commands.records import records_app
 from app.commands.report import report_app
 from app.commands.simulate import simulate_app
 from app.commands.site import demo_app, site_app
@@ -56,6 +57,7 @@ app.add_typer(access_app, name="access")
 app.command("detect")(detect)
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(report_app, name="report")
+app.add_typer(records_app, name="records")
 
 
 def _version(value: bool) -> None:

@@ -455,6 +455,26 @@ class Station:
         self._service(
             "site sync", "stopped", f"synced {self.loaded.path} (sha256 {self.loaded.sha256[:12]}…)"
         )
+        if self.demo:
+            self._demo_records()
+
+    def _demo_records(self) -> None:
+        """The demo ward's synthetic residents, volunteers, vehicles and rosters, at its first start."""
+        from app.records.demo import ensure_demo_records
+
+        assert self.db is not None
+        try:
+            counts = ensure_demo_records(self.db)
+        except Exception as exc:  # the demo still runs without records; say why they are missing
+            self._service("demo records", "failed", str(exc))
+            return
+        if counts is not None:
+            self._service(
+                "demo records",
+                "stopped",
+                f"generated {counts.residents} residents, {counts.volunteers} volunteers, "
+                f"{counts.vehicles} vehicles in {counts.seconds:.1f} s",
+            )
 
     def _start_plc_simulator(self, plc: Plc) -> None:
         from app.sim.simulator import PlcSimulator

@@ -49,6 +49,9 @@ class Site(SyncedMixin, Base):
     video_lost_s: Mapped[float] = mapped_column(Double, default=30.0, server_default=text("30"))
     shelve_max_h: Mapped[float] = mapped_column(Double, default=8.0, server_default=text("8"))
     flood_per_10min: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
+    # The site file's [records] table as JSON (extra tags, working age, visit interval), so the
+    # records commands apply the same rules without the file.
+    records_settings: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")
 

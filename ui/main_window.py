@@ -59,6 +59,7 @@ from ui.pages.camera_wall import (
 )
 from ui.pages.incidents import IncidentsPage
 from ui.pages.placeholders import MapPage, RecordsPage
+from ui.pages.records import RecordsPage as RecordsListPage
 from ui.pages.sensor_trend import HistorySource
 from ui.pages.sensors import ReadingSource, SensorsPage
 from ui.pages.settings import SettingsPage, StationFacts
@@ -238,7 +239,7 @@ class MainWindow(QMainWindow):
             "sensors": self._sensors,
             "alarms": self._alarms,
             "map": MapPage(self),
-            "records": RecordsPage(self),
+            "records": self._records_page(db, user),
             "incidents": self._incidents,
             "settings": self._settings,
         }
@@ -395,6 +396,12 @@ class MainWindow(QMainWindow):
     def silent_stations(self) -> list[str]:
         return sorted(self._silent)
 
+    def _records_page(self, db: Any, user: Any) -> QWidget:
+        """The records page bound to the services as the operator; a placeholder without a database."""
+        if db is None or user is None:
+            return RecordsPage(self)
+        return RecordsListPage(db, user, self)
+
     @property
     def shutdown_started(self) -> float | None:
         """``time.monotonic()`` when the window began to shut down (None while it runs).
@@ -536,6 +543,9 @@ class MainWindow(QMainWindow):
         self._sensors.shutdown()
         self._alarms.shutdown()
         self._incidents.shutdown()
+        records = self._stack.widget(PAGE_KEYS.index("records"))
+        if isinstance(records, RecordsListPage):
+            records.shutdown()
         self._player.stop()
         self._settings.shutdown()
         self._wall.stop(min(WALL_STOP_S, end - time.monotonic()))

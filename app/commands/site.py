@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from app.commands.common import EXIT_USAGE, err
+from app.commands.common import (
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    DatabaseOpt,
+    DemoOpt,
+    database_url,
+    err,
+    load_site_or_exit,
+    open_db_or_exit,
+)
 
 site_app = typer.Typer(help="Validate site files.", no_args_is_help=True)
 demo_app = typer.Typer(help="The built-in demo site.", no_args_is_help=True)
@@ -43,6 +52,33 @@ def site_check(file: Annotated[Path, typer.Argument(help="Site file (TOML).")]) 
     if summary:
         typer.echo(summary)
     raise typer.Exit(code)
+
+
+@site_app.command("sync")
+def site_sync(
+    file: Annotated[Path, typer.Argument(help="Site file (TOML).")],
+    demo: DemoOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Write the site (buildings, PLCs, points, cameras, [records]) into the database; start nothing.
+
+    The step every start does first, on its own: records can be imported before a station runs.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.site.sync import sync_site
+    from app.storage.engine import StorageError
+
+    loaded = load_site_or_exit(file)
+    db = open_db_or_exit(database_url(database, demo))
+    try:
+        result = sync_site(db, loaded, actor="cli")
+    except (StorageError, SQLAlchemyError) as exc:
+        err(f"wardroom: the site could not be written to the database: {exc}")
+        raise typer.Exit(EXIT_STORAGE) from exc
+    finally:
+        db.close()
+    typer.echo(result.summary)
 
 
 @demo_app.command("export")

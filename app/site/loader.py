@@ -43,6 +43,7 @@ from app.site.schema import (
     HistorianSettings,
     Plc,
     Point,
+    RecordsSettings,
     SecuritySettings,
     SiteFile,
     SiteInfo,
@@ -62,10 +63,11 @@ SETTINGS_TABLES: dict[str, type[BaseModel]] = {
     "alarms": AlarmSettings,
     "cameras": CameraSettings,
     "vision": VisionSettings,
+    "records": RecordsSettings,
 }
 _ALLOWED_SECTIONS = (
     "[site], [[building]], [[plc]], [[point]], [[camera]], [historian], [security], [alarms], [cameras], "
-    "[vision]"
+    "[vision], [records]"
 )
 
 

@@ -243,6 +243,28 @@ class VisionSettings(_Strict):
     confidence: float = Field(default=0.25, gt=0, lt=1)  # objects shown (and ruled on) from this score
 
 
+class TagSpec(_Strict):
+    """One extra resident tag of a site's ``[records] tags`` list: an id and its Chinese label."""
+
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    label: str = Field(default="", max_length=40)
+
+
+class RecordsSettings(_Strict):
+    """``[records]`` (optional): extra resident tags, the working age, the default visit interval."""
+
+    tags: tuple[TagSpec, ...] = ()
+    working_age: tuple[int, int] = (16, 60)
+    visit_interval_days: int = Field(default=7, ge=1, le=366)
+
+    @field_validator("working_age")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= value[0] < value[1] <= 150:
+            raise ValueError("working_age must be [youngest, oldest] with 0 <= youngest < oldest <= 150")
+        return value
+
+
 class SiteFile(_Strict):
     """A whole validated site file. ``path``/``sha256`` are filled by the loader, not by the file."""
 
@@ -256,3 +278,4 @@ class SiteFile(_Strict):
     security: SecuritySettings = SecuritySettings()
     alarms: AlarmSettings = AlarmSettings()
     vision: VisionSettings = VisionSettings()
+    records: RecordsSettings = RecordsSettings()

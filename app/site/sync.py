@@ -100,6 +100,7 @@ def _sync(session: Session, loaded: LoadedSite, actor: str) -> SyncResult:
                 "video_lost_s": site_file.alarms.video_lost_s,
                 "shelve_max_h": site_file.alarms.shelve_max_h,
                 "flood_per_10min": site_file.alarms.flood_per_10min,
+                "records_settings": json.dumps(site_file.records.model_dump(mode="json"), sort_keys=True),
             }
         },
         counts,

@@ -1000,6 +1000,49 @@
     </message>
 </context>
 <context>
+    <name>EditResidentDialog</name>
+    <message>
+        <source>Edit resident {name}</source>
+        <translation>编辑居民 {name}</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender (男/女)</source>
+        <translation>性别（男/女）</translation>
+    </message>
+    <message>
+        <source>Birth date (2024-05-01)</source>
+        <translation>出生日期（2024-05-01）</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Registration (户籍/流动)</source>
+        <translation>户籍类型（户籍/流动）</translation>
+    </message>
+    <message>
+        <source>Tags (separated by ;)</source>
+        <translation>标签（以 ; 分隔）</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
     <name>ErrorReporter</name>
     <message>
         <source>Wardroom — unexpected error</source>
@@ -1134,6 +1177,101 @@
     <message>
         <source>This building has no sensors.</source>
         <translation>该楼栋没有传感器。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import records</source>
+        <translation>导入档案</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>detect</source>
+        <translation>自动识别</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Encoding</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>文件中的列</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Column mapping</source>
+        <translation>列对应</translation>
+    </message>
+    <message>
+        <source>First rows</source>
+        <translation>前几行</translation>
+    </message>
+    <message>
+        <source>Choose a file</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.csv *.xlsx)</source>
+        <translation>表格文件 (*.csv *.xlsx)</translation>
+    </message>
+    <message>
+        <source>Reading the file…</source>
+        <translation>正在读取文件…</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>(ignore)</source>
+        <translation>（忽略）</translation>
+    </message>
+    <message>
+        <source>Required fields without a column: {what}</source>
+        <translation>以下必填字段没有对应的列：{what}</translation>
+    </message>
+    <message>
+        <source>{count} rows previewed ({what}); ready to import.</source>
+        <translation>已预览 {count} 行（{what}），可以导入。</translation>
+    </message>
+    <message>
+        <source>{count} of {total} rows imported; {error} refused.</source>
+        <translation>共 {total} 行，已导入 {count} 行，拒绝 {error} 行。</translation>
     </message>
 </context>
 <context>
@@ -1487,6 +1625,310 @@
     <message>
         <source>This page will hold the ward&apos;s records: residents and households, volunteers and their service hours, elderly care, employment support, duty rosters, and registered vehicles and e-bikes. Every view and export of personal data will be audited.</source>
         <translation>本页将管理社区档案：居民与家庭、志愿者及其服务时长、养老服务、就业帮扶、值班排班，以及登记的机动车和电动自行车。对个人信息的每次查看和导出都会记入审计日志。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在查询…</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>楼栋</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>房号</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>最近探访</translation>
+    </message>
+    <message>
+        <source>Interval (days)</source>
+        <translation>间隔（天）</translation>
+    </message>
+    <message>
+        <source>Days overdue</source>
+        <translation>逾期天数</translation>
+    </message>
+    <message>
+        <source>Skills</source>
+        <translation>技能</translation>
+    </message>
+    <message>
+        <source>Joined</source>
+        <translation>加入日期</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>在册</translation>
+    </message>
+    <message>
+        <source>Volunteer</source>
+        <translation>志愿者</translation>
+    </message>
+    <message>
+        <source>Project</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已审核</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>车主</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Resident</source>
+        <translation>居民</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Visitor</source>
+        <translation>探访人</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Follow-up due</source>
+        <translation>跟进期限</translation>
+    </message>
+    <message>
+        <source>Born</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Registration</source>
+        <translation>户籍类型</translation>
+    </message>
+    <message>
+        <source>Moved in</source>
+        <translation>入住日期</translation>
+    </message>
+    <message>
+        <source>Moved out</source>
+        <translation>迁出日期</translation>
+    </message>
+    <message>
+        <source>Household members</source>
+        <translation>同户成员</translation>
+    </message>
+    <message>
+        <source>Vehicles</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <source>Visit every (days)</source>
+        <translation>探访周期（天）</translation>
+    </message>
+    <message>
+        <source>Care records</source>
+        <translation>关爱记录</translation>
+    </message>
+    <message>
+        <source>Employment</source>
+        <translation>就业</translation>
+    </message>
+    <message>
+        <source>Resident no.</source>
+        <translation>居民编号</translation>
+    </message>
+    <message>
+        <source>Owner no.</source>
+        <translation>车主编号</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>Activity</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>跟进事项</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Employer</source>
+        <translation>用人单位</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>队伍</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>职责</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>止</translation>
+    </message>
+    <message>
+        <source>Residents</source>
+        <translation>居民</translation>
+    </message>
+    <message>
+        <source>Aged 60+</source>
+        <translation>60岁以上</translation>
+    </message>
+    <message>
+        <source>Overdue visits</source>
+        <translation>逾期未探访</translation>
+    </message>
+    <message>
+        <source>Volunteers</source>
+        <translation>志愿者</translation>
+    </message>
+    <message>
+        <source>Service hours</source>
+        <translation>服务时长</translation>
+    </message>
+    <message>
+        <source>Care visits</source>
+        <translation>关爱探访</translation>
+    </message>
+    <message>
+        <source>On duty now</source>
+        <translation>当前值班</translation>
+    </message>
+    <message>
+        <source>Search by name, pinyin or initials (zw finds 张伟)</source>
+        <translation>按姓名、拼音或首字母搜索（zw 可找到 张伟）</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <source>Approve hours</source>
+        <translation>审核时长</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>{count} residents</source>
+        <translation>{count} 位居民</translation>
+    </message>
+    <message>
+        <source>Employment rate this year: {value} ({count} employed, {total} seeking)</source>
+        <translation>今年就业率：{value}（就业 {count} 人，求职 {total} 人）</translation>
+    </message>
+    <message>
+        <source>{count}+ shown</source>
+        <translation>已显示 {count}+ 条</translation>
+    </message>
+    <message>
+        <source>{count} shown</source>
+        <translation>已显示 {count} 条</translation>
+    </message>
+    <message>
+        <source>Could not read the records: {error}</source>
+        <translation>无法读取档案：{error}</translation>
+    </message>
+    <message>
+        <source>Export records</source>
+        <translation>导出档案</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.csv)</source>
+        <translation>表格文件 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <source>{count} rows exported to {where}</source>
+        <translation>已导出 {count} 行到 {where}</translation>
     </message>
 </context>
 <context>

@@ -85,7 +85,7 @@ def assert_ok(path: Path) -> str:
 def test_demo_site_passes() -> None:
     summary = assert_ok(demo_site_path())
     assert summary == (
-        f'{demo_site_path()}: site "Shadun Village (demo)" — 3 building(s), 1 PLC(s), 16 point(s), '
+        f'{demo_site_path()}: site "Shadun Village (demo)" — 8 building(s), 1 PLC(s), 16 point(s), '
         "4 camera(s): OK"
     )
 
