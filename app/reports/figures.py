@@ -2,12 +2,12 @@
 
 One place for each figure, so the shift report, the monthly summary and their tests agree:
 
-- volunteer hours: the minutes of service entries in the period (whole minutes add up exactly);
-  when the records issue adds approval, only approved entries count (the lead points this at the
-  records service);
+- volunteer hours: the minutes of approved service entries in the period (whole minutes add up
+  exactly), from the records service (:func:`app.records.volunteers.total_minutes`);
 - elderly visits: care records of kind ``visit`` in the period;
-- employment rate = employed ÷ (employed + seeking), over each resident's latest employment record
-  up to the end of the period (``placed`` is employed; ``training`` and ``ended`` count in neither);
+- employment rate = employed ÷ (employed + seeking) at the end of the period, among residents of
+  working age, as the records service defines it (:func:`app.records.employment.employment_rate`:
+  ``training`` counts as seeking);
 - the team on duty at a time T: the roster shifts with ``starts_at <= T < ends_at``;
 - alarms counted by category or building (raised in the period).
 """
@@ -19,21 +19,16 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.records.employment import EmploymentRate
+from app.records.employment import employment_rate as records_employment_rate
+from app.records.volunteers import total_minutes
 from models.alarms import AlarmOccurrence
-from models.people import DutyTeam, ElderlyCareRecord, EmploymentRecord, RosterShift, ServiceHours
-
-EMPLOYED = "placed"
-SEEKING = "seeking"
+from models.people import DutyTeam, ElderlyCareRecord, RosterShift
 
 
 def volunteer_minutes(session: Session, start: date, end: date) -> int:
-    """Minutes of volunteer service with ``start <= served_on < end``."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(ServiceHours.minutes), 0)).where(
-            ServiceHours.served_on >= start, ServiceHours.served_on < end
-        )
-    )
-    return int(total or 0)
+    """Minutes of approved volunteer service with ``start <= served_on < end``."""
+    return total_minutes(session, start, end)
 
 
 def elderly_visits(session: Session, start: datetime, end: datetime) -> int:
@@ -46,24 +41,9 @@ def elderly_visits(session: Session, start: datetime, end: datetime) -> int:
     return int(count or 0)
 
 
-def employment_counts(session: Session, end: datetime) -> tuple[int, int]:
-    """(employed, seeking) over each resident's latest record made before ``end``."""
-    latest = (
-        select(EmploymentRecord.resident_id, func.max(EmploymentRecord.id).label("id"))
-        .where(EmploymentRecord.recorded_at < end)
-        .group_by(EmploymentRecord.resident_id)
-        .subquery()
-    )
-    statuses = session.scalars(
-        select(EmploymentRecord.status).join(latest, latest.c.id == EmploymentRecord.id)
-    ).all()
-    return sum(1 for s in statuses if s == EMPLOYED), sum(1 for s in statuses if s == SEEKING)
-
-
-def employment_rate(session: Session, end: datetime) -> float | None:
-    """employed ÷ (employed + seeking); None when nobody is in either group."""
-    employed, seeking = employment_counts(session, end)
-    return employed / (employed + seeking) if employed + seeking else None
+def employment(session: Session, start: date, end: date) -> EmploymentRate:
+    """Employed and seeking at the end of ``[start, end)`` (site-local days), and the rate."""
+    return records_employment_rate(session, start, end)
 
 
 def teams_on_duty(session: Session, at: datetime) -> list[str]:

@@ -202,7 +202,7 @@ def build_monthly_report(session: Session, month: str, request: Request) -> Repo
     )
     minutes = figures.volunteer_minutes(session, start.astimezone(zone).date(), end.astimezone(zone).date())
     visits = figures.elderly_visits(session, start, end)
-    rate = figures.employment_rate(session, end)
+    rate = figures.employment(session, start.astimezone(zone).date(), end.astimezone(zone).date()).rate
     report.add(
         Heading(f"{w('monthly_report')} {month}"),
         Paragraph(w("period", start=site.clock(start), end=site.clock(end))),

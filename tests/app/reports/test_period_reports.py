@@ -108,16 +108,18 @@ def fill(db: Database) -> None:
         )
         vol = Volunteer(name="王芳")
         session.add(vol)
-        people = [Resident(name=f"resident {i}") for i in range(5)]
+        people = [Resident(name=f"resident {i}", birth_date=date(1990, 1, 1 + i)) for i in range(5)]
+        people.append(Resident(name="resident 5, retired", birth_date=date(1950, 1, 1)))
         session.add_all(people)
         session.flush()
-        for day, minutes in (
-            (date(2026, 11, 5), 90),
-            (date(2026, 11, 20), 150),
-            (date(2026, 12, 1), 60),
-            (date(2026, 10, 31), 30),
+        for day, minutes, approved in (
+            (date(2026, 11, 5), 90, True),
+            (date(2026, 11, 20), 150, True),
+            (date(2026, 11, 21), 45, False),  # not approved: does not count
+            (date(2026, 12, 1), 60, True),
+            (date(2026, 10, 31), 30, True),
         ):
-            session.add(ServiceHours(volunteer_id=vol.id, served_on=day, minutes=minutes))
+            session.add(ServiceHours(volunteer_id=vol.id, served_on=day, minutes=minutes, approved=approved))
         for at, kind in (
             (local(2, 10), "visit"),
             (local(9, 10), "visit"),
@@ -126,17 +128,21 @@ def fill(db: Database) -> None:
             (local(1, 10, month=12), "visit"),
         ):
             session.add(ElderlyCareRecord(resident_id=people[0].id, at=at, kind=kind))
-        records = [  # (resident, status, recorded at): the latest before the month's end counts
-            (0, "seeking", local(2, 9)),
-            (0, "placed", local(15, 9)),
-            (1, "seeking", local(3, 9)),
-            (2, "training", local(4, 9)),
-            (3, "placed", local(5, 9)),
-            (4, "seeking", local(6, 9)),
-            (4, "placed", local(2, 9, month=12)),
+        records = [  # (resident, status, started, ended): what is open at the month's end counts
+            (0, "seeking", date(2026, 11, 2), date(2026, 11, 15)),
+            (0, "placed", date(2026, 11, 15), None),
+            (1, "seeking", date(2026, 11, 3), None),
+            (2, "training", date(2026, 11, 4), None),
+            (3, "placed", date(2026, 11, 5), None),
+            (4, "seeking", date(2026, 11, 6), None),
+            (4, "placed", date(2026, 12, 2), None),  # after the month
+            (5, "placed", date(2026, 11, 7), None),  # past working age: not counted
         ]
-        for who, status, at in records:
-            session.add(EmploymentRecord(resident_id=people[who].id, status=status, recorded_at=at))
+        for who, status, started, ended in records:
+            resident_id = people[who].id
+            session.add(
+                EmploymentRecord(resident_id=resident_id, status=status, started_on=started, ended_on=ended)
+            )
 
     db.write(write)
     service = IncidentService(db, clock=lambda: local(3, 8, 11))
@@ -234,7 +240,7 @@ def test_the_monthly_summary_holds_alarms_incidents_and_the_records_figures(
     minutes = 90 + 150
     assert has_row(text, "Volunteer hours", f"{minutes / 60:.1f}")
     assert has_row(text, "Elderly visits", "3")
-    employed, seeking = 2, 2  # residents 0 and 3 placed; 1 and 4 seeking at the month's end; 2 in training
+    employed, seeking = 2, 3  # 0 and 3 placed; 1 and 4 seeking and 2 in training (counts as seeking)
     assert has_row(text, "Employment rate", f"{100 * employed / (employed + seeking):.1f} %")
 
     zh = tmp_path / "monthly-zh.pdf"
