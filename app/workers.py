@@ -105,3 +105,34 @@ class Worker:
             return False
         log.log(self._stuck_level, "thread %s did not stop within %g s", self.name, deadline_s)
         return False
+
+
+class DailyJob:
+    """A housekeeping job on its own worker thread: first run ``first_run_s`` after :meth:`start`
+    (once start-up has settled), then every ``every_s``. Subclasses say what one run does in
+    :meth:`run_once`; ``runs`` counts the runs, failed ones too."""
+
+    thread_name = "wardroom-daily"
+
+    def __init__(self, *, first_run_s: float = 60.0, every_s: float = 86_400.0) -> None:
+        self.first_run_s = first_run_s
+        self.every_s = every_s
+        self._worker: Worker | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        self._worker = Worker(self.thread_name, self._run).start()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        if self._worker is not None:
+            self._worker.stop(timeout_s)
+            self._worker = None
+
+    def _run(self, token: CancelToken) -> None:
+        wait = self.first_run_s
+        while not token.wait(wait):
+            self.run_once()
+            wait = self.every_s
+
+    def run_once(self) -> object:
+        raise NotImplementedError
