@@ -20,6 +20,7 @@ from app.commands.common import (
     DemoOpt,
     JsonOpt,
     UserOpt,
+    audit_refusal,
     database_url,
     err,
     open_db_or_exit,
@@ -48,21 +49,14 @@ def _act(
     """Log ``user`` in (a failed login audited ``incident.<verb>-refused``), run ``do``; exit 2 / 1."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.audit import chain as audit
     from app.incidents.service import IncidentRefused, IncidentService
     from app.storage.engine import StorageError
 
     db = open_db_or_exit(database_url(database, demo))
-
-    def refused_login(why: str) -> None:
-        db.write(
-            lambda s: audit.append(
-                s, user or "anonymous", f"incident.{verb}-refused", target=target, details={"reason": why}
-            )
-        )
-
     try:
-        operator = operator_or_exit(db, user, on_refused=refused_login)
+        operator = operator_or_exit(
+            db, user, on_refused=audit_refusal(db, user, f"incident.{verb}-refused", target)
+        )
         return do(IncidentService(db), operator)
     except IncidentRefused as exc:
         err(f"wardroom: refused: {exc.reason}")

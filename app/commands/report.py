@@ -25,6 +25,7 @@ from app.commands.common import (
     DatabaseOpt,
     DemoOpt,
     UserOpt,
+    audit_refusal,
     database_url,
     err,
     open_db_or_exit,
@@ -59,7 +60,6 @@ def _audit(db: Database, actor: str, action: str, target: str, details: dict[str
 
 
 def _generate(
-    kind: str,
     target: str,
     user: str,
     pdf: Path,
@@ -91,7 +91,7 @@ def _generate(
         operator = operator_or_exit(
             db,
             user,
-            on_refused=lambda why: _audit(db, user, "report.generate-refused", target, {"reason": why}),
+            on_refused=audit_refusal(db, user, "report.generate-refused", target),
         )
         if unmasked:
             try:
@@ -167,7 +167,7 @@ def report_incident(
         with db.session() as session:
             return build_incident_report(session, incident_id, request, snapshots_root())
 
-    _generate("incident", f"incident:{incident_id}", user, pdf, lang, unmasked, reason, demo, database, build)
+    _generate(f"incident:{incident_id}", user, pdf, lang, unmasked, reason, demo, database, build)
 
 
 @report_app.command("shift")
@@ -190,7 +190,7 @@ def report_shift(
         since, until = _period(db, start, end)
         return build_shift_report(db.session, since, until, request)
 
-    _generate("shift", f"shift:{start}/{end}", user, pdf, lang, unmasked, reason, demo, database, build)
+    _generate(f"shift:{start}/{end}", user, pdf, lang, unmasked, reason, demo, database, build)
 
 
 @report_app.command("journal")
@@ -213,7 +213,7 @@ def report_journal(
         since, until = _period(db, start, end)
         return build_journal_report(db.session, since, until, request)
 
-    _generate("journal", f"journal:{start}/{end}", user, pdf, lang, unmasked, reason, demo, database, build)
+    _generate(f"journal:{start}/{end}", user, pdf, lang, unmasked, reason, demo, database, build)
 
 
 @report_app.command("monthly")
@@ -235,7 +235,7 @@ def report_monthly(
         with db.session() as session:
             return build_monthly_report(session, month, request)
 
-    _generate("monthly", f"monthly:{month}", user, pdf, lang, unmasked, reason, demo, database, build)
+    _generate(f"monthly:{month}", user, pdf, lang, unmasked, reason, demo, database, build)
 
 
 def _period(db: Database, start: str, end: str) -> tuple[datetime, datetime]:
