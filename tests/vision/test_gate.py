@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from app.paths import RESOURCES
-from app.sim.plates import cjk_font_path, mounted_plate, plate_characters
+from app.sim.plates import mounted_plate, plate_characters
 from app.sim.scenes import GateScene
 from app.site.loader import load_site
 from app.site.schema import Camera, Zone
@@ -39,7 +39,7 @@ from models.video import Snapshot
 from models.vision import AccessEvent
 from tests.vision import vision_support  # noqa: F401  (the shared export cache)
 
-pytestmark = pytest.mark.skipif(cjk_font_path() is None, reason="no CJK font (Debian fonts-wqy-microhei)")
+pytestmark = pytest.mark.usefixtures("cjk_font")
 SCALE = 1.5
 PLATE = "京A·D12345"
 START = 1_800_000_000.0

@@ -24,7 +24,7 @@ import pytest
 
 from app.paths import RESOURCES
 from app.plate_text import confusable_variants, plate_kind
-from app.sim.plates import PlateKind, cjk_font_path, mounted_plate, plate_characters, plate_text
+from app.sim.plates import PlateKind, mounted_plate, plate_characters, plate_text
 from app.storage.database import Database
 from app.vision.access import match_registration
 from app.vision.findings import Finding
@@ -35,7 +35,7 @@ from tests.app.alarm_support import open_db
 COUNT = 60
 SCALE = 1.5
 TODAY = date(2026, 12, 7)
-pytestmark = pytest.mark.skipif(cjk_font_path() is None, reason="no CJK font (Debian fonts-wqy-microhei)")
+pytestmark = pytest.mark.usefixtures("cjk_font")
 
 
 @dataclass(frozen=True)
