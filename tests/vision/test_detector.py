@@ -99,3 +99,37 @@ def test_the_16_9_export_and_loading_need_no_network(
     found = fresh.detect(cv2.imread(str(bus_jpg())))
     assert [f.cls for f in found].count("person") >= 4
     assert network_guard.violations == []
+
+
+def test_our_onnxruntime_session_gives_ultralytics_predict_detections(detector: ObjectDetector) -> None:
+    """Our own session (cut before the box decoding, decoded and NMS'd here) must return what
+    ultralytics' ``predict`` returns on the same model file, box by box: a wrong letterbox, anchor
+    grid, DFL or NMS would move boxes or change the set."""
+    from ultralytics import YOLO
+
+    from app.vision.manifest import spec
+    from app.vision.reexport import wide_paths
+
+    assert detector.device == "cpu" and "onnxruntime" in detector.backend
+    bus = cv2.imread(str(bus_jpg()))
+    wide_frame = cv2.resize(bus[330 : 330 + 456], (640, 360), interpolation=cv2.INTER_AREA)
+    big_frame = cv2.resize(bus[330 : 330 + 456], (1920, 1080), interpolation=cv2.INTER_LINEAR)
+    wide_onnx = wide_paths(model_path("coco"), spec("coco").sha256)[0]
+    cases = [
+        (bus, YOLO(str(model_path("coco")), task="detect"), 640),
+        (wide_frame, YOLO(str(wide_onnx), task="detect"), WIDE_INPUT),
+        (big_frame, YOLO(str(wide_onnx), task="detect"), WIDE_INPUT),
+    ]
+    for image, reference, imgsz in cases:
+        ours = detector.detect_raw(image)
+        theirs = reference.predict(image, imgsz=imgsz, conf=detector.confidence, verbose=False)[0].boxes
+        ref_xyxy, ref_conf = theirs.xyxy.numpy(), theirs.conf.numpy()
+        ref_cls = theirs.cls.numpy().astype(int)
+        assert len(ref_cls) >= 3
+        assert sorted(ours.cls.tolist()) == sorted(ref_cls.tolist())
+        for box, conf, cls in zip(ref_xyxy, ref_conf, ref_cls, strict=True):
+            same = [i for i in range(len(ours.cls)) if ours.cls[i] == cls]
+            ious = [_iou(box, ours.xyxy[i]) for i in same]
+            best = same[int(np.argmax(ious))]
+            assert max(ious) > 0.999
+            assert abs(float(ours.conf[best]) - float(conf)) < 1e-3
