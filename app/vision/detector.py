@@ -31,11 +31,11 @@ import numpy as np
 from app.vision.findings import Finding
 from app.vision.manifest import ModelMissing, model_path, spec
 from app.vision.offline import prepare
+from app.vision.yolo_pair import WIDE_ASPECT
 
 log = logging.getLogger("wardroom.vision")
 
 DEFAULT_CONFIDENCE = 0.25  # bus.jpg's fourth pedestrian scores ~0.44: a threshold above that loses her
-WIDE_ASPECT = 1.5  # width/height at or above this goes to the 16:9 model
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,25 +119,14 @@ class ObjectDetector:
 
     def _load_onnx(self, path: Path) -> None:
         """Our own onnxruntime sessions: the 384x640 re-export for 16:9 frames, the shipped square
-        model for the rest."""
-        from app.vision.yolo_onnx import YoloSession
+        model for the rest (:class:`app.vision.yolo_pair.SquareAndWide`)."""
+        from app.vision.yolo_pair import SquareAndWide
 
-        wide: YoloSession | None = None
-        note = ""
-        if self._want_wide:
-            from app.vision.reexport import ExportFailed, ensure_wide
-
-            try:
-                wide = YoloSession(ensure_wide(path, spec(self.model_id).sha256)[0], threads=self._threads)
-            except ExportFailed as exc:
-                note = f"; 16:9 frames padded to square ({exc})"
-                log.warning("vision: %s", exc)
-        self._square = YoloSession(path, threads=self._threads)
-        self._wide = wide
-        self._wide_size = wide.input_hw if wide is not None else None
+        pair = SquareAndWide(self.model_id, threads=self._threads, wide=self._want_wide)
+        self._square, self._wide = pair.square, pair.wide
+        self._wide_size = pair.wide.input_hw if pair.wide is not None else None
         self.device = "cpu"
-        sizes = "384x640 for 16:9, 640x640 otherwise" if wide is not None else "640x640"
-        self.backend = f"{path.name} (onnxruntime on cpu, {self._threads} threads, {sizes}){note}"
+        self.backend = pair.backend.replace("(onnxruntime,", "(onnxruntime on cpu,")
 
     def _load_torch(self, path: Path, device: str) -> None:
         """The rebuilt torch model through ultralytics on the GPU, both shapes."""
@@ -145,14 +134,15 @@ class ObjectDetector:
 
         from app.vision.reexport import WIDE_INPUT, ExportFailed, ensure_wide, wide_paths
 
+        entry = spec(self.model_id)
         try:
-            pt_path = ensure_wide(path, spec(self.model_id).sha256)[1]
+            pt_path = ensure_wide(path, entry.sha256, architecture=entry.architecture, task=entry.task)[1]
         except ExportFailed as exc:
             log.warning("vision: %s; detecting on the CPU", exc)
             self._load_onnx(path)
             return
         self._wide = YOLO(str(pt_path), task="detect")
-        self._square = YOLO(str(wide_paths(path, spec(self.model_id).sha256)[1]), task="detect")
+        self._square = YOLO(str(wide_paths(path, entry.sha256)[1]), task="detect")
         self._wide_size = WIDE_INPUT
         self.device = device
         self.backend = f"{path.name} (torch on {device}, 384x640 for 16:9, 640x640 otherwise)"

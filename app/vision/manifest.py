@@ -44,6 +44,9 @@ class ModelSpec:
     licence: str
     why: str
     classes: tuple[str, ...]
+    architecture: str = ""
+    """The ultralytics model file the weights belong to (``yolov8n.yaml``): set for the YOLO models
+    Wardroom re-exports for a 16:9 input (:mod:`app.vision.reexport`); empty for the others."""
 
 
 @cache
@@ -64,6 +67,7 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, ModelSpec]:
             licence=str(raw["licence"]),
             why=str(raw["why"]),
             classes=tuple(str(c) for c in raw.get("classes", [])),
+            architecture=str(raw.get("architecture", "")),
         )
         specs[spec.id] = spec
     return specs

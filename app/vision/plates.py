@@ -60,19 +60,21 @@ class PlateDetector:
     """Plate boxes in a BGR image: ``platedet``'s network on our own session (:mod:`app.vision.yolo_onnx`).
 
     Only boxes are needed, so the session is cut before the segmentation head's mask branch and box
-    decoding: measured here at 2 threads, 188 ms a frame against 264 ms through ``platedet``'s own
-    session and post-processing, with the same boxes (within a pixel) and scores. (Widening the
-    wheel's float16 weights to float32 was tried too: no faster on this CPU.)
+    decoding, and 16:9 frames go to a 384x640 re-export of the same weights
+    (:class:`app.vision.yolo_pair.SquareAndWide`). Measured here at 2 threads on the gate scene:
+    platedet's own session and post-processing 264 ms a frame; the cut square model 181 ms; the cut
+    384x640 one 104 ms, with the same plates (IoU >= 0.998, scores within 0.001).
     """
 
     def __init__(self, threads: int = 1, confidence: float = 0.35, iou: float = 0.4) -> None:
-        from app.vision.yolo_onnx import YoloSession
+        from app.vision.yolo_pair import SquareAndWide
 
         try:
             import platedet  # noqa: F401  (the model file ships in it; its code is not used)
         except ImportError as exc:
             raise PlateModelsMissing(MISSING) from exc
-        self._model = YoloSession(plate_detector_file(), threads=threads, providers=_providers())
+        plate_detector_file()  # the file's checksum, or what to install
+        self._model = SquareAndWide("plate", threads=threads, providers=_providers())
         self.confidence = confidence
         self.iou = iou
 

@@ -52,23 +52,25 @@ def wide_paths(source: Path, sha256: str, size: tuple[int, int] = WIDE_INPUT) ->
     return cache_dir() / f"{stem}.onnx", cache_dir() / f"{stem}.pt"
 
 
-def rebuild_torch(source: Path, yaml: str = "yolov8n.yaml") -> object:
-    """The shipped ONNX model as a fused ultralytics ``DetectionModel`` with its exact weights."""
+def rebuild_torch(source: Path, yaml: str = "yolov8n.yaml", task: str = "detect") -> object:
+    """The shipped ONNX model as a fused ultralytics ``DetectionModel`` (``SegmentationModel`` for
+    ``task="segment"``) with its exact weights (float16 ones widened to float32)."""
     prepare()
     import onnx
     import torch
     from onnx import numpy_helper
-    from ultralytics.nn.tasks import DetectionModel
+    from ultralytics.nn.tasks import DetectionModel, SegmentationModel
 
     graph = onnx.load(str(source))
     meta = {p.key: p.value for p in graph.metadata_props}
     names = ast.literal_eval(meta.get("names", "{}"))
     weights = {
-        i.name: torch.from_numpy(numpy_helper.to_array(i).copy())
+        i.name: torch.from_numpy(numpy_helper.to_array(i).astype("float32"))
         for i in graph.graph.initializer
         if i.name.startswith("model.")
     }
-    model: Any = DetectionModel(yaml, nc=len(names) or 80, verbose=False)
+    architecture = SegmentationModel if task == "segment" else DetectionModel
+    model: Any = architecture(yaml, nc=len(names) or 80, verbose=False)
     model.fuse(verbose=False)
     state = model.state_dict()
     missing = [k for k in state if k not in weights and not k.endswith(("anchors", "strides"))]
@@ -85,8 +87,16 @@ def rebuild_torch(source: Path, yaml: str = "yolov8n.yaml") -> object:
     return model.float().eval()
 
 
-def ensure_wide(source: Path, sha256: str, size: tuple[int, int] = WIDE_INPUT) -> tuple[Path, Path]:
-    """The 16:9 ONNX file and torch checkpoint for ``source``, exported now if not kept already."""
+def ensure_wide(
+    source: Path,
+    sha256: str,
+    size: tuple[int, int] = WIDE_INPUT,
+    *,
+    architecture: str = "yolov8n.yaml",
+    task: str = "detect",
+) -> tuple[Path, Path]:
+    """The 16:9 ONNX file and torch checkpoint for ``source``, exported now if not kept already.
+    ``architecture`` is the ultralytics model file the weights belong to (the manifest says)."""
     onnx_path, pt_path = wide_paths(source, sha256, size)
     with _lock:
         if onnx_path.is_file() and pt_path.is_file():
@@ -97,13 +107,13 @@ def ensure_wide(source: Path, sha256: str, size: tuple[int, int] = WIDE_INPUT) -
 
         work = Path(tempfile.mkdtemp(prefix="export-", dir=cache_dir()))
         try:
-            model = rebuild_torch(source)
+            model = rebuild_torch(source, architecture, task)
             checkpoint = work / "model.pt"
             torch.save({"model": model, "train_args": {}, "date": None, "version": "wardroom"}, checkpoint)
             with warnings.catch_warnings():
                 # torch says its TorchScript exporter is the legacy one; it is what ultralytics uses.
                 warnings.simplefilter("ignore")
-                exported = YOLO(str(checkpoint), task="detect").export(
+                exported = YOLO(str(checkpoint), task=task).export(
                     format="onnx", imgsz=size, simplify=True, verbose=False, device="cpu"
                 )
             os.replace(exported, onnx_path)
