@@ -40,6 +40,8 @@ class Entry:
     text: str = ""
     alarm_id: int | None = None
     snapshot_id: int | None = None
+    plate: str | None = None
+    """The normalised plate of an access entry: the incident's own plates stay legible in print."""
 
     def json_row(self) -> dict[str, object]:
         return {
@@ -135,6 +137,7 @@ def access_entries(session: Session, incident_id: int, alarm_times: list[datetim
             None,
             event.status,
             snapshot_id=event.snapshot_id,
+            plate=event.plate,
         )
         for event in rows
     ]

@@ -1,7 +1,8 @@
 """The incident report: what happened, who did what and when, the pictures and the sensor trends.
 
 Everything is read from the records (:mod:`app.incidents.timeline`, :mod:`app.incidents.trends`); the
-snapshots pass through the request's ``mask_image`` so bystanders' faces are blurred on paper.
+snapshots pass through the request's ``mask_image`` so bystanders' faces, and plates that are not the
+incident's own (those of its access events), are blurred on paper.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.incidents.service import get_incident
 from app.incidents.timeline import assemble, snapshots
 from app.incidents.trends import excerpts
 from app.reports.common import Request, site_facts
+from app.reports.masking import keeping_plates
 from app.reports.model import Heading, LineChart, Paragraph, Picture, Report, Series, Table
 from app.reports.verify import new_report_id
 from app.reports.words import word
@@ -33,16 +35,6 @@ def _read_image(path: Path) -> np.ndarray | None:
         return None
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     return image if image is not None else None
-
-
-def _masked_pictures(files: list[Path], request: Request) -> list[np.ndarray | None]:
-    """Each file read and masked, one after the other: the face detector already spreads its work
-    over the cores (OpenCV's own threads); a thread per picture measured no faster here."""
-    out: list[np.ndarray | None] = []
-    for path in files:
-        image = _read_image(path)
-        out.append(request.mask_image(image) if image is not None else None)
-    return out
 
 
 def build_incident_report(
@@ -123,6 +115,7 @@ def build_incident_report(
         ),
     )
     pictures = snapshots(session, incident_id)
+    mask = keeping_plates(request.mask_image, {e.plate for e in entries if e.plate})
     if pictures:
         report.add(Heading(w("snapshots"), 2))
         if not request.unmasked_reason:
@@ -138,7 +131,7 @@ def build_incident_report(
             if image is None:
                 report.add(Paragraph(f"{caption}: (file missing: {snap.path})"))
                 continue
-            report.add(Picture(request.mask_image(image), caption, masked=not request.unmasked_reason))
+            report.add(Picture(mask(image), caption, masked=not request.unmasked_reason))
     trends = excerpts(session, incident_id, request.now)
     if trends:
         report.add(Heading(w("trends"), 2))

@@ -65,7 +65,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "本报告图片未做隐私遮挡（{who} 授权，原因：{reason}）",
         "Pictures in this report are NOT masked (authorised by {who}: {reason})",
     ),
-    "masked_note": ("图片中的人脸已做隐私遮挡", "Faces in pictures are masked for privacy"),
+    "masked_note": (
+        "图片中的人脸及与本事件无关的车牌已做隐私遮挡",
+        "Faces, and licence plates not part of this incident, are masked for privacy",
+    ),
     "rows": ("共 {n} 条", "{n} rows"),
     "snapshot_caption": ("{camera}，{at}，拍摄：{who}", "{camera}, {at}, taken by {who}"),
     "trend_caption": ("{point}（{unit}）", "{point} ({unit})"),
