@@ -95,17 +95,19 @@ phase "mypy" "$PY" -m mypy
 # fails instead of skipping. This script installs every peer, so a skip here would hide a broken set-up.
 #
 # The soak tests (marker "soak": minutes of a running GUI or of stream outages, sampled every few
-# seconds) mostly wait, so they run in a second pytest beside the others: the whole run stays within
-# CI's time budget on two cores. Their output follows the main run's; either failing fails the phase.
+# seconds) mostly wait, so they run in a second pytest beside the others, with a few modules of CLI
+# subprocesses (marker "second_lane", tests/conftest.py says which): the whole run stays within CI's
+# time budget on two cores. Their output follows the main run's; either failing fails the phase.
 run_pytest() {
   local soak_log=artifacts/pytest-soak.log
-  WARDROOM_REQUIRE_PEERS=1 "$PY" -m pytest -m soak --junitxml=artifacts/junit-soak.xml "$@" >"$soak_log" 2>&1 &
+  WARDROOM_REQUIRE_PEERS=1 "$PY" -m pytest -m "soak or second_lane" --junitxml=artifacts/junit-soak.xml "$@" \
+    >"$soak_log" 2>&1 &
   local soak_pid=$!
-  WARDROOM_REQUIRE_PEERS=1 "$PY" -m pytest -m "not soak" --junitxml=artifacts/junit.xml "$@"
+  WARDROOM_REQUIRE_PEERS=1 "$PY" -m pytest -m "not soak and not second_lane" --junitxml=artifacts/junit.xml "$@"
   local rc=$?
   local soak_rc=0
   wait "$soak_pid" || soak_rc=$?
-  say "soak tests (run beside the others):"
+  say "soak and second-lane tests (run beside the others):"
   cat "$soak_log"
   if [ "$rc" -eq 5 ]; then
     say "pytest collected no tests: that is a failure, not a pass"

@@ -77,6 +77,27 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+SECOND_LANE = (
+    "tests/app/test_alarm_crash.py",
+    "tests/app/test_operator_login.py",
+    "tests/app/test_alarms_cli.py",
+    "tests/app/test_simulate_cli.py",
+    "tests/app/test_points_cli.py",
+    "tests/app/test_historian.py",
+)
+"""Modules installer/run-tests.sh runs in its second pytest, beside the soak tests, which mostly wait:
+about five minutes of CLI subprocesses and kill -9 cycles that would otherwise make the main run the
+whole of CI's 25-minute budget. Picked by their durations in artifacts/junit.xml; they need nothing
+the main run sets up."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix() in SECOND_LANE:
+            item.add_marker(pytest.mark.second_lane)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _YOLO_DIR is not None:
         shutil.rmtree(_YOLO_DIR, ignore_errors=True)
