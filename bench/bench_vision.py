@@ -69,11 +69,16 @@ def scene_frames(count: int) -> dict[str, list[np.ndarray]]:
     return frames
 
 
-BLOCK = 10  # frames per block when ours and the baseline alternate
-PAUSE_S = 0.3  # between blocks: lets the other pool's threads stop spinning
+BLOCK = 30  # frames per block when ours and the baseline alternate (few switches: each one costs caches)
+PAUSE_S = 1.0  # between blocks: lets the other pool's threads stop spinning
 
 
-def latency(count: int, device: str | None) -> list[list[str]]:
+TARGET_MS = 40.0  # issue #10: COCO detector p50 per 16:9 frame at 2 threads
+TARGET_RATIO = 40.0 / 66.0  # the issue's own figures: 40 ms against ultralytics predict's ~66 ms here
+
+
+def latency(count: int, device: str | None) -> tuple[list[list[str]], float, float]:
+    """The table's rows, then our and the baseline's p50 (ms)."""
     from app.vision.detector import ObjectDetector
     from app.vision.manifest import model_path
     from app.vision.offline import prepare
@@ -115,7 +120,7 @@ def latency(count: int, device: str | None) -> list[list[str]]:
         ["  frames with the same classes found", f"{same}/{len(everything)}", "", "", ""],
     ]
     rows += plate_latency(frames["gate"], ours)
-    return rows
+    return rows, pct(ours_ms, 0.5), pct(base_ms, 0.5)
 
 
 def plate_latency(gate: list[np.ndarray], objects: Any) -> list[list[str]]:
@@ -324,7 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     device = "cuda:0" if args.device == "cuda" else None
     if args.part in ("all", "latency"):
         print(f"1. Detector on 16:9 frames ({count * len(SCENES)} frames of the demo scenes, 640x360)\n")
-        table(["", "p50 ms", "p99 ms", "min-max", "vs baseline p50"], latency(count, device))
+        rows, ours_p50, base_p50 = latency(count, device)
+        table(["", "p50 ms", "p99 ms", "min-max", "vs baseline p50"], rows)
+        ratio = ours_p50 / base_p50
+        print(
+            f"\ntarget (issue #10): COCO p50 <= {TARGET_MS:.0f} ms: "
+            f"{'met' if ours_p50 <= TARGET_MS else 'NOT met'} ({ours_p50:.1f} ms); "
+            f"ours / predict = {ratio:.2f} (the issue's 40 ms against its ~66 ms predict: "
+            f"<= {TARGET_RATIO:.2f}: {'met' if ratio <= TARGET_RATIO else 'NOT met'})"
+        )
         print()
     if args.part in ("all", "cameras"):
         print(f"2. 8 cameras at 5 detect-fps, 4 moving and 4 still, {window:g} s each way\n")
