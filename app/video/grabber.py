@@ -142,11 +142,14 @@ class Grabber:
             last_at = self._latest.at if self._latest is not None else None
             if self._state == "stalled" and self._last_frame_mono is not None:
                 reason = f"no frame for {time.monotonic() - self._last_frame_mono:.0f} s"
+            # A stalled camera has no frame rate: the frames it sent before it froze (a burst, for a
+            # stream that stalls right after opening) are not a rate an officer should read.
+            fps = 0.0 if self._state == "stalled" else self._fps(time.monotonic())
             return CameraStatus(
                 camera_id=self.camera_id,
                 state=self._state,
                 reason=reason,
-                fps=self._fps(time.monotonic()),
+                fps=fps,
                 width=self._size[0],
                 height=self._size[1],
                 last_frame_at=last_at,

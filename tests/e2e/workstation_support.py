@@ -351,8 +351,12 @@ class Procs:
         return self.start(name, *args, "--events", "jsonl", *extra)
 
     def console(self, name: str, user: str, *extra: str) -> Proc:
+        """A console, once it says it is ready: an alarm raised before that arrives as ``restored``
+        (the console's starting snapshot), which the tests' live-alarm counts leave out."""
         args = ["console", "--site", str(self.site), "--database", self.url, "--user", user, "--name", name]
-        return self.start(name, *args, *extra, stdin_first=PASSWORD)
+        proc = self.start(name, *args, *extra, stdin_first=PASSWORD)
+        proc.wait_record(lambda r: r.get("type") == "ready", START_S, f"{name} ready")
+        return proc
 
     def cli(self, *args: str, stdin: str = "", timeout_s: float = CLI_S) -> subprocess.CompletedProcess[str]:
         return run_cli(*args, stdin=stdin, env=self.env, timeout_s=timeout_s)
