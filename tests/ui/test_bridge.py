@@ -178,9 +178,12 @@ def test_a_burst_of_point_events_costs_a_handful_of_signals(qtbot: QtBot) -> Non
         stop.set()
         worker.join(5)
     elapsed = time.monotonic() - started
+    # The last value published arrives (in the last batch, as nothing follows it): nothing is stuck in
+    # the bridge. Not necessarily as the batch's last event: a batch is in the order its points first
+    # changed, so a flush in mid-round puts the next round's first points after its last ones.
     qtbot.waitUntil(
-        lambda: bool(batches) and batches[-1][1][-1].reading.value == sent[0], timeout=5000
-    )  # the last value published arrives: nothing is stuck in the bridge
+        lambda: bool(batches) and any(e.reading.value == sent[0] for e in batches[-1][1]), timeout=5000
+    )
     interval = FLUSH_INTERVAL_MS / 1000
     gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(batches)]
     assert all(gap >= interval * 0.9 for gap in gaps), gaps  # at most one batch per interval
