@@ -262,20 +262,22 @@ def login_or_exit(
         raise typer.Exit(EXIT_USAGE) from exc
 
 
-def audit_refusal(db: Database, name: str, action: str, target: str) -> Callable[[str], None]:
-    """An ``on_refused`` for :func:`operator_or_exit`: audits ``action`` (``incident.create-refused``,
-    ``report.generate-refused`` ...) by ``name`` with the reason, so a refused login is on record."""
+def audit_row(db: Database, actor: str, action: str, target: str, details: dict[str, object]) -> None:
+    """One audit entry written now, by ``actor`` (``anonymous`` when no name was given)."""
     from app.audit import chain as audit
     from app.auth.users import MAX_AUDIT_TARGET
 
-    def refused(why: str) -> None:
-        db.write(
-            lambda s: audit.append(
-                s, name or "anonymous", action, target=target[:MAX_AUDIT_TARGET], details={"reason": why}
-            )
+    db.write(
+        lambda s: audit.append(
+            s, actor or "anonymous", action, target=target[:MAX_AUDIT_TARGET], details=details
         )
+    )
 
-    return refused
+
+def audit_refusal(db: Database, name: str, action: str, target: str) -> Callable[[str], None]:
+    """An ``on_refused`` for :func:`operator_or_exit`: audits ``action`` (``incident.create-refused``,
+    ``report.generate-refused`` ...) by ``name`` with the reason, so a refused login is on record."""
+    return lambda why: audit_row(db, name, action, target, {"reason": why})
 
 
 def operator_or_exit(

@@ -26,6 +26,7 @@ from app.commands.common import (
     DemoOpt,
     UserOpt,
     audit_refusal,
+    audit_row,
     database_url,
     err,
     open_db_or_exit,
@@ -51,12 +52,6 @@ UnmaskedOpt = Annotated[
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why the pictures must be unmasked.")]
 FromOpt = Annotated[str, typer.Option("--from", help="Start (ISO; without offset: site time), included.")]
 ToOpt = Annotated[str, typer.Option("--to", help="End (ISO; without offset: site time), excluded.")]
-
-
-def _audit(db: Database, actor: str, action: str, target: str, details: dict[str, object]) -> None:
-    from app.audit import chain as audit
-
-    db.write(lambda s: audit.append(s, actor or "anonymous", action, target=target[:200], details=details))
 
 
 def _generate(
@@ -112,7 +107,7 @@ def _generate(
         try:
             report = build(db, request)
         except (ReportError, ValueError) as exc:
-            _audit(db, operator.name, "report.generate-refused", target, {"reason": str(exc)})
+            audit_row(db, operator.name, "report.generate-refused", target, {"reason": str(exc)})
             err(f"wardroom: refused: {exc}")
             raise typer.Exit(EXIT_USAGE) from exc
         pages = _paint(report, pdf)
