@@ -31,7 +31,7 @@ import numpy as np
 from app.vision.findings import Finding
 from app.vision.manifest import ModelMissing, model_path, spec
 from app.vision.offline import prepare
-from app.vision.yolo_pair import WIDE_ASPECT
+from app.vision.yolo_pair import WIDE_ASPECT, SquareAndWide
 
 log = logging.getLogger("wardroom.vision")
 
@@ -89,7 +89,8 @@ class ObjectDetector:
         self._want_wide = wide
         self._threads = max(1, min(threads, os.cpu_count() or 1))
         self._lock = threading.Lock()
-        self._square: Any = None
+        self._pair: SquareAndWide | None = None  # the CPU's sessions
+        self._square: Any = None  # the GPU's ultralytics models
         self._wide: Any = None
         self._wide_size: tuple[int, int] | None = None
         self.device = "cpu"
@@ -99,7 +100,7 @@ class ObjectDetector:
     def load(self) -> None:
         """Find, check and open the models; :class:`ModelMissing` says what to install."""
         with self._lock:
-            if self._square is not None:
+            if self._pair is not None or self._square is not None:
                 return
             path = model_path(self.model_id)
             prepare()
@@ -114,19 +115,16 @@ class ObjectDetector:
             if device.startswith("cuda"):
                 self._load_torch(path, device)
             else:
-                self._load_onnx(path)
+                self._load_onnx()
             log.info("vision: detector ready: %s", self.backend)
 
-    def _load_onnx(self, path: Path) -> None:
+    def _load_onnx(self) -> None:
         """Our own onnxruntime sessions: the 384x640 re-export for 16:9 frames, the shipped square
         model for the rest (:class:`app.vision.yolo_pair.SquareAndWide`)."""
-        from app.vision.yolo_pair import SquareAndWide
-
-        pair = SquareAndWide(self.model_id, threads=self._threads, wide=self._want_wide)
-        self._square, self._wide = pair.square, pair.wide
-        self._wide_size = pair.wide.input_hw if pair.wide is not None else None
+        self._pair = SquareAndWide(self.model_id, threads=self._threads, wide=self._want_wide)
+        self._wide_size = self._pair.wide.input_hw if self._pair.wide is not None else None
         self.device = "cpu"
-        self.backend = pair.backend.replace("(onnxruntime,", "(onnxruntime on cpu,")
+        self.backend = self._pair.backend
 
     def _load_torch(self, path: Path, device: str) -> None:
         """The rebuilt torch model through ultralytics on the GPU, both shapes."""
@@ -139,7 +137,7 @@ class ObjectDetector:
             pt_path = ensure_wide(path, entry.sha256, architecture=entry.architecture, task=entry.task)[1]
         except ExportFailed as exc:
             log.warning("vision: %s; detecting on the CPU", exc)
-            self._load_onnx(path)
+            self._load_onnx()
             return
         self._wide = YOLO(str(pt_path), task="detect")
         self._square = YOLO(str(wide_paths(path, entry.sha256)[1]), task="detect")
@@ -150,15 +148,15 @@ class ObjectDetector:
     # ------------------------------------------------------------------ detecting
     def detect_raw(self, image_bgr: np.ndarray) -> Detections:
         """Every detection above the confidence threshold, any class."""
-        if self._square is None:
+        if self._pair is None and self._square is None:
             self.load()
+        if self._pair is not None:
+            raw = self._pair.detect(image_bgr, self.confidence)
+            return Detections(raw.xyxy, raw.conf, raw.cls, self.names)
         height, width = image_bgr.shape[:2]
         use_wide = self._wide is not None and width >= WIDE_ASPECT * height
         model = self._wide if use_wide else self._square
         imgsz: Any = self._wide_size if use_wide else 640
-        if self.device == "cpu":
-            raw = model.detect(image_bgr, self.confidence)
-            return Detections(raw.xyxy, raw.conf, raw.cls, self.names)
         with self._lock:
             result = model.predict(
                 image_bgr, imgsz=imgsz, conf=self.confidence, device=self.device, verbose=False

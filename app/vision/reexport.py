@@ -1,12 +1,14 @@
-"""A 16:9 copy of the shipped COCO detector: the same weights, exported for a 384x640 input.
+"""A 16:9 copy of a shipped YOLO model (the COCO detector, the plate detector): the same weights,
+exported for a 384x640 input.
 
-Why: the shipped ``yolov8n.onnx`` has a fixed 640x640 input, so a 16:9 camera frame is padded to a
-square and 44 % of the work is spent on grey bars. The ONNX file carries the fused weights under
-ultralytics' own parameter names, so the architecture is rebuilt from ultralytics' ``yolov8n.yaml``,
-fused, loaded with exactly those tensors (every one must match by name and shape, else we refuse),
-and exported again for 384x640. Measured on a 2-core CPU: the same detections (boxes within 1 px,
-scores within 0.01 on bus.jpg), about 1.6-2x faster. It takes ~5 s, offline, once per model file: the
-result is kept in the state folder under the source's sha256, so a new release is re-exported.
+Why: the shipped ``yolov8n.onnx`` (like ``platedet.onnx``) has a fixed 640x640 input, so a 16:9
+camera frame is padded to a square and 44 % of the work is spent on grey bars. The ONNX file carries
+the fused weights under ultralytics' own parameter names, so the architecture is rebuilt from the
+ultralytics model file the manifest names (``yolov8n.yaml``, ``yolov8s-seg.yaml``), fused, loaded with
+exactly those tensors (every one must match by name and shape, else we refuse), and exported again
+for 384x640. Measured on a 2-core CPU: the same detections (boxes within 1 px, scores within 0.01 on
+bus.jpg), about 1.6-2x faster. It takes ~5 s, offline, once per model file: the result is kept in the
+state folder under the source's sha256, so a new release is re-exported.
 
 The torch checkpoint made on the way is kept too: on a machine with CUDA the detector runs it there
 (the onnxruntime wheel installed is the CPU one).

@@ -43,15 +43,16 @@ class SquareAndWide:
             from app.vision.reexport import ExportFailed, ensure_wide
 
             try:
-                wide_file = ensure_wide(path, entry.sha256, architecture=entry.architecture, task=entry.task)[
-                    0
-                ]
+                wide_file, _checkpoint = ensure_wide(
+                    path, entry.sha256, architecture=entry.architecture, task=entry.task
+                )
                 self.wide = YoloSession(wide_file, threads=threads, providers=providers)
             except ExportFailed as exc:
                 note = f"; 16:9 frames padded to square ({exc})"
                 log.warning("vision: %s", exc)
         shapes = "384x640 for 16:9, 640x640 otherwise" if self.wide is not None else "640x640"
-        self.backend = f"{path.name} (onnxruntime, {threads} threads, {shapes}){note}"
+        device = "cuda" if providers[0].startswith("CUDA") else "cpu"
+        self.backend = f"{path.name} (onnxruntime on {device}, {threads} threads, {shapes}){note}"
 
     def session_for(self, image_bgr: np.ndarray) -> YoloSession:
         height, width = image_bgr.shape[:2]
