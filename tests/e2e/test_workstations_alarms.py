@@ -24,7 +24,6 @@ import pytest
 
 from tests.e2e.gui_harness import announce
 from tests.e2e.workstation_support import (
-    START_S,
     Proc,
     Procs,
     add_users,
@@ -80,9 +79,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                 station = procs.station("s1")
                 a = procs.console("console-a", "li")
                 b = procs.console("console-b", "wang")
-                owns_line(station)
-                for console in (a, b):
-                    console.wait_record(lambda r: r.get("type") == "ready", START_S, "ready")
+                owns_line(station)  # both consoles are ready: Procs.console waits for that
                 yield Rig(url, server, station, a, b)
     finally:
         server.stop()

@@ -120,8 +120,7 @@ def test_plant_writes_go_to_the_owning_station_and_consoles_open_no_plc_connecti
                     env=gui_env,
                 )
             try:
-                owns_line(s1)
-                console.wait_record(lambda r: r.get("type") == "ready", START_S, "console ready")
+                owns_line(s1)  # the console is ready: Procs.console waits for that
                 wait_for(lambda: server.connections >= 1, 10, "the station polling")
                 wait_for(report.exists, START_S, "the console-mode GUI running (its report)")
                 console.wait_record(

@@ -45,8 +45,8 @@ def sharpness(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return float(cv2.Laplacian(gray, cv2.CV_64F).var())
 
 
-def plate_box(image: np.ndarray) -> tuple[int, int, int, int]:
-    ((box, _score),) = PlateDetector(threads=2, confidence=0.25).detect(image)
+def plate_box(detector: PlateDetector, image: np.ndarray) -> tuple[int, int, int, int]:
+    ((box, _score),) = detector.detect(image)
     x1, y1, x2, y2 = (int(v) for v in box)
     return x1, y1, x2, y2
 
@@ -78,7 +78,8 @@ def test_the_incidents_own_plate_prints_legible_and_another_is_blurred(tmp_path:
             report = build_incident_report(s, incident, Request("li", "en", datetime.now(UTC)), root)
         printed = [block.image for block in report.blocks if isinstance(block, Picture)]
         assert len(printed) == 2
-        own_box, other_box = plate_box(taken[0]), plate_box(taken[1])
+        detector = PlateDetector(threads=2, confidence=0.25)
+        own_box, other_box = plate_box(detector, taken[0]), plate_box(detector, taken[1])
         x1, y1, x2, y2 = own_box
         assert np.array_equal(printed[0][y1:y2, x1:x2], taken[0][y1:y2, x1:x2]), (
             "the incident's plate was blurred"
